@@ -1,0 +1,49 @@
+"""The ``saas-kit`` command line.
+
+Each subcommand lives in the module that does the work and exposes two functions:
+``add_arguments(parser)`` and ``run(args) -> int`` (the exit code). Errors of the
+package's own types go to stderr with exit code 2; nothing half-written is left.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from saas_kit.errors import SaasKitError
+
+# subcommand -> (module, one-line help)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "movements": ("saas_kit.commands", "print MRR movements per month as CSV"),
+    "metrics": ("saas_kit.commands", "print a month's headline metrics"),
+    "generate": ("saas_kit.generate", "generate a sample company (CSV or Parquet)"),
+    "report": ("saas_kit.report", "execute every notebook with papermill and build the HTML report"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="saas-kit", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        module = importlib.import_module(module_name)
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        getattr(module, f"add_{name}_arguments")(p)
+        p.set_defaults(_run=getattr(module, f"run_{name}"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except SaasKitError as exc:
+        print(f"saas-kit {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"saas-kit {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Cohort retention tables by start month (metrics.md §4, seeds 003 and 004).
+
+A customer's cohort is the first month in which they had MRR > 0; their age in month
+M is ``M - cohort`` (age 0 = the start month).
+
+- logo retention at age k = customers of the cohort with MRR > 0 at age k / cohort size;
+- revenue retention at age k = the cohort's MRR at age k / its MRR at age 0 (this is a
+  net figure: expansion of the survivors can lift it above 100%, as in seed 003's
+  cohort view of NRR).
+
+Customers who leave and come back count again from the month they return. Cost: one
+groupby over the customer-month rows, so linear in the size of the ledger.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from saas_kit.money import from_ticks, to_ticks
+from saas_kit.movements import _month_numbers
+
+
+def cohort_sizes(customer_mrr: pd.DataFrame) -> pd.DataFrame:
+    """Per cohort month: ``customers`` and starting ``mrr`` (at age 0)."""
+    long = cohort_long(customer_mrr)
+    first = long[long["age"] == 0]
+    return first[["cohort", "customers", "mrr"]].reset_index(drop=True)
+
+
+def cohort_long(customer_mrr: pd.DataFrame, max_age: int | None = None) -> pd.DataFrame:
+    """Tidy cohort table: one row per (cohort, age) with ``customers`` (MRR > 0),
+    ``mrr`` (exact sum), ``logo_retention`` and ``revenue_retention``."""
+    cm = customer_mrr[customer_mrr["mrr"] > 0]
+    m = _month_numbers(cm)
+    codes = pd.factorize(cm["customer_id"])[0]
+    first = pd.Series(m).groupby(codes).transform("min").to_numpy()
+    age = m - first
+    frame = pd.DataFrame({"cohort": first, "age": age, "t": to_ticks(cm["mrr"])})
+    if max_age is not None:
+        frame = frame[frame["age"] <= max_age]
+    g = frame.groupby(["cohort", "age"], sort=True).agg(customers=("t", "size"), t=("t", "sum")).reset_index()
+    size = g.loc[g["age"] == 0].set_index("cohort")
+    start_customers = size["customers"].reindex(g["cohort"]).to_numpy()
+    start_t = size["t"].reindex(g["cohort"]).to_numpy()
+    out = pd.DataFrame(
+        {
+            "cohort": pd.PeriodIndex.from_ordinals(g["cohort"].to_numpy() - 1970 * 12, freq="M"),
+            "age": g["age"].to_numpy(),
+            "customers": g["customers"].to_numpy(),
+            "mrr": from_ticks(g["t"].to_numpy()),
+        }
+    )
+    out["logo_retention"] = g["customers"].to_numpy() / start_customers
+    out["revenue_retention"] = g["t"].to_numpy() / start_t
+    return out
+
+
+def cohort_table(customer_mrr: pd.DataFrame, kind: str = "logo", max_age: int | None = 24) -> pd.DataFrame:
+    """Cohort matrix: rows = cohort month, columns = age in months (0..max_age),
+    values = ``logo`` or ``revenue`` retention. Cells not yet observed are NaN; cells of
+    cohorts that lost everyone are 0."""
+    if kind not in ("logo", "revenue"):
+        raise ValueError("kind must be 'logo' or 'revenue'")
+    long = cohort_long(customer_mrr, max_age)
+    if long.empty:
+        return pd.DataFrame()
+    value = f"{kind}_retention"
+    table = long.pivot(index="cohort", columns="age", values=value)
+    # Ages already observed but with nobody left are 0, not missing.
+    last = pd.Period(customer_mrr["month"].max(), freq="M")
+    observed_ages = np.array([(last - c).n for c in table.index])
+    ages = np.arange(table.columns.max() + 1 if max_age is None else max_age + 1)
+    table = table.reindex(columns=ages)
+    mask = ages[None, :] <= observed_ages[:, None]
+    table = table.where(~(table.isna() & mask), 0.0)
+    table.columns.name = "age (months)"
+    return table

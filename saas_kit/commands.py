@@ -1,0 +1,102 @@
+"""The quick-check subcommands: ``saas-kit movements`` and ``saas-kit metrics``."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from saas_kit.loading import load_dataset, load_subscriptions, parse_mapping, read_table, validate_mrr_table
+from saas_kit.money import TICKS_PER_UNIT, ticks_to_text, to_ticks
+from saas_kit.movements import MOVEMENTS, mrr_movements
+from saas_kit.mrr import monthly_mrr, mrr_from_table
+
+MOVEMENTS_COLUMNS = ["month", "opening_mrr", "new", "expansion", "reactivation", "contraction", "churn",
+                     "closing_mrr", "customers", "new_customers", "churned_customers"]
+
+
+def add_movements_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("subscriptions_file", metavar="SUBSCRIPTIONS_FILE",
+                        help="subscriptions (or ready monthly mrr) as CSV or Parquet")
+    parser.add_argument("--map", action="append", default=[], metavar="OLD=NEW",
+                        help="rename an export column to the canonical name (repeatable), e.g. monthly_amount=amount")
+    parser.add_argument("--currency", default=None, help="currency of the amounts when the file has no currency column")
+    parser.add_argument("--through", default=None, metavar="YYYY-MM",
+                        help="last month to report (default: the latest month in the file)")
+
+
+def run_movements(args: argparse.Namespace) -> int:
+    """Print the MRR bridge as CSV, one row per month (amounts in currency units; exact:
+    whole numbers print as such, fractions of a unit with up to 4 decimals)."""
+    mapping = parse_mapping(args.map)
+    path = Path(args.subscriptions_file)
+    raw = read_table(path, "subscriptions", mapping) if _is_subscriptions(path, mapping) else None
+    if raw is not None:
+        from saas_kit.loading import validate_subscriptions
+
+        subs, _, _ = validate_subscriptions(raw, str(path), args.currency)
+        customer_mrr = monthly_mrr(subs, args.through)
+    else:
+        table, _, _ = validate_mrr_table(read_table(path, "mrr", mapping), str(path), args.currency)
+        customer_mrr = mrr_from_table(table)
+    bridge = mrr_movements(customer_mrr, last_month=args.through)
+    write_movements_csv(bridge, sys.stdout)
+    return 0
+
+
+def _is_subscriptions(path: Path, mapping: dict[str, str]) -> bool:
+    """A file with a ``month`` and ``mrr`` column (after mapping) is a ready MRR table."""
+    if path.suffix.lower() in (".parquet", ".pq") or not path.is_file():
+        return True
+    head = path.read_bytes()[:4096].decode("utf-8-sig", errors="replace").splitlines()
+    cols = {mapping.get(c.strip(), c.strip()) for c in (head[0].split(",") if head else [])}
+    return not ({"month", "mrr"} <= cols and "start_date" not in cols)
+
+
+def write_movements_csv(bridge: pd.DataFrame, out) -> None:
+    out.write(",".join(MOVEMENTS_COLUMNS) + "\n")
+    money = ["opening_mrr", *MOVEMENTS, "closing_mrr"]
+    ticks = {c: to_ticks(bridge[c]) for c in money}
+    for i, row in enumerate(bridge.itertuples(index=False)):
+        cells = []
+        for col in MOVEMENTS_COLUMNS:
+            if col == "month":
+                cells.append(str(row.month))
+            elif col in ticks:
+                cells.append(ticks_to_text(int(ticks[col][i])))
+            else:
+                cells.append(str(int(getattr(row, col))))
+        out.write(",".join(cells) + "\n")
+
+
+def add_metrics_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data_dir", metavar="DATA_DIR", help="folder with subscriptions.csv and the optional files")
+    parser.add_argument("--month", default=None, metavar="YYYY-MM", help="report month (default: latest in the data)")
+    parser.add_argument("--map", action="append", default=[], metavar="OLD=NEW", help="column mapping (repeatable)")
+    parser.add_argument("--currency", default=None)
+    parser.add_argument("--style", choices=["en", "ja"], default="en", help="number style")
+    parser.add_argument("--format", choices=["text", "csv"], default="text", dest="output_format")
+
+
+def run_metrics(args: argparse.Namespace) -> int:
+    """Print the month's headline metrics with the change on the previous month and a
+    year ago and the benchmark band of each."""
+    from saas_kit.kpis import headline_kpis
+
+    dataset = load_dataset(args.data_dir, parse_mapping(args.map), args.currency)
+    month = dataset.check_month(args.month)
+    kpis = headline_kpis(dataset, month, style=args.style)
+    if args.output_format == "csv":
+        kpis.drop(columns=["key"]).to_csv(sys.stdout, index=False)
+        return 0
+    print(f"Headline metrics for {month} ({dataset.currency}, data {dataset.first_month} to {dataset.latest_month})")
+    width = max(len(s) for s in kpis["metric"])
+    for row in kpis.itertuples(index=False):
+        print(f"  {row.metric:<{width}}  {row.value_text:>14}  m/m {row.mom_text:>9}  y/y {row.yoy_text:>9}  {row.band}")
+    for w in dataset.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+__all__ = ["run_movements", "run_metrics", "write_movements_csv", "TICKS_PER_UNIT"]

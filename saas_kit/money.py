@@ -1,0 +1,50 @@
+"""Exact money arithmetic for the MRR bridge.
+
+Amounts are held as whole **ticks** of 1/1200 of a currency unit. Every monthly,
+quarterly and annual price with at most two decimals is then a whole number of
+ticks per month (``amount * 1200 / months_in_period`` with months 1, 3 or 12), so
+sums and differences are exact integers: the bridge reconciles to the last unit and
+there is no float drift.
+
+DataFrames handed to users carry money as ordinary ``float64`` currency units. A
+float made from a tick count (``ticks / 1200``) converts back to the same tick count
+exactly (for totals below about 3.7 trillion units), so code that must be exact
+converts with :func:`to_ticks`, works in ``int64`` and converts back with
+:func:`from_ticks`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+TICKS_PER_UNIT = 1200
+MONTHS_IN_PERIOD = {"month": 1, "quarter": 3, "year": 12}
+
+
+def to_ticks(values: pd.Series | np.ndarray | float) -> np.ndarray:
+    """Currency units (float) -> int64 ticks, rounding to the nearest tick."""
+    arr = np.asarray(values, dtype="float64")
+    return np.rint(arr * TICKS_PER_UNIT).astype("int64")
+
+
+def from_ticks(ticks: pd.Series | np.ndarray | int) -> np.ndarray:
+    """int64 ticks -> currency units as float64 (the nearest double of the exact value)."""
+    return np.asarray(ticks, dtype="int64") / TICKS_PER_UNIT
+
+
+def ticks_to_text(ticks: int, max_decimals: int = 4) -> str:
+    """Exact decimal text of a tick count: whole numbers print without decimals,
+    others with up to ``max_decimals`` decimals (1/3 and 1/12 do not terminate)."""
+    ticks = int(ticks)
+    sign = "-" if ticks < 0 else ""
+    whole, rest = divmod(abs(ticks), TICKS_PER_UNIT)
+    if rest == 0:
+        return f"{sign}{whole}"
+    scaled = rest * 10**max_decimals
+    frac, remainder = divmod(scaled, TICKS_PER_UNIT)
+    if 2 * remainder >= TICKS_PER_UNIT:  # round half up on the last decimal
+        frac += 1
+        if frac == 10**max_decimals:
+            return f"{sign}{whole + 1}"
+    text = f"{frac:0{max_decimals}d}".rstrip("0")
+    return f"{sign}{whole}.{text}"

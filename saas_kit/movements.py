@@ -1,0 +1,266 @@
+"""MRR movements: the monthly bridge from opening to closing MRR (metrics.md §3).
+
+Each customer gets at most one movement a month, comparing their MRR at the end of
+month M (``cur``) with the end of M-1 (``prev``):
+
+======================  =====================================================  ==========
+movement                condition                                              amount
+======================  =====================================================  ==========
+new                     prev = 0, cur > 0, never had MRR > 0 before            cur
+reactivation            prev = 0, cur > 0, had MRR > 0 in an earlier month     cur
+expansion               prev > 0, cur > prev                                   cur - prev
+contraction             prev > 0, 0 < cur < prev                               prev - cur
+churn                   prev > 0, cur = 0                                      prev
+======================  =====================================================  ==========
+
+and every month reconciles exactly (seed 004's Net New MRR identity):
+``closing = opening + new + reactivation + expansion - contraction - churn``.
+All arithmetic runs in int64 ticks (:mod:`saas_kit.money`), so there is no drift.
+
+The computation is a single sort of the customer-month rows: a customer's previous
+row is their previous month only if it is exactly one month earlier, and a row whose
+next month is missing produces a churn in the month after it. Cost O(n log n).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from saas_kit.money import from_ticks, to_ticks
+from saas_kit.mrr import number_to_period, period_to_number
+
+MOVEMENTS = ("new", "expansion", "reactivation", "contraction", "churn")
+_SIGN = {"new": 1, "expansion": 1, "reactivation": 1, "contraction": -1, "churn": -1}
+_CODE = {name: i for i, name in enumerate(MOVEMENTS)}
+
+
+def customer_movements(
+    customer_mrr: pd.DataFrame,
+    last_month: pd.Period | str | None = None,
+) -> pd.DataFrame:
+    """One row per customer and month in which the customer's MRR moved.
+
+    Columns: ``customer_id``, ``month`` (Period[M]), ``movement`` (one of
+    new / expansion / reactivation / contraction / churn), ``prev_mrr``, ``mrr``,
+    ``amount`` (positive; its sign in the bridge is + for the first three, - for
+    the last two), plus any extra columns of ``customer_mrr`` that are constant per
+    customer (e.g. ``segment``) carried over. Churn after the last month with MRR is
+    emitted in the following month when that month is ``<= last_month`` (default:
+    the latest month in ``customer_mrr``).
+    """
+    arrays = _movement_arrays(customer_mrr, last_month)
+    codes, uniques, month, kind, prev, cur = arrays
+    amount = np.where(kind == _CODE["churn"], prev, np.abs(cur - prev))
+    out = pd.DataFrame(
+        {
+            "customer_id": uniques.take(codes) if len(codes) else pd.Series([], dtype="object"),
+            "month": number_to_period(month) if len(month) else pd.PeriodIndex([], freq="M"),
+            "movement": pd.Categorical.from_codes(kind, categories=list(MOVEMENTS)),
+            "prev_mrr": from_ticks(prev),
+            "mrr": from_ticks(cur),
+            "amount": from_ticks(amount),
+        }
+    )
+    extra = [c for c in customer_mrr.columns if c not in ("customer_id", "month", "mrr")]
+    if extra:
+        attrs = customer_mrr.drop_duplicates("customer_id").set_index("customer_id")[extra]
+        out = out.join(attrs, on="customer_id")
+    return out
+
+
+def mrr_movements(
+    customer_mrr: pd.DataFrame,
+    start_month: pd.Period | str | None = None,
+    last_month: pd.Period | str | None = None,
+    by: str | None = None,
+) -> pd.DataFrame:
+    """The MRR bridge per month (metrics.md §3; seeds 002 and 004).
+
+    One row per month from ``start_month`` (default: the first month with MRR) to
+    ``last_month`` (default: the latest month in the data), every month present, with
+    ``opening_mrr`` (total MRR at the end of M-1), ``new``, ``expansion``,
+    ``reactivation``, ``contraction``, ``churn`` (positive amounts), ``net_new_mrr``
+    ``= new + reactivation + expansion - contraction - churn``, ``closing_mrr``, and
+    customer counts ``opening_customers``, ``customers`` (MRR > 0 at month end),
+    ``new_customers``, ``expansion_customers``, ``reactivated_customers``,
+    ``contraction_customers``, ``churned_customers``.
+
+    ``by`` names a column of ``customer_mrr`` constant per customer (e.g. ``segment``,
+    joined with :func:`with_attribute`): the bridge is then computed per group, with
+    the group as the first column. Raises ``AssertionError`` if a month fails to
+    reconcile exactly (it cannot, by construction; the check guards regressions).
+    """
+    customer_mrr = customer_mrr[customer_mrr["mrr"] > 0]
+    if customer_mrr.empty:
+        return _empty_bridge(by)
+    codes, uniques, month, kind, prev, cur = _movement_arrays(customer_mrr, last_month)
+    m_all = _month_numbers(customer_mrr)
+    lo = int(m_all.min()) if start_month is None else period_to_number(start_month)
+    hi = _last_month_number(customer_mrr, last_month)
+    if hi < lo:
+        return _empty_bridge(by)
+    groups, group_of_customer = _groups(customer_mrr, by, uniques)
+    n_groups, span = len(groups), hi - lo + 1
+    delta = np.where(kind == _CODE["churn"], prev, np.abs(cur - prev))
+
+    def cell(values: np.ndarray, g: np.ndarray, m: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        keep = mask & (m >= lo) & (m <= hi)
+        idx = g[keep] * span + (m[keep] - lo)
+        return np.bincount(idx, weights=None, minlength=n_groups * span) if values is None else \
+            _int_bincount(idx, values[keep], n_groups * span)
+
+    g_mov = group_of_customer[codes] if len(codes) else np.zeros(0, dtype="int64")
+    cols: dict[str, np.ndarray] = {}
+    for name in MOVEMENTS:
+        is_kind = kind == _CODE[name]
+        cols[name] = cell(delta, g_mov, month, is_kind)
+        cols[_count_name(name)] = cell(None, g_mov, month, is_kind).astype("int64")
+
+    # Closing MRR and customer counts from the customer-month rows themselves.
+    row_codes = pd.Index(uniques).get_indexer(customer_mrr["customer_id"])
+    g_rows = group_of_customer[row_codes]
+    t_rows = to_ticks(customer_mrr["mrr"])
+    all_rows = np.ones(len(m_all), dtype=bool)
+    closing = cell(t_rows, g_rows, m_all, all_rows)
+    customers = cell(None, g_rows, m_all, all_rows).astype("int64")
+    # Opening = closing of the previous month (month lo-1 computed separately).
+    before = _int_bincount(g_rows[m_all == lo - 1], t_rows[m_all == lo - 1], n_groups)
+    before_n = np.bincount(g_rows[m_all == lo - 1], minlength=n_groups).astype("int64")
+    closing_2d = closing.reshape(n_groups, span)
+    customers_2d = customers.reshape(n_groups, span)
+    opening = np.concatenate([before[:, None], closing_2d[:, :-1]], axis=1).ravel()
+    opening_n = np.concatenate([before_n[:, None], customers_2d[:, :-1]], axis=1).ravel()
+
+    net = cols["new"] + cols["reactivation"] + cols["expansion"] - cols["contraction"] - cols["churn"]
+    if not np.array_equal(opening + net, closing):  # exact in int64 ticks
+        bad = np.flatnonzero(opening + net != closing)[0]
+        raise AssertionError(f"MRR bridge does not reconcile in month index {bad}")
+
+    months = number_to_period(np.tile(np.arange(lo, hi + 1), n_groups))
+    out = pd.DataFrame({"month": months})
+    if by is not None:
+        out.insert(0, by, np.repeat(np.asarray(groups, dtype=object), span))
+    out["opening_mrr"] = from_ticks(opening)
+    for name in MOVEMENTS:
+        out[name] = from_ticks(cols[name])
+    out["net_new_mrr"] = from_ticks(net)
+    out["closing_mrr"] = from_ticks(closing)
+    out["opening_customers"] = opening_n
+    out["customers"] = customers
+    for name in MOVEMENTS:
+        out[_count_name(name)] = cols[_count_name(name)]
+    return out
+
+
+def reconciles(bridge: pd.DataFrame) -> pd.Series:
+    """Per month: does ``closing = opening + new + reactivation + expansion -
+    contraction - churn`` hold exactly (compared in ticks)?"""
+    t = {c: to_ticks(bridge[c]) for c in ("opening_mrr", "closing_mrr", *MOVEMENTS)}
+    lhs = t["opening_mrr"] + t["new"] + t["reactivation"] + t["expansion"] - t["contraction"] - t["churn"]
+    return pd.Series(lhs == t["closing_mrr"], index=bridge.index, name="reconciles")
+
+
+def with_attribute(customer_mrr: pd.DataFrame, customers: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Attach a customer attribute (e.g. ``segment``) to the customer-month frame;
+    customers missing from ``customers`` get ``"(unknown)"``."""
+    attrs = customers.drop_duplicates("customer_id").set_index("customer_id")[column]
+    out = customer_mrr.copy()
+    out[column] = out["customer_id"].map(attrs).astype("object").fillna("(unknown)")
+    return out
+
+
+# ----------------------------------------------------------------------------- internals
+
+
+def _count_name(movement: str) -> str:
+    return {
+        "new": "new_customers",
+        "expansion": "expansion_customers",
+        "reactivation": "reactivated_customers",
+        "contraction": "contraction_customers",
+        "churn": "churned_customers",
+    }[movement]
+
+
+def _month_numbers(customer_mrr: pd.DataFrame) -> np.ndarray:
+    months = pd.PeriodIndex(customer_mrr["month"], freq="M")
+    return months.asi8.astype("int64") + 1970 * 12
+
+
+def _last_month_number(customer_mrr: pd.DataFrame, last_month) -> int:
+    if last_month is not None:
+        return period_to_number(last_month)
+    return int(_month_numbers(customer_mrr).max())
+
+
+def _int_bincount(idx: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Exact integer bincount (np.bincount with weights goes through float64)."""
+    out = np.zeros(size, dtype="int64")
+    if len(idx) == 0:
+        return out
+    order = np.argsort(idx, kind="stable")
+    idx_s = idx[order]
+    starts = np.flatnonzero(np.r_[True, idx_s[1:] != idx_s[:-1]])
+    out[idx_s[starts]] += np.add.reduceat(values.astype("int64")[order], starts)
+    return out
+
+
+def _groups(customer_mrr: pd.DataFrame, by: str | None, uniques: pd.Index) -> tuple[list, np.ndarray]:
+    if by is None:
+        return [None], np.zeros(len(uniques), dtype="int64")
+    per_customer = customer_mrr.drop_duplicates("customer_id").set_index("customer_id")[by]
+    values = per_customer.reindex(uniques)
+    group_codes, groups = pd.factorize(values, sort=True)
+    return list(groups), group_codes.astype("int64")
+
+
+def _movement_arrays(customer_mrr: pd.DataFrame, last_month):
+    """Sorted arrays (customer code, month number, movement code, prev ticks, cur ticks)."""
+    if customer_mrr.empty:
+        z = np.zeros(0, dtype="int64")
+        return z, pd.Index([], dtype="object"), z, z.astype("int8"), z, z
+    codes_all, uniques = pd.factorize(customer_mrr["customer_id"], sort=True)
+    m = _month_numbers(customer_mrr)
+    t = to_ticks(customer_mrr["mrr"])
+    if (t < 0).any():
+        raise ValueError("customer MRR must not be negative")
+    order = np.lexsort((m, codes_all))
+    c, m, t = codes_all[order].astype("int64"), m[order], t[order]
+    pos = t > 0
+    c, m, t = c[pos], m[pos], t[pos]
+    n = len(c)
+    same_prev = np.zeros(n, dtype=bool)
+    same_prev[1:] = c[1:] == c[:-1]
+    consecutive = np.zeros(n, dtype=bool)
+    consecutive[1:] = same_prev[1:] & (m[1:] == m[:-1] + 1)
+    prev = np.zeros(n, dtype="int64")
+    prev[1:] = np.where(consecutive[1:], t[:-1], 0)
+
+    kind = np.full(n, -1, dtype="int8")
+    kind[(prev == 0) & ~same_prev] = _CODE["new"]
+    kind[(prev == 0) & same_prev] = _CODE["reactivation"]
+    kind[(prev > 0) & (t > prev)] = _CODE["expansion"]
+    kind[(prev > 0) & (t < prev)] = _CODE["contraction"]
+    moved = kind >= 0
+
+    # Churn: a row whose customer has no row in the next month churns then.
+    next_consecutive = np.zeros(n, dtype=bool)
+    next_consecutive[:-1] = consecutive[1:]
+    hi = _last_month_number(customer_mrr, last_month)
+    churn = ~next_consecutive & (m + 1 <= hi)
+
+    codes = np.concatenate([c[moved], c[churn]])
+    month = np.concatenate([m[moved], m[churn] + 1])
+    kinds = np.concatenate([kind[moved], np.full(int(churn.sum()), _CODE["churn"], dtype="int8")])
+    prevs = np.concatenate([prev[moved], t[churn]])
+    curs = np.concatenate([t[moved], np.zeros(int(churn.sum()), dtype="int64")])
+    order = np.lexsort((month, codes))
+    return codes[order], uniques, month[order], kinds[order], prevs[order], curs[order]
+
+
+def _empty_bridge(by: str | None) -> pd.DataFrame:
+    cols = ["month", "opening_mrr", *MOVEMENTS, "net_new_mrr", "closing_mrr", "opening_customers",
+            "customers", *(_count_name(n) for n in MOVEMENTS)]
+    if by is not None:
+        cols.insert(0, by)
+    return pd.DataFrame({c: [] for c in cols})

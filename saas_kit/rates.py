@@ -1,0 +1,197 @@
+"""Retention, churn and growth-efficiency rates from the MRR bridge (metrics.md §4).
+
+Notation per month M: ``opening`` = MRR at the end of M-1; ``new``, ``expansion``,
+``reactivation``, ``contraction``, ``churn`` the movements of M (positive amounts);
+the starting base = customers with MRR > 0 at the end of M-1. A ratio whose
+denominator is 0 is undefined and returned as NaN, never as infinity.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from saas_kit.money import from_ticks, to_ticks
+from saas_kit.movements import _month_numbers
+
+
+def _ratio(num, den):
+    num = np.asarray(num, dtype="float64")
+    den = np.asarray(den, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den != 0, num / np.where(den != 0, den, 1.0), np.nan)
+
+
+def nrr(opening, expansion, contraction, churn):
+    """Monthly net revenue retention (seed 000):
+    ``(opening + expansion - contraction - churn) / opening``; new and reactivated
+    revenue are excluded. Seed 000's example: (10M + 1M - 0.3M - 0.5M) / 10M = 102%."""
+    return _ratio(np.asarray(opening, dtype="float64") + expansion - contraction - churn, opening)
+
+
+def grr(opening, contraction, churn):
+    """Monthly gross revenue retention (seed 000): ``(opening - contraction - churn) /
+    opening``; expansion is left out, so GRR never exceeds 100%."""
+    return _ratio(np.asarray(opening, dtype="float64") - contraction - churn, opening)
+
+
+def quick_ratio(new, reactivation, expansion, contraction, churn):
+    """SaaS Quick Ratio (seed 002): ``(new + reactivation + expansion) / (contraction
+    + churn)``. Seed 002 writes (new + expansion) / (downgrade + churn); reactivation
+    counts as new business here, the same value when there is none. Undefined (NaN)
+    when nothing was lost. Seed 002's cases: 6M / 1M = 6.0 and 8M / 3M = 2.67."""
+    return _ratio(np.asarray(new, dtype="float64") + reactivation + expansion,
+                  np.asarray(contraction, dtype="float64") + churn)
+
+
+def logo_churn_rate(churned_customers, opening_customers):
+    """Logo (customer) churn (seed 004): customers churned in M / customers in the
+    starting base. Seed 004: 50 of 1,000 customers = 5%."""
+    return _ratio(churned_customers, opening_customers)
+
+
+def gross_revenue_churn_rate(opening, contraction, churn):
+    """Gross revenue churn: ``(churn + contraction) / opening`` (metrics.md §4)."""
+    return _ratio(np.asarray(churn, dtype="float64") + contraction, opening)
+
+
+def plain_revenue_churn_rate(opening, churn):
+    """Seed 004's plain revenue churn: ``churn / opening`` (downgrades left out)."""
+    return _ratio(churn, opening)
+
+
+def net_revenue_churn_rate(opening, expansion, contraction, churn):
+    """Net revenue churn: ``(churn + contraction - expansion) / opening``; below zero is
+    negative churn (seed 004: churn 50,000 and expansion 100,000 on 1,000,000 give -5%).
+    Reactivation is not part of the starting base and is left out."""
+    return _ratio(np.asarray(churn, dtype="float64") + contraction - expansion, opening)
+
+
+def monthly_rates(bridge: pd.DataFrame) -> pd.DataFrame:
+    """Add the rates of metrics.md §4 to the bridge from :func:`mrr_movements`.
+
+    New columns: ``nrr``, ``grr``, ``logo_churn``, ``revenue_churn`` (gross: churn +
+    contraction), ``revenue_churn_plain`` (seed 004: churn only), ``net_revenue_churn``,
+    ``quick_ratio`` (NaN when nothing was lost), ``arr`` (closing MRR × 12), ``new_arr``,
+    ``expansion_arr``, ``reactivation_arr``, ``contraction_arr``, ``churn_arr``,
+    ``net_new_arr`` (each movement × 12, seeds 001 and 002).
+    """
+    b = bridge.copy()
+    o, e, c, ch = b["opening_mrr"], b["expansion"], b["contraction"], b["churn"]
+    b["nrr"] = nrr(o, e, c, ch)
+    b["grr"] = grr(o, c, ch)
+    b["logo_churn"] = logo_churn_rate(b["churned_customers"], b["opening_customers"])
+    b["revenue_churn"] = gross_revenue_churn_rate(o, c, ch)
+    b["revenue_churn_plain"] = plain_revenue_churn_rate(o, ch)
+    b["net_revenue_churn"] = net_revenue_churn_rate(o, e, c, ch)
+    b["quick_ratio"] = quick_ratio(b["new"], b["reactivation"], e, c, ch)
+    b["arr"] = annualise(b["closing_mrr"])
+    for name in ("new", "expansion", "reactivation", "contraction", "churn"):
+        b[f"{name}_arr"] = annualise(b[name])
+    b["net_new_arr"] = annualise(b["net_new_mrr"])
+    return b
+
+
+def annualise(mrr):
+    """ARR = MRR × 12 (seed 001: MRR 5,000,000 → ARR 60,000,000), exact to the tick."""
+    if isinstance(mrr, pd.Series):
+        return pd.Series(from_ticks(to_ticks(mrr) * 12), index=mrr.index, name=mrr.name)
+    return from_ticks(to_ticks(mrr) * 12)
+
+
+def trailing_retention(customer_mrr: pd.DataFrame, months: int = 12, by: str | None = None) -> pd.DataFrame:
+    """Trailing-twelve-month (cohort) NRR and GRR per month (seed 003; metrics.md §4).
+
+    Base of month M = customers with MRR > 0 in M-``months``.
+    ``nrr_ttm = Σ_base mrr(M) / Σ_base mrr(M-12)`` (customers who left count 0;
+    customers who joined since are not in the base);
+    ``grr_ttm = Σ_base min(mrr(M), mrr(M-12)) / Σ_base mrr(M-12)``.
+    Returns ``month``, ``base_customers``, ``base_mrr``, ``retained_mrr``,
+    ``retained_mrr_capped``, ``retained_customers``, ``nrr_ttm``, ``grr_ttm``, one row
+    per month that has a base (``by``: per group as well, first column).
+    """
+    cm = customer_mrr[customer_mrr["mrr"] > 0]
+    m = _month_numbers(cm)
+    cust = pd.factorize(cm["customer_id"])[0].astype("int64")
+    t = to_ticks(cm["mrr"])
+    base = pd.DataFrame({"c": cust, "m": m + months, "base": t})
+    now = pd.DataFrame({"c": cust, "m": m, "cur": t})
+    last = int(m.max()) if len(m) else 0
+    base = base[base["m"] <= last]
+    j = base.merge(now, on=["c", "m"], how="left")
+    j["cur"] = j["cur"].fillna(0).astype("int64")
+    j["capped"] = np.minimum(j["cur"], j["base"])
+    j["kept"] = (j["cur"] > 0).astype("int64")
+    keys = ["m"]
+    if by is not None:
+        groups = cm[by].to_numpy()
+        first_group = pd.Series(groups).groupby(cust).first()
+        j[by] = first_group.reindex(j["c"]).to_numpy()
+        keys = [by, "m"]
+    g = j.groupby(keys, sort=True).agg(
+        base_customers=("c", "size"), base_t=("base", "sum"), cur_t=("cur", "sum"),
+        capped_t=("capped", "sum"), retained_customers=("kept", "sum"),
+    ).reset_index()
+    out = pd.DataFrame()
+    if by is not None:
+        out[by] = g[by]
+    out["month"] = pd.PeriodIndex.from_ordinals(g["m"].to_numpy() - 1970 * 12, freq="M")
+    out["base_customers"] = g["base_customers"].to_numpy()
+    out["base_mrr"] = from_ticks(g["base_t"].to_numpy())
+    out["retained_mrr"] = from_ticks(g["cur_t"].to_numpy())
+    out["retained_mrr_capped"] = from_ticks(g["capped_t"].to_numpy())
+    out["retained_customers"] = g["retained_customers"].to_numpy()
+    out["nrr_ttm"] = _ratio(g["cur_t"], g["base_t"])
+    out["grr_ttm"] = _ratio(g["capped_t"], g["base_t"])
+    out["logo_retention_ttm"] = _ratio(g["retained_customers"], g["base_customers"])
+    return out
+
+
+def segment_rates(bridge_by_segment: pd.DataFrame, by: str, month: pd.Period | str | None = None,
+                  window: int = 12) -> pd.DataFrame:
+    """NRR, GRR, logo and revenue churn per segment from a bridge computed with
+    ``mrr_movements(..., by=segment)``. With ``window`` > 1 the monthly flows are pooled
+    over the last ``window`` months up to ``month`` (sum of movements over sum of
+    openings: an average monthly rate weighted by opening MRR), which is steadier for
+    small segments than a single month."""
+    b = bridge_by_segment
+    if month is None:
+        month = b["month"].max()
+    month = pd.Period(month, freq="M")
+    sel = b[(b["month"] <= month) & (b["month"] > month - window)]
+    sums = sel.groupby(by, sort=True)[
+        ["opening_mrr", "expansion", "contraction", "churn", "new", "reactivation",
+         "opening_customers", "churned_customers"]
+    ].sum()
+    closing = b[b["month"] == month].set_index(by)["closing_mrr"]
+    customers = b[b["month"] == month].set_index(by)["customers"]
+    out = pd.DataFrame(index=sums.index)
+    out["customers"] = customers.reindex(sums.index).fillna(0).astype("int64")
+    out["mrr"] = closing.reindex(sums.index).fillna(0.0)
+    o, e, c, ch = sums["opening_mrr"], sums["expansion"], sums["contraction"], sums["churn"]
+    out["nrr"] = nrr(o, e, c, ch)
+    out["grr"] = grr(o, c, ch)
+    out["logo_churn"] = logo_churn_rate(sums["churned_customers"], sums["opening_customers"])
+    out["revenue_churn"] = gross_revenue_churn_rate(o, c, ch)
+    out["net_revenue_churn"] = net_revenue_churn_rate(o, e, c, ch)
+    out["quick_ratio"] = quick_ratio(sums["new"], sums["reactivation"], e, c, ch)
+    return out.reset_index()
+
+
+def new_arr_mix(bridge: pd.DataFrame, window: int = 12) -> pd.Series:
+    """New ARR share of gross new ARR over a trailing window (seed 002; metrics.md §4):
+    ``Σ new / (Σ new + Σ expansion)`` over the last ``window`` months, per month
+    (NaN until a full window exists or when both are 0). Reactivation is shown apart."""
+    new = bridge["new"].rolling(window, min_periods=window).sum()
+    exp = bridge["expansion"].rolling(window, min_periods=window).sum()
+    return pd.Series(_ratio(new, new + exp), index=bridge.index, name="new_arr_share")
+
+
+def arr_per_employee(arr, employees):
+    """ARR per employee (APE, seed 002) = ARR / employees; NaN when headcount is 0."""
+    return _ratio(arr, employees)
+
+
+def cac(sales_marketing_spend, new_customers):
+    """Customer acquisition cost = sales and marketing spend / new customers (seed 004).
+    Undefined (NaN) in a month with no new customers."""
+    return _ratio(sales_marketing_spend, new_customers)
