@@ -1,0 +1,42 @@
+"""Shared test helpers."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+def ledger(rows) -> pd.DataFrame:
+    """Canonical subscriptions frame from (customer, start, end or '', amount[, period[, plan]]) tuples."""
+    recs = []
+    for i, r in enumerate(rows):
+        customer, start, end, amount = r[:4]
+        period = r[4] if len(r) > 4 else "month"
+        plan = r[5] if len(r) > 5 else "Standard"
+        recs.append({"customer_id": customer, "subscription_id": f"S{i}", "start_date": pd.Timestamp(start),
+                     "end_date": pd.Timestamp(end) if end else pd.NaT, "amount": float(amount),
+                     "billing_period": period, "plan": plan, "currency": "JPY"})
+    df = pd.DataFrame(recs)
+    df["end_date"] = pd.to_datetime(df["end_date"])
+    return df
+
+
+def customer_months(rows) -> pd.DataFrame:
+    """Customer-month MRR frame from (customer, 'YYYY-MM', mrr) tuples."""
+    df = pd.DataFrame(rows, columns=["customer_id", "month", "mrr"])
+    df["month"] = pd.PeriodIndex(df["month"], freq="M")
+    df["mrr"] = df["mrr"].astype("float64")
+    return df
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED.exists():
+        pytest.skip("../shared is not beside the project")
+    return SHARED
