@@ -1,1 +1,24 @@
-"""saas_kit: exact SaaS metrics from billing exports (see README.md and ../shared/metrics.md)."""
+"""saas_kit: exact SaaS metrics from billing exports.
+
+MRR per customer and month, the MRR movement bridge, NRR / GRR (monthly and
+twelve-month), churn, Quick Ratio, ARR and T2D3, churn compounding, onboarding
+activation and benchmark bands, as pure functions on tidy pandas DataFrames. The
+specification is metrics.md (in the project's shared folder); see README.md.
+"""
+from saas_kit.errors import DataError, DataWarning, ParameterError, SaasKitError
+from saas_kit.loading import Dataset, load_dataset, load_subscriptions, parse_mapping
+from saas_kit.movements import customer_movements, mrr_movements, reconciles, with_attribute
+from saas_kit.mrr import monthly_mrr, mrr_by_month, mrr_from_table
+from saas_kit.growth import arr_from_mrr, t2d3_plan, yoy_growth
+from saas_kit.compounding import cac, half_life, ltv, retention_after
+from saas_kit.rates import (grr, logo_churn_rate, monthly_rates, net_revenue_churn_rate, new_arr_mix,
+                            nrr, quick_ratio, segment_rates, trailing_retention)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DataError", "DataWarning", "ParameterError", "SaasKitError", "Dataset", "load_dataset", "load_subscriptions",
+    "parse_mapping", "customer_movements", "mrr_movements", "reconciles", "with_attribute", "monthly_mrr",
+    "mrr_by_month", "arr_from_mrr", "t2d3_plan", "yoy_growth", "cac", "half_life", "ltv", "retention_after", "mrr_from_table", "grr", "logo_churn_rate", "monthly_rates",
+    "net_revenue_churn_rate", "new_arr_mix", "nrr", "quick_ratio", "segment_rates", "trailing_retention",
+]

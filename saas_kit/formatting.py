@@ -32,7 +32,12 @@ CURRENCY_SYMBOLS: dict[str, str] = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP"
 #: Decimals of the currency's minor unit (JPY has none); others default to 2.
 MINOR_UNIT_DECIMALS: dict[str, int] = {"JPY": 0}
 
-_EN_UNITS = ((Decimal(10) ** 12, "T"), (Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"), (Decimal(10) ** 3, "K"))
+_EN_UNITS = (
+    (Decimal(10) ** 12, "T"),
+    (Decimal(10) ** 9, "B"),
+    (Decimal(10) ** 6, "M"),
+    (Decimal(10) ** 3, "K"),
+)
 _JA_UNITS = ((10**12, "兆"), (10**8, "億"), (10**4, "万"))
 _STYLES = ("en", "ja")
 

@@ -2,15 +2,31 @@
 
 Every problem that makes a number wrong raises :class:`~saas_kit.errors.DataError`
 naming the file, the row and the column. Row numbers are those a spreadsheet shows:
-for CSV the header is row 1 and the first record row 2; for Parquet the first record
-is row 1. Suspicious but usable data is kept unchanged and reported as
+for CSV the header is row 1 and the first record row 2 (blank lines and cells with
+line breaks count as a spreadsheet counts them); for Parquet the first record is
+row 1. Suspicious but usable data is kept unchanged and reported as
 :class:`~saas_kit.errors.DataWarning` (listed on the report's data page).
 
 Real exports rarely use our column names, so every loader takes a column mapping
 ``{"export name": "canonical name"}`` (on the command line ``--map OLD=NEW``).
+
+Choices where metrics.md §1 is silent (for the methodology page):
+
+- CSV must be comma-separated, UTF-8 (with or without BOM), Shift_JIS (cp932) or
+  UTF-16 with BOM; a semicolon- or tab-separated file is rejected with a message.
+- Dates are ``YYYY-MM-DD`` (also ``YYYY/M/D`` and ``2024年1月5日``), optionally with a
+  time; a UTC offset is dropped, keeping the local wall-clock time as written.
+- Dates must lie between 1990 and one year after today; an ``end_date`` from 2100 on
+  (placeholders such as ``9999-12-31``) means "still active" and is reported as a warning.
+- Amounts are plain numbers (``1200``, ``1200.50``); ``1,200`` and ``¥1,200`` are
+  rejected rather than guessed; negative amounts and amounts above 10^12 are errors.
+- MRR is computed up to the current month at most (no projection into the future).
 """
 from __future__ import annotations
 
+import csv
+import datetime as _dt
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +36,7 @@ import numpy as np
 import pandas as pd
 
 from saas_kit.errors import DataError, DataWarning, ParameterError
-from saas_kit.money import MONTHS_IN_PERIOD
-from saas_kit.mrr import monthly_mrr, mrr_from_table, number_to_period, period_to_number
+from saas_kit.mrr import latest_month_number, monthly_mrr, mrr_from_table, number_to_period, period_to_number
 
 # kind -> (required columns, optional columns)
 SCHEMAS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -42,9 +57,17 @@ BILLING_PERIODS = {
     "year": "year", "yearly": "year", "annual": "year", "annually": "year", "y": "year", "12": "year",
 }
 EARLIEST_DATE = pd.Timestamp("1990-01-01")
-LATEST_DATE = pd.Timestamp("2100-01-01")
-_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_ENCODINGS = ("utf-8-sig", "cp932")
+LATEST_DATE = pd.Timestamp("2100-01-01")  # end dates from here on are "open" placeholders
+FUTURE_TOLERANCE = pd.Timedelta(days=366)  # other dates may be at most this far after today
+MAX_AMOUNT = 1e12  # keeps every sum of ticks (1/1200 unit) far inside int64
+_PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_DATE = (r"^(?P<year>\d{4})[-/.年](?P<month>\d{1,2})[-/.月](?P<day>\d{1,2})日?"
+         r"(?:[T ]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<frac>\d{1,9}))?)?)?"
+         r"\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)?$")
+_MONTH = re.compile(r"(\d{4})[-/.年](\d{1,2})月?(?:[-/.]\d{1,2}日?)?(?:[T ].*)?", re.ASCII)
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_NON_SJIS = re.compile("[\x80-\x9f\ue000-\uf8ff]")  # what cp932 makes of bytes that are not Shift_JIS
+_COMMA_SEPARATED_HINT = "export it as comma-separated CSV"
 
 
 @dataclass
@@ -84,8 +107,8 @@ class Dataset:
         )
 
     def check_month(self, month: str | pd.Period | None) -> pd.Period:
-        """Validate a report month (``YYYY-MM``) against the data; None = latest."""
-        if month in (None, ""):
+        """Validate a report month (``YYYY-MM``) against the data; None or "" = latest."""
+        if month is None or (isinstance(month, str) and not month.strip()):
             return self.latest_month
         p = parse_month_parameter(month)
         if p < self.first_month or p > self.latest_month:
@@ -95,15 +118,21 @@ class Dataset:
         return p
 
 
-def parse_month_parameter(month: str | pd.Period) -> pd.Period:
-    """'YYYY-MM' -> Period; ParameterError for anything else or a month in the future."""
+def parse_month_parameter(month: str | pd.Period | _dt.date) -> pd.Period:
+    """'YYYY-MM' (or a Period / date) -> Period[M]; ParameterError for anything else,
+    a month before 1990 or a month after the current one."""
     if isinstance(month, pd.Period):
         p = month.asfreq("M")
+    elif isinstance(month, (_dt.date, pd.Timestamp)) and not pd.isna(month):
+        p = pd.Timestamp(month).to_period("M")
+    elif isinstance(month, str) and re.fullmatch(r"\d{4}-\d{2}", month.strip(), re.ASCII) \
+            and 1 <= int(month.strip()[5:]) <= 12:
+        p = pd.Period(month.strip(), freq="M")
     else:
-        text = str(month).strip()
-        if not re.fullmatch(r"\d{4}-\d{2}", text) or not 1 <= int(text[5:]) <= 12:
-            raise ParameterError(f"month must look like YYYY-MM (e.g. 2026-10), got {month!r}")
-        p = pd.Period(text, freq="M")
+        raise ParameterError(f"month must look like YYYY-MM (e.g. 2026-10), got {month!r} "
+                             f"({type(month).__name__})")
+    if p.year < EARLIEST_DATE.year:
+        raise ParameterError(f"report month {p} is before {EARLIEST_DATE.year}")
     if p > pd.Timestamp.today().to_period("M"):
         raise ParameterError(f"report month {p} is in the future")
     return p
@@ -114,182 +143,406 @@ def parse_mapping(pairs: Iterable[str] | Mapping[str, str] | None) -> dict[str, 
     if pairs is None:
         return {}
     if isinstance(pairs, Mapping):
-        return {str(k): str(v) for k, v in pairs.items()}
-    mapping: dict[str, str] = {}
-    for pair in pairs:
-        old, sep, new = str(pair).partition("=")
-        if not sep or not old.strip() or not new.strip():
-            raise ParameterError(f"column mapping must look like OLD=NEW, got {pair!r}")
-        mapping[old.strip()] = new.strip()
-    return mapping
+        items = [(str(k).strip(), str(v).strip()) for k, v in pairs.items()]
+    elif isinstance(pairs, (str, bytes)):
+        raise ParameterError(f"column mapping must be a list of OLD=NEW, got the string {pairs!r}")
+    else:
+        items = []
+        for pair in pairs:
+            old, sep, new = str(pair).partition("=")
+            if not sep:
+                raise ParameterError(f"column mapping must look like OLD=NEW, got {pair!r}")
+            items.append((old.strip(), new.strip()))
+    for old, new in items:
+        if not old or not new:
+            raise ParameterError(f"column mapping must look like OLD=NEW with both names, got {old!r}={new!r}")
+    return dict(items)
 
 
-# ----------------------------------------------------------------------------- reading
+def _current_month() -> pd.Period:
+    return pd.Timestamp.today().to_period("M")
+
+
+# ----------------------------------------------------------------------------- reading files
 
 
 def read_table(path: str | Path, kind: str, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Read a CSV (as text, UTF-8 with or without BOM, or Shift_JIS) or Parquet file,
-    apply the column mapping and check the required columns of ``kind``.
+    """Read a CSV (text: UTF-8 with or without BOM, Shift_JIS/cp932 or UTF-16 with BOM;
+    comma-separated) or Parquet file, apply the column mapping and check the required
+    columns of ``kind``.
 
-    The returned frame has an ``_row`` column with the spreadsheet row number.
+    Every cell of a CSV is kept as text (``""`` when blank). The returned frame has an
+    ``_row`` column with the spreadsheet row number of each record.
     """
+    if kind not in SCHEMAS:
+        raise ParameterError(f"unknown input kind {kind!r} (one of {', '.join(SCHEMAS)})")
     path = Path(path)
     name = str(path)
-    if not path.exists():
-        raise DataError("file not found", file=name)
-    if path.is_dir():
-        raise DataError("is a directory, expected a CSV or Parquet file", file=name)
-    if path.stat().st_size == 0:
-        raise DataError("file is empty", file=name)
+    _check_file(path)
     if path.suffix.lower() in (".parquet", ".pq"):
-        try:
-            df = pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises many types for broken files
-            raise DataError(f"cannot read Parquet file ({type(exc).__name__}: {exc})", file=name) from None
-        df = df.astype({c: "object" for c in df.columns if not pd.api.types.is_datetime64_any_dtype(df[c])})
-        first_row = 1
+        df = _read_parquet(path)
     else:
-        df = _read_csv_text(path)
-        first_row = 2
-    df.columns = [str(c).strip() for c in df.columns]
-    df = df.rename(columns=dict(mapping or {}))
-    if df.columns.duplicated().any():
-        dup = df.columns[df.columns.duplicated()][0]
-        raise DataError("column appears twice (after the column mapping)", file=name, column=dup)
+        df = _read_csv(path)
+    df = _apply_mapping(df, mapping, name)
     if len(df) == 0:
-        raise DataError("file has a header but no data rows", file=name)
-    required, _ = SCHEMAS[kind]
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        hint = ""
-        if len(df.columns) == 1 and re.search(r"[;\t|]", df.columns[0]):
-            hint = " (the file does not seem to be comma-separated: export it as CSV with commas)"
-        raise DataError(
-            f"missing required column(s) {', '.join(missing)}; found {', '.join(map(str, df.columns))}"
-            f"{hint} (map export headers with --map OLD=NEW)",
-            file=name, column=missing[0],
-        )
-    df.insert(0, "_row", np.arange(first_row, first_row + len(df)))
+        raise DataError("file has a header but no data rows", file=name, row=1 if "_row" in df else None)
+    _check_required(df, kind, name)
     return df
 
 
-def _read_csv_text(path: Path) -> pd.DataFrame:
-    raw = path.read_bytes()
-    for encoding in _ENCODINGS:
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise DataError("cannot decode the file as UTF-8 or Shift_JIS (cp932); save it as UTF-8 CSV",
-                        file=str(path))
+def _check_file(path: Path) -> None:
+    name = str(path)
+    try:
+        if not path.exists():
+            raise DataError("file not found", file=name)
+        if path.is_dir():
+            raise DataError("is a directory, expected a CSV or Parquet file", file=name)
+        if path.stat().st_size == 0:
+            raise DataError("file is empty", file=name)
+    except OSError as exc:
+        raise DataError(f"cannot open the file ({exc.strerror or exc})", file=name) from None
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        df = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises many types for broken files
+        raise DataError(f"cannot read Parquet file ({type(exc).__name__}: {exc})", file=str(path)) from None
+    df = df.reset_index(drop=True)
+    df.columns = [str(c).strip() for c in df.columns]
+    df = df.astype({c: "object" for c in df.columns if not pd.api.types.is_datetime64_any_dtype(df[c])})
+    df.insert(0, "_row", np.arange(1, len(df) + 1))
+    return df
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    text = _decode(path)
     if not text.strip():
         raise DataError("file is empty", file=str(path))
-    import io
+    if "\x00" in text:
+        raise DataError("file contains NUL bytes: it is not a text CSV (Parquet files need the .parquet "
+                        "extension)", file=str(path))
+    header_row, header, records = _csv_records(text, str(path))
+    return _frame(header_row, header, records, str(path))
 
+
+def _decode(path: Path) -> str:
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=False)
-    except pd.errors.ParserError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        row = int(match.group(1)) if match else None
-        raise DataError(f"malformed CSV ({exc})", file=str(path), row=row) from None
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read the file ({exc.strerror or exc})", file=str(path)) from None
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    else:
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+        try:
+            text = raw.decode("cp932")
+            if not _NON_SJIS.search(text):
+                return text
+        except UnicodeDecodeError:
+            pass
+    raise DataError("cannot decode the file: it is neither UTF-8 nor Shift_JIS (cp932) text; "
+                    "save it as UTF-8 CSV", file=str(path))
+
+
+def _csv_records(text: str, name: str) -> tuple[int, list[str], list[tuple[int, list[str]]]]:
+    """(header row, header, [(spreadsheet row, fields)]) of non-blank records."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    header_row = 0
+    records: list[tuple[int, list[str]]] = []
+    row = 0
+    try:
+        for row, fields in enumerate(reader, start=1):
+            if not any(f.strip() for f in fields):
+                continue  # a blank line: a blank spreadsheet row
+            if header is None:
+                header, header_row = fields, row
+            else:
+                records.append((row, fields))
+    except csv.Error as exc:
+        raise DataError(f"malformed CSV ({exc}; check the quotes in this row)", file=name, row=row + 1,
+                        column=None) from None
+    if header is None:
+        raise DataError("file is empty", file=name)
+    return header_row, header, records
+
+
+def _frame(header_row: int, header: list[str], records: list[tuple[int, list[str]]], name: str) -> pd.DataFrame:
+    columns = [h.strip() for h in header]
+    if len(columns) == 1 and re.search(r"[;\t|]", columns[0]):
+        sep = {";": "semicolon", "\t": "tab", "|": "pipe"}[re.search(r"[;\t|]", columns[0]).group()]
+        raise DataError(f"the file seems to be {sep}-separated, not comma-separated; {_COMMA_SEPARATED_HINT}",
+                        file=name, row=header_row, column=columns[0][:40])
+    columns = [c or f"(unnamed column {i + 1})" for i, c in enumerate(columns)]
+    n = len(columns)
+    rows = np.empty(len(records), dtype="int64")
+    cells: list[list[str]] = []
+    for i, (row, fields) in enumerate(records):
+        if len(fields) > n:
+            if any(f.strip() for f in fields[n:]):
+                raise DataError(f"row has {len(fields)} values but the header has {n} columns (an unquoted comma, "
+                                f"e.g. in 1,200? quote such values or {_COMMA_SEPARATED_HINT} with plain numbers)",
+                                file=name, row=row, column=columns[-1])
+            fields = fields[:n]
+        elif len(fields) < n:
+            fields = fields + [""] * (n - len(fields))
+        rows[i] = row
+        cells.append(fields)
+    df = pd.DataFrame(cells, columns=columns, dtype=object) if cells else pd.DataFrame(columns=columns, dtype=object)
+    df.insert(0, "_row", rows)
+    return df
+
+
+def _apply_mapping(df: pd.DataFrame, mapping: Mapping[str, str] | None, name: str) -> pd.DataFrame:
+    cols = [str(c).strip() for c in df.columns]
+    mapping = dict(mapping or {})
+    cols = ["_row" if c == "_row" else mapping.get(c, c) for c in cols]
+    df.columns = cols
+    dup = df.columns[df.columns.duplicated()]
+    if len(dup):
+        raise DataError("column appears twice (in the header or after the column mapping)", file=name,
+                        row=1, column=str(dup[0]))
+    return df
+
+
+def _check_required(df: pd.DataFrame, kind: str, name: str) -> None:
+    required, _ = SCHEMAS[kind]
+    found = [c for c in df.columns if c != "_row"]
+    missing = [c for c in required if c not in df.columns]
+    if not missing:
+        return
+    hints = [f"{c}={m}" for m in missing for c in found if c.lower().replace(" ", "_") == m]
+    hint = f" (map export headers with --map {' --map '.join(hints) if hints else 'OLD=NEW'})"
+    raise DataError(f"missing required column(s) {', '.join(missing)}; found {', '.join(found)}{hint}",
+                    file=name, row=1, column=missing[0])
 
 
 # ----------------------------------------------------------------------------- parsing cells
 
 
-def _blank(series: pd.Series) -> pd.Series:
-    return series.isna() | (series.astype(str).str.strip() == "")
+def _cell(v: object) -> str:
+    """One cell as text: missing values (None, NaN, NaT) as "", whole floats without ".0"."""
+    if isinstance(v, str):
+        return v
+    if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, (_dt.datetime, _dt.date)):
+        return v.isoformat()
+    return str(v)
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Cells as stripped text (see :func:`_cell`)."""
+    return series.map(_cell).astype(object).str.strip()
 
 
 def _first_bad(df: pd.DataFrame, mask: pd.Series) -> int:
     return int(df.loc[mask, "_row"].iloc[0])
 
 
+def _fail(df: pd.DataFrame, mask: pd.Series, message: str, file: str, column: str) -> None:
+    raise DataError(message, file=file, row=_first_bad(df, mask), column=column)
+
+
+def _dates_from_text(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(timestamps, year) of text cells; NaT for blank, unreadable and impossible dates
+    and for years outside 1900-2199 (the caller rejects those by their year)."""
+    parts = text.str.extract(_DATE, flags=re.ASCII)
+    num = parts.drop(columns="frac").apply(pd.to_numeric)
+    usec = parts["frac"].fillna("0").str.ljust(6, "0").str[:6].astype("int64")
+    convertible = (num["year"].between(1900, 2199) & num["month"].between(1, 12) & num["day"].between(1, 31)
+                   & num["hour"].fillna(0).between(0, 23) & num["minute"].fillna(0).between(0, 59)
+                   & num["second"].fillna(0).between(0, 59))
+    ts = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    if convertible.any():
+        comp = num.loc[convertible].fillna(0).astype("int64")
+        comp["us"] = usec[convertible]
+        ts[convertible] = pd.to_datetime(comp, errors="coerce").astype("datetime64[ns]")
+    return ts, num["year"]
+
+
 def parse_dates(df: pd.DataFrame, column: str, file: str, required: bool = True,
-                with_time: bool = False) -> pd.Series:
-    """ISO dates (``YYYY-MM-DD``, also ``YYYY/MM/DD``; with_time: ISO timestamps).
-    Impossible dates (2026-02-30), unparseable text and dates before 1990 or after 2100
-    raise DataError naming the first bad row."""
+                with_time: bool = False, end_date: bool = False) -> pd.Series:
+    """Dates ``YYYY-MM-DD`` (also ``YYYY/M/D``, ``YYYY年M月D日``; an optional time is kept
+    only ``with_time``). Unreadable or impossible dates (2026-02-30), dates before 1990
+    and dates more than a year after today raise DataError naming the first bad row.
+    ``end_date``: any future date is fine, and dates from 2100 on become NaT
+    (placeholders such as 9999-12-31 for "no end")."""
     col = df[column]
     if pd.api.types.is_datetime64_any_dtype(col):
-        parsed = pd.to_datetime(col).dt.tz_localize(None) if getattr(col.dt, "tz", None) else pd.to_datetime(col)
+        parsed = col.dt.tz_localize(None) if col.dt.tz is not None else col
+        year = parsed.dt.year
+        blank = parsed.isna()
     else:
-        text = col.astype("object").where(~_blank(col), None)
-        text = text.map(lambda v: v.strip().replace("/", "-") if isinstance(v, str) else v)
-        fmt = "ISO8601"
-        parsed = pd.to_datetime(text, errors="coerce", format=fmt)
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_convert(None)
-        bad = parsed.isna() & text.notna()
-        if bad.any():
-            value = text[bad].iloc[0]
-            raise DataError(f"cannot read date {value!r} (expected YYYY-MM-DD; impossible dates such as "
-                            f"2026-02-30 are rejected)", file=file, row=_first_bad(df, bad), column=column)
-    if not with_time:
-        parsed = parsed.dt.normalize()
-    if required and parsed.isna().any():
-        raise DataError("date is missing", file=file, row=_first_bad(df, parsed.isna()), column=column)
-    out_of_range = parsed.notna() & ((parsed < EARLIEST_DATE) | (parsed >= LATEST_DATE))
-    if out_of_range.any():
-        raise DataError(f"implausible date {parsed[out_of_range].iloc[0].date()} (allowed 1990 to 2099)",
-                        file=file, row=_first_bad(df, out_of_range), column=column)
-    return parsed.astype("datetime64[ns]")
+        text = _text(col)
+        blank = text == ""
+        parsed, year = _dates_from_text(text)
+        unreadable = ~blank & year.isna()
+        if unreadable.any():
+            _fail(df, unreadable, f"cannot read date {text[unreadable].iloc[0][:40]!r} (expected YYYY-MM-DD)",
+                  file, column)
+        if end_date:
+            far = ~blank & (year >= LATEST_DATE.year)
+            parsed = parsed.where(~far)
+            blank = blank | far
+        impossible = ~blank & parsed.isna() & year.between(1900, 2199)
+        if impossible.any():
+            _fail(df, impossible, f"impossible date {text[impossible].iloc[0][:40]!r} (no such day or time)",
+                  file, column)
+    if required and blank.any():
+        _fail(df, blank, "date is missing", file, column)
+    _check_date_range(df, parsed, year, blank, column, file, future_ok=end_date)
+    parsed = parsed.astype("datetime64[ns]")
+    return parsed if with_time else parsed.dt.normalize()
 
 
-def parse_amounts(df: pd.DataFrame, column: str, file: str, allow_negative: bool = False) -> pd.Series:
+def _check_date_range(df: pd.DataFrame, parsed: pd.Series, year: pd.Series, blank: pd.Series,
+                      column: str, file: str, future_ok: bool = False) -> None:
+    early = ~blank & (year < EARLIEST_DATE.year)
+    if early.any():
+        _fail(df, early, f"implausible date in year {int(year[early].iloc[0])} (dates before "
+              f"{EARLIEST_DATE.year} are rejected)", file, column)
+    if future_ok:
+        return
+    limit = pd.Timestamp.today().normalize() + FUTURE_TOLERANCE
+    future = ~blank & ((year > limit.year) | (parsed > limit))
+    if future.any():
+        shown = parsed[future].iloc[0]
+        shown = f"date {shown.date()}" if pd.notna(shown) else f"date in year {int(year[future].iloc[0])}"
+        _fail(df, future, f"{shown} is in the far future (more than a year after today)", file, column)
+
+
+def parse_amounts(df: pd.DataFrame, column: str, file: str, allow_negative: bool = False,
+                  what: str = "amount") -> pd.Series:
     """Plain decimal numbers only. ``1,200`` or ``¥1,200`` are rejected with a message
-    (a comma can be a thousands or a decimal separator; guessing would change numbers)."""
-    col = df[column]
-    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-        values = pd.to_numeric(col, errors="coerce").astype("float64")
-        blank = values.isna()
-    else:
-        text = col.astype("object").map(lambda v: v.strip() if isinstance(v, str) else v)
-        blank = _blank(text)
-        ok = text.map(lambda v: isinstance(v, (int, float)) or bool(_PLAIN_NUMBER.match(str(v))))
-        bad = ~ok & ~blank
-        if bad.any():
-            value = str(text[bad].iloc[0])
-            why = "not a number"
-            if re.search(r"\d,\d", value) or re.search(r"[¥$€£円]", value):
-                why = "not a plain number (thousands separators and currency symbols are not accepted: export plain numbers such as 1200)"
-            raise DataError(f"amount {value!r} is {why}", file=file, row=_first_bad(df, bad), column=column)
-        values = pd.to_numeric(text.where(~blank, None), errors="coerce").astype("float64")
+    (a comma can be a thousands or a decimal separator; guessing would change numbers).
+    Blank, non-finite, negative (unless allowed) and larger than 10^12 are errors."""
+    text = _text(df[column])
+    blank = text == ""
     if blank.any():
-        raise DataError("amount is missing", file=file, row=_first_bad(df, blank), column=column)
-    if not np.isfinite(values).all():
-        raise DataError("amount is not finite", file=file, row=_first_bad(df, ~np.isfinite(values)), column=column)
+        _fail(df, blank, f"{what} is missing", file, column)
+    bad = ~text.map(lambda v: bool(_PLAIN_NUMBER.fullmatch(v)))
+    if bad.any():
+        value = str(text[bad].iloc[0])[:40]
+        why = "not a number"
+        if re.search(r"\d,\d", value) or re.search(r"[¥$€£円￥]", value):
+            why = ("not a plain number (thousands separators and currency symbols are not accepted: "
+                   "export plain numbers such as 1200)")
+        _fail(df, bad, f"{what} {value!r} is {why}", file, column)
+    values = text.astype("float64")
+    big = ~(values.abs() <= MAX_AMOUNT)
+    if big.any():
+        _fail(df, big, f"{what} {text[big].iloc[0][:40]} is implausibly large (limit {MAX_AMOUNT:.0e})", file, column)
     if not allow_negative and (values < 0).any():
-        raise DataError(f"negative amount {values[values < 0].iloc[0]:g} (refunds and credits are not MRR)",
-                        file=file, row=_first_bad(df, values < 0), column=column)
+        _fail(df, values < 0, f"negative {what} {values[values < 0].iloc[0]:g} (refunds and credits are "
+              f"not recurring revenue; remove them or export them separately)", file, column)
     return values
 
 
 def _ids(df: pd.DataFrame, column: str, file: str, warnings: list[DataWarning]) -> pd.Series:
-    raw = df[column]
-    blank = _blank(raw)
+    """Ids as trimmed text (a number 7.0 from Parquet becomes '7'); blank ids are errors,
+    trimmed ones and ids that differ only by leading zeros are warnings."""
+    raw = df[column].map(_cell).astype(object)
+    stripped = raw.str.strip()
+    blank = stripped == ""
     if blank.any():
-        raise DataError("id is missing", file=file, row=_first_bad(df, blank), column=column)
-    text = raw.map(lambda v: format(v, "g") if isinstance(v, float) else str(v))
-    stripped = text.str.strip()
-    padded = stripped != text
+        _fail(df, blank, "id is missing", file, column)
+    padded = stripped != raw
     if padded.any():
-        warnings.append(DataWarning(file, "whitespace_in_id",
-                                    "ids with leading or trailing spaces were trimmed",
+        warnings.append(DataWarning(file, "whitespace_in_id", "ids with leading or trailing spaces were trimmed",
                                     tuple(df.loc[padded, "_row"].tolist()), column))
-    unique = pd.Series(stripped.unique())
-    numeric = unique[unique.str.fullmatch(r"\d+")]
-    if len(numeric):
-        canon = numeric.str.lstrip("0").replace("", "0")
-        clashes = canon[canon.duplicated(keep=False)]
-        if len(clashes):
-            examples = sorted(numeric[canon.duplicated(keep=False)].tolist())[:4]
-            warnings.append(DataWarning(file, "ambiguous_ids",
-                                        f"ids that differ only by leading zeros are treated as different customers: "
-                                        f"{', '.join(examples)}", (), column))
+    clashes = leading_zero_clashes(stripped.unique())
+    if clashes:
+        warnings.append(DataWarning(file, "ambiguous_ids", "ids that differ only by leading zeros are treated as "
+                                    f"different customers: {', '.join(clashes[:4])}", (), column))
     return stripped
+
+
+def leading_zero_clashes(ids: Iterable[str]) -> list[str]:
+    """Ids that are equal as numbers but differ as text ('007' and '7'), sorted."""
+    s = pd.Series(list(ids), dtype=object).drop_duplicates()
+    numeric = s[s.str.fullmatch(r"[0-9]+", flags=re.ASCII).fillna(False).astype(bool)]
+    canon = numeric.str.lstrip("0").replace("", "0")
+    return sorted(numeric[canon.duplicated(keep=False)].tolist())
+
+
+def _leading_zero_matches(ids: Iterable[str], known: set[str]) -> list[str]:
+    """Ids (not in ``known``) equal as numbers to a known id: '007' when '7' is known."""
+    canon = {k.lstrip("0") or "0" for k in known if k.isascii() and k.isdigit()}
+    return sorted(i for i in ids if i.isascii() and i.isdigit() and (i.lstrip("0") or "0") in canon)
+
+
+def _duplicates(df: pd.DataFrame, ids: pd.Series, what: str, file: str, column: str) -> None:
+    dup = ids.duplicated(keep=False)
+    if not dup.any():
+        return
+    first = ids[dup].iloc[0]
+    rows = df.loc[ids == first, "_row"].tolist()
+    raise DataError(f"duplicate {what} {first!r} (rows {', '.join(map(str, rows[:5]))})",
+                    file=file, row=rows[1], column=column)
+
+
+def _currency(df: pd.DataFrame, file: str, currency: str | None) -> str:
+    """The one currency of the file (ISO code); a second one is an error (metrics.md §1)."""
+    expected = _currency_parameter(currency)
+    if "currency" not in df.columns:
+        return expected or "JPY"
+    codes = _text(df["currency"]).str.upper()
+    given = codes != ""
+    malformed = given & ~codes.str.fullmatch(_CURRENCY.pattern)
+    if malformed.any():
+        _fail(df, malformed, f"currency {codes[malformed].iloc[0][:20]!r} is not a 3-letter ISO code such as JPY",
+              file, "currency")
+    if expected is None:
+        expected = codes[given].iloc[0] if given.any() else "JPY"
+    bad = given & (codes != expected)
+    if bad.any():
+        _fail(df, bad, f"mixed currencies: {codes[bad].iloc[0]} where the data is in {expected} "
+              f"(convert to one currency before loading)", file, "currency")
+    return expected
+
+
+def _currency_parameter(currency: str | None) -> str | None:
+    if currency is None or (isinstance(currency, str) and not currency.strip()):
+        return None
+    code = str(currency).strip().upper()
+    if not _CURRENCY.fullmatch(code):
+        raise ParameterError(f"currency must be a 3-letter ISO code such as JPY, got {currency!r}")
+    return code
+
+
+def _months(df: pd.DataFrame, column: str, file: str) -> pd.Series:
+    """``YYYY-MM`` (or a date, whose day is ignored) -> Period[M], checked like dates."""
+    col = df[column]
+    if pd.api.types.is_datetime64_any_dtype(col):
+        text = col.dt.strftime("%Y-%m").fillna("")
+    else:
+        text = _text(col)
+    parts = text.str.extract(f"^{_MONTH.pattern}$", flags=re.ASCII)
+    year = pd.to_numeric(parts[0])
+    month = pd.to_numeric(parts[1])
+    bad = year.isna() | ~month.between(1, 12)
+    if bad.any():
+        value = text[bad].iloc[0][:40]
+        _fail(df, bad, "month is missing" if value == "" else f"cannot read month {value!r} (expected YYYY-MM)",
+              file, column)
+    early = year < EARLIEST_DATE.year
+    if early.any():
+        _fail(df, early, f"implausible month in year {int(year[early].iloc[0])}", file, column)
+    numbers = (year * 12 + month - 1).astype("int64")
+    future = numbers > period_to_number(_current_month())
+    if future.any():
+        _fail(df, future, f"month {text[future].iloc[0][:7]!r} is in the future", file, column)
+    return pd.Series(pd.PeriodIndex.from_ordinals(numbers.to_numpy() - 1970 * 12, freq="M"), index=df.index)
 
 
 # ----------------------------------------------------------------------------- validators per kind
@@ -297,78 +550,80 @@ def _ids(df: pd.DataFrame, column: str, file: str, warnings: list[DataWarning]) 
 
 def validate_subscriptions(df: pd.DataFrame, file: str, currency: str | None = None
                            ) -> tuple[pd.DataFrame, str, list[DataWarning]]:
-    """Canonical subscriptions frame (see module docstring) + currency + warnings."""
+    """Canonical subscriptions frame (customer_id, subscription_id, start_date, end_date,
+    amount, billing_period, plan, currency; plus ``_row``) + currency + warnings
+    (metrics.md §1)."""
     warnings: list[DataWarning] = []
     out = pd.DataFrame({"_row": df["_row"]})
     out["customer_id"] = _ids(df, "customer_id", file, warnings)
     if "subscription_id" in df.columns:
         out["subscription_id"] = _ids(df, "subscription_id", file, warnings)
-        dup = out["subscription_id"].duplicated(keep=False)
-        if dup.any():
-            rows = out.loc[dup, "_row"].tolist()
-            sid = out.loc[dup, "subscription_id"].iloc[0]
-            raise DataError(f"duplicate subscription id {sid!r} (rows {', '.join(map(str, rows[:5]))})",
-                            file=file, row=rows[1] if len(rows) > 1 else rows[0], column="subscription_id")
+        _duplicates(df, out["subscription_id"], "subscription id", file, "subscription_id")
     else:
         out["subscription_id"] = "row-" + df["_row"].astype(str)
     out["start_date"] = parse_dates(df, "start_date", file)
-    out["end_date"] = (parse_dates(df, "end_date", file, required=False) if "end_date" in df.columns
-                       else pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]"))
-    before = out["end_date"].notna() & (out["end_date"] < out["start_date"])
-    if before.any():
-        r = out.loc[before].iloc[0]
-        raise DataError(f"end_date {r.end_date.date()} is before start_date {r.start_date.date()}",
-                        file=file, row=int(r["_row"]), column="end_date")
-    same = out["end_date"].notna() & (out["end_date"] == out["start_date"])
-    if same.any():
-        warnings.append(DataWarning(file, "zero_length", "subscriptions that end on their start date never "
-                                    "count in MRR", tuple(out.loc[same, "_row"].tolist()), "end_date"))
+    out["end_date"] = _end_dates(df, out, file, warnings)
     out["amount"] = parse_amounts(df, "amount", file)
-    if "billing_period" in df.columns:
-        raw = df["billing_period"].astype(str).str.strip().str.lower()
-        raw = raw.where(raw != "", "month")
-        mapped = raw.map(BILLING_PERIODS)
-        if mapped.isna().any():
-            raise DataError(f"unknown billing period {raw[mapped.isna()].iloc[0]!r} (use month, quarter or year)",
-                            file=file, row=_first_bad(df, mapped.isna()), column="billing_period")
-        out["billing_period"] = mapped
-    else:
-        out["billing_period"] = "month"
-    out["plan"] = df["plan"].astype(str).str.strip() if "plan" in df.columns else ""
+    out["billing_period"] = _billing_periods(df, file)
+    out["plan"] = _text(df["plan"]) if "plan" in df.columns else ""
     currency = _currency(df, file, currency)
     out["currency"] = currency
-    fine = (out["amount"] * 100 - np.round(out["amount"] * 100)).abs() > 1e-6
-    if fine.any():
-        warnings.append(DataWarning(file, "sub_cent_amounts", "amounts with more than two decimals are "
-                                    "rounded to 1/1200 of a unit in MRR", tuple(out.loc[fine, "_row"].tolist()), "amount"))
-    zero = out["amount"] == 0
-    if zero.any():
-        warnings.append(DataWarning(file, "zero_amount", "zero-amount subscriptions (free plans or 100% "
-                                    "discounts) are kept but add no MRR", tuple(out.loc[zero, "_row"].tolist()), "amount"))
+    warnings.extend(_amount_warnings(out, file))
     warnings.extend(_overlaps(out, file))
     return out.reset_index(drop=True), currency, warnings
 
 
-def _currency(df: pd.DataFrame, file: str, currency: str | None) -> str:
-    if "currency" in df.columns:
-        codes = df["currency"].astype(str).str.strip().str.upper()
-        codes = codes.where(codes != "", None)
-        first = codes.dropna().iloc[0] if codes.notna().any() else (currency or "JPY")
-        expected = (currency or first).upper()
-        bad = codes.notna() & (codes != expected)
-        if bad.any():
-            raise DataError(f"mixed currencies: {codes[bad].iloc[0]} where the data is in {expected} "
-                            f"(convert to one currency before loading)", file=file,
-                            row=_first_bad(df, bad), column="currency")
-        return expected
-    return (currency or "JPY").upper()
+def _end_dates(df: pd.DataFrame, out: pd.DataFrame, file: str, warnings: list[DataWarning]) -> pd.Series:
+    if "end_date" not in df.columns:
+        return pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    end = parse_dates(df, "end_date", file, required=False, end_date=True)
+    placeholder = end.isna() & (_text(df["end_date"]) != "")
+    if placeholder.any():
+        warnings.append(DataWarning(file, "open_end_placeholder", "end dates from 2100 on (such as 9999-12-31) "
+                                    "are read as 'still active'", tuple(df.loc[placeholder, "_row"].tolist()),
+                                    "end_date"))
+    before = end.notna() & (end < out["start_date"])
+    if before.any():
+        i = before[before].index[0]
+        raise DataError(f"end_date {end[i].date()} is before start_date {out.at[i, 'start_date'].date()}",
+                        file=file, row=int(df.at[i, "_row"]), column="end_date")
+    same = end.notna() & (end == out["start_date"])
+    if same.any():
+        warnings.append(DataWarning(file, "zero_length", "subscriptions that end on their start date never "
+                                    "count in MRR", tuple(df.loc[same, "_row"].tolist()), "end_date"))
+    return end
+
+
+def _billing_periods(df: pd.DataFrame, file: str) -> pd.Series:
+    if "billing_period" not in df.columns:
+        return pd.Series("month", index=df.index, dtype=object)
+    raw = _text(df["billing_period"]).str.lower()
+    mapped = raw.where(raw != "", "month").map(BILLING_PERIODS)
+    if mapped.isna().any():
+        _fail(df, mapped.isna(), f"unknown billing period {raw[mapped.isna()].iloc[0][:40]!r} "
+              "(use month, quarter or year)", file, "billing_period")
+    return mapped.astype(object)
+
+
+def _amount_warnings(out: pd.DataFrame, file: str) -> list[DataWarning]:
+    found = []
+    fine = (out["amount"] * 100 - np.round(out["amount"] * 100)).abs() > 1e-6
+    if fine.any():
+        found.append(DataWarning(file, "sub_cent_amounts", "amounts with more than two decimals are rounded to "
+                                 "1/1200 of a unit in MRR", tuple(out.loc[fine, "_row"].tolist()), "amount"))
+    zero = out["amount"] == 0
+    if zero.any():
+        found.append(DataWarning(file, "zero_amount", "zero-amount subscriptions (free plans or 100% discounts) "
+                                 "are kept but add no MRR", tuple(out.loc[zero, "_row"].tolist()), "amount"))
+    return found
 
 
 def _overlaps(subs: pd.DataFrame, file: str) -> list[DataWarning]:
     """Same customer and plan with overlapping periods: often a duplicated export row."""
-    s = subs.sort_values(["customer_id", "plan", "start_date"])
+    s = subs.sort_values(["customer_id", "plan", "start_date"], kind="stable")
     end = s["end_date"].fillna(pd.Timestamp.max)
-    prev_end = end.groupby([s["customer_id"], s["plan"]]).shift()
+    latest_end = end.groupby([s["customer_id"], s["plan"]]).cummax()
+    prev_end = latest_end.groupby([s["customer_id"], s["plan"]]).shift()
     overlap = prev_end.notna() & (s["start_date"] < prev_end)
     if not overlap.any():
         return []
@@ -379,79 +634,75 @@ def _overlaps(subs: pd.DataFrame, file: str) -> list[DataWarning]:
 
 def validate_mrr_table(df: pd.DataFrame, file: str, currency: str | None = None
                        ) -> tuple[pd.DataFrame, str, list[DataWarning]]:
+    """Ready monthly MRR table (customer_id, month, mrr; metrics.md §1) + currency + warnings."""
     warnings: list[DataWarning] = []
     out = pd.DataFrame({"_row": df["_row"]})
     out["customer_id"] = _ids(df, "customer_id", file, warnings)
-    text = df["month"].astype(str).str.strip().str[:7]
-    ok = text.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
-    if not ok.all():
-        raise DataError(f"cannot read month {df['month'][~ok].iloc[0]!r} (expected YYYY-MM)",
-                        file=file, row=_first_bad(df, ~ok), column="month")
-    out["month"] = pd.PeriodIndex(text, freq="M")
-    out["mrr"] = parse_amounts(df, "mrr", file)
+    out["month"] = _months(df, "month", file)
+    out["mrr"] = parse_amounts(df, "mrr", file, what="mrr")
     dup = out.duplicated(["customer_id", "month"], keep=False)
     if dup.any():
         warnings.append(DataWarning(file, "duplicate_customer_month", "several rows for the same customer and "
                                     "month are added together", tuple(out.loc[dup, "_row"].tolist()), "month"))
-    return out, _currency(df, file, currency), warnings
+    return out.reset_index(drop=True), _currency(df, file, currency), warnings
 
 
 def validate_customers(df: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[DataWarning]]:
+    """Customers (customer_id, optional segment and signup_date, other attributes kept)."""
     warnings: list[DataWarning] = []
     out = df.copy()
     out["customer_id"] = _ids(df, "customer_id", file, warnings)
-    dup = out["customer_id"].duplicated(keep=False)
-    if dup.any():
-        rows = out.loc[dup, "_row"].tolist()
-        raise DataError(f"duplicate customer id {out.loc[dup, 'customer_id'].iloc[0]!r} (rows "
-                        f"{', '.join(map(str, rows[:5]))})", file=file, row=rows[1], column="customer_id")
+    _duplicates(df, out["customer_id"], "customer id", file, "customer_id")
     if "signup_date" in df.columns:
         out["signup_date"] = parse_dates(df, "signup_date", file, required=False)
     if "segment" in df.columns:
-        out["segment"] = df["segment"].astype(str).str.strip().replace("", "(unknown)")
+        out["segment"] = _text(df["segment"]).replace("", "(unknown)")
     return out.reset_index(drop=True), warnings
 
 
-def validate_charges(df: pd.DataFrame, file: str, currency: str | None) -> tuple[pd.DataFrame, list[DataWarning]]:
+def validate_charges(df: pd.DataFrame, file: str, currency: str | None = None
+                     ) -> tuple[pd.DataFrame, list[DataWarning]]:
+    """One-off charges (customer_id, date, amount, kind); never part of MRR (seed 001)."""
     warnings: list[DataWarning] = []
     out = pd.DataFrame({"_row": df["_row"]})
     out["customer_id"] = _ids(df, "customer_id", file, warnings)
     out["date"] = parse_dates(df, "date", file)
     out["amount"] = parse_amounts(df, "amount", file)
-    out["kind"] = df["kind"].astype(str).str.strip() if "kind" in df.columns else "one-off"
+    out["kind"] = _text(df["kind"]).replace("", "one-off") if "kind" in df.columns else "one-off"
     _currency(df, file, currency)
     return out.reset_index(drop=True), warnings
 
 
 def validate_events(df: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[DataWarning]]:
+    """Product events (customer_id, user_id, event, timestamp) for activation (metrics.md §7)."""
     warnings: list[DataWarning] = []
     out = pd.DataFrame({"_row": df["_row"]})
     out["customer_id"] = _ids(df, "customer_id", file, warnings)
-    out["user_id"] = df["user_id"].astype(str).str.strip() if "user_id" in df.columns else ""
-    ev = df["event"].astype(str).str.strip()
-    if (ev == "").any():
-        raise DataError("event name is missing", file=file, row=_first_bad(df, ev == ""), column="event")
-    out["event"] = ev
+    out["user_id"] = _text(df["user_id"]) if "user_id" in df.columns else ""
+    event = _text(df["event"])
+    if (event == "").any():
+        _fail(df, event == "", "event name is missing", file, "event")
+    out["event"] = event
     out["timestamp"] = parse_dates(df, "timestamp", file, with_time=True)
     return out.reset_index(drop=True), warnings
 
 
 def validate_company(df: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[DataWarning]]:
+    """Monthly company figures (month, employees, sales_marketing_spend) for ARR per
+    employee and CAC (metrics.md §4)."""
     out = pd.DataFrame({"_row": df["_row"]})
-    text = df["month"].astype(str).str.strip().str[:7]
-    ok = text.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
-    if not ok.all():
-        raise DataError(f"cannot read month {df['month'][~ok].iloc[0]!r} (expected YYYY-MM)",
-                        file=file, row=_first_bad(df, ~ok), column="month")
-    out["month"] = pd.PeriodIndex(text, freq="M")
+    out["month"] = _months(df, "month", file)
     dup = out["month"].duplicated()
     if dup.any():
-        raise DataError("month appears twice", file=file, row=_first_bad(out, dup), column="month")
-    for col in ("employees", "sales_marketing_spend"):
-        if col in df.columns:
-            out[col] = parse_amounts(df, col, file)
-    if "employees" in out:
-        out["employees"] = out["employees"].round().astype("int64")
+        _fail(out, dup, "month appears twice", file, "month")
+    if "sales_marketing_spend" in df.columns:
+        out["sales_marketing_spend"] = parse_amounts(df, "sales_marketing_spend", file, what="spend")
+    if "employees" in df.columns:
+        employees = parse_amounts(df, "employees", file, what="employees")
+        fraction = employees != np.round(employees)
+        if fraction.any():
+            _fail(df, fraction, f"employees {employees[fraction].iloc[0]:g} is not a whole number", file, "employees")
+        out["employees"] = employees.astype("int64")
     return out.reset_index(drop=True), []
 
 
@@ -459,6 +710,7 @@ def validate_company(df: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Da
 
 
 def find_file(directory: Path, kind: str) -> Path | None:
+    """``<kind>.csv`` or else ``<kind>.parquet`` in ``directory`` (None if neither)."""
     for suffix in (".csv", ".parquet"):
         p = directory / f"{kind}{suffix}"
         if p.exists():
@@ -470,105 +722,136 @@ def load_subscriptions(path: str | Path, mapping: Mapping[str, str] | None = Non
                        currency: str | None = None) -> tuple[pd.DataFrame, str, list[DataWarning]]:
     """Read and validate one subscriptions file: (frame, currency, warnings)."""
     df = read_table(path, "subscriptions", mapping)
-    return validate_subscriptions(df, str(path), currency)
+    warnings: list[DataWarning] = []
+    _note_extra(df, "subscriptions", Path(path), warnings)
+    subs, currency, w = validate_subscriptions(df, str(path), currency)
+    return subs, currency, warnings + w
 
 
 def load_dataset(directory: str | Path, mapping: Mapping[str, str] | None = None,
                  currency: str | None = None) -> Dataset:
     """Load every input found in ``directory``: ``subscriptions`` (or ``mrr``) is
     required; ``customers``, ``charges``, ``events``, ``company`` are optional. Each as
-    ``<kind>.csv`` or ``<kind>.parquet``. Cross-file checks (charges or events of
-    customers that appear nowhere else) become warnings."""
+    ``<kind>.csv`` or ``<kind>.parquet``. Customer-month MRR (metrics.md §2) runs to the
+    latest month of the data, at most the current month. Cross-file checks (charges or
+    events of customers that appear nowhere else, ids that differ only by leading zeros
+    between files) become warnings."""
     directory = Path(directory)
-    if not directory.exists():
-        raise DataError("data directory not found", file=str(directory))
-    if not directory.is_dir():
-        raise DataError("expected a data directory", file=str(directory))
+    _check_directory(directory)
+    currency = _currency_parameter(currency)
     warnings: list[DataWarning] = []
     files: list[dict] = []
-
-    def note(path: Path, kind: str, frame: pd.DataFrame, period: str) -> None:
-        files.append({"file": path.name, "kind": kind, "rows": len(frame),
-                      "columns": ", ".join(c for c in frame.columns if c != "_row"), "period": period})
-
-    subs_path = find_file(directory, "subscriptions")
-    mrr_path = find_file(directory, "mrr")
-    subscriptions = None
+    subs_path = _pick_file(directory, "subscriptions", warnings)
+    mrr_path = _pick_file(directory, "mrr", warnings)
     if subs_path is not None:
-        raw = read_table(subs_path, "subscriptions", mapping)
-        _note_extra(raw, "subscriptions", subs_path, warnings)
-        subscriptions, currency, w = validate_subscriptions(raw, str(subs_path), currency)
+        if mrr_path is not None:
+            warnings.append(DataWarning(mrr_path.name, "ignored_file", "the subscriptions file is used; this ready "
+                                        "MRR table is ignored"))
+        subscriptions, currency, w = load_subscriptions(subs_path, mapping, currency)
         warnings += w
-        customer_mrr = monthly_mrr(subscriptions)
+        last = min(latest_month_number(subscriptions), period_to_number(_current_month()))
+        customer_mrr, main_path, main_frame = monthly_mrr(subscriptions, number_to_period(last)), subs_path, subscriptions
     elif mrr_path is not None:
         raw = read_table(mrr_path, "mrr", mapping)
         _note_extra(raw, "mrr", mrr_path, warnings)
         table, currency, w = validate_mrr_table(raw, str(mrr_path), currency)
         warnings += w
-        customer_mrr = mrr_from_table(table)
+        subscriptions, customer_mrr, main_path, main_frame = None, mrr_from_table(table), mrr_path, table
     else:
-        raise DataError("no subscriptions.csv / subscriptions.parquet (or mrr.csv) in the data directory",
-                        file=str(directory))
+        raise DataError("no subscriptions.csv / subscriptions.parquet (or mrr.csv / mrr.parquet) in the data "
+                        "directory", file=str(directory))
     if customer_mrr.empty:
-        raise DataError("no subscription is active at any month end: nothing to report",
-                        file=str(subs_path or mrr_path))
-    period = f"{customer_mrr['month'].min()} to {customer_mrr['month'].max()}"
-    if subscriptions is not None:
-        note(subs_path, "subscriptions", subscriptions, period)
-    else:
-        note(mrr_path, "mrr", table, period)
-
-    loaded: dict[str, pd.DataFrame | None] = {}
-    for kind, validator in (("customers", validate_customers), ("charges", None),
-                            ("events", validate_events), ("company", validate_company)):
-        path = find_file(directory, kind)
-        if path is None:
-            loaded[kind] = None
-            continue
-        raw = read_table(path, kind, mapping)
-        _note_extra(raw, kind, path, warnings)
-        if kind == "charges":
-            frame, w = validate_charges(raw, str(path), currency)
-        else:
-            frame, w = validator(raw, str(path))
-        warnings += w
-        date_col = {"charges": "date", "events": "timestamp", "company": "month", "customers": "signup_date"}[kind]
-        span = ""
-        if date_col in frame.columns and frame[date_col].notna().any():
-            lo, hi = frame[date_col].min(), frame[date_col].max()
-            span = f"{pd.Period(lo, 'M')} to {pd.Period(hi, 'M')}"
-        note(path, kind, frame, span)
-        loaded[kind] = frame.drop(columns="_row")
-
-    known = set(customer_mrr["customer_id"].unique())
-    if subscriptions is not None:
-        known |= set(subscriptions["customer_id"].unique())
-    for kind in ("charges", "events"):
-        frame = loaded.get(kind)
-        if frame is not None:
-            unknown = ~frame["customer_id"].isin(known)
-            if unknown.any():
-                warnings.append(DataWarning(f"{kind}", f"unknown_customers",
-                                            f"{int(unknown.sum())} {kind} rows belong to customers without any "
-                                            f"subscription (kept; they do not affect MRR)", (), "customer_id"))
-    if loaded.get("customers") is not None:
-        missing = known - set(loaded["customers"]["customer_id"])
-        if missing:
-            warnings.append(DataWarning("customers", "customers_missing",
-                                        f"{len(missing)} customers with subscriptions are missing from the customers "
-                                        f"file; their segment shows as '(unknown)'", (), "customer_id"))
+        raise DataError("no subscription is active at any month end up to the current month: nothing to report",
+                        file=str(main_path))
+    files.append(_file_entry(main_path, main_path.stem, main_frame,
+                             f"{customer_mrr['month'].min()} to {customer_mrr['month'].max()}"))
+    loaded = {kind: _load_optional(directory, kind, mapping, currency, warnings, files)
+              for kind in ("customers", "charges", "events", "company")}
+    warnings += _cross_file_warnings(customer_mrr, subscriptions, loaded)
     return Dataset(
         directory=directory,
         currency=currency or "JPY",
         customer_mrr=customer_mrr,
         subscriptions=None if subscriptions is None else subscriptions.drop(columns="_row"),
-        customers=loaded["customers"],
-        charges=loaded["charges"],
-        events=loaded["events"],
-        company=loaded["company"],
+        **{kind: None if frame is None else frame.drop(columns="_row") for kind, (frame, _) in loaded.items()},
         files=pd.DataFrame(files, columns=["file", "kind", "rows", "columns", "period"]),
         warnings=warnings,
     )
+
+
+def _check_directory(directory: Path) -> None:
+    if not directory.exists():
+        raise DataError("data directory not found", file=str(directory))
+    if not directory.is_dir():
+        raise DataError("expected a data directory, got a file", file=str(directory))
+
+
+def _pick_file(directory: Path, kind: str, warnings: list[DataWarning]) -> Path | None:
+    path = find_file(directory, kind)
+    if path is not None and path.suffix == ".csv" and (directory / f"{kind}.parquet").exists():
+        warnings.append(DataWarning(f"{kind}.parquet", "ignored_file", f"{kind}.csv is used; the Parquet file "
+                                    "of the same kind is ignored"))
+    return path
+
+
+def _file_entry(path: Path, kind: str, frame: pd.DataFrame, period: str) -> dict:
+    return {"file": path.name, "kind": kind, "rows": len(frame),
+            "columns": ", ".join(c for c in frame.columns if c != "_row"), "period": period}
+
+
+def _load_optional(directory: Path, kind: str, mapping: Mapping[str, str] | None, currency: str | None,
+                   warnings: list[DataWarning], files: list[dict]) -> tuple[pd.DataFrame | None, str]:
+    """(validated frame with ``_row`` or None, file name) of one optional input."""
+    path = _pick_file(directory, kind, warnings)
+    if path is None:
+        return None, ""
+    raw = read_table(path, kind, mapping)
+    _note_extra(raw, kind, path, warnings)
+    if kind == "charges":
+        frame, w = validate_charges(raw, str(path), currency)
+    else:
+        frame, w = {"customers": validate_customers, "events": validate_events,
+                    "company": validate_company}[kind](raw, str(path))
+    warnings += w
+    date_col = {"charges": "date", "events": "timestamp", "company": "month", "customers": "signup_date"}[kind]
+    span = ""
+    if date_col in frame.columns and frame[date_col].notna().any():
+        lo, hi = frame[date_col].min(), frame[date_col].max()
+        span = f"{pd.Period(lo, 'M')} to {pd.Period(hi, 'M')}"
+    files.append(_file_entry(path, kind, frame, span))
+    return frame, path.name
+
+
+def _cross_file_warnings(customer_mrr: pd.DataFrame, subscriptions: pd.DataFrame | None,
+                         loaded: dict[str, tuple[pd.DataFrame | None, str]]) -> list[DataWarning]:
+    found: list[DataWarning] = []
+    known = set(customer_mrr["customer_id"].unique())
+    if subscriptions is not None:
+        known |= set(subscriptions["customer_id"].unique())
+    for kind in ("customers", "charges", "events"):
+        frame, name = loaded[kind]
+        if frame is None:
+            continue
+        ids = frame["customer_id"]
+        clashes = _leading_zero_matches(set(ids.unique()) - known, known)
+        if clashes:
+            found.append(DataWarning(name, "ids_differ_by_leading_zeros", "customer ids here and in the "
+                                     "subscriptions differ only by leading zeros and are treated as different "
+                                     f"customers: {', '.join(clashes[:4])}", (), "customer_id"))
+        unknown = ~ids.isin(known)
+        if kind != "customers" and unknown.any():
+            found.append(DataWarning(name, "unknown_customers",
+                                     f"{int(unknown.sum())} {kind} rows belong to customers without any "
+                                     f"subscription (kept; they do not affect MRR)",
+                                     tuple(frame.loc[unknown, "_row"].tolist()), "customer_id"))
+    customers, name = loaded["customers"]
+    if customers is not None:
+        missing = known - set(customers["customer_id"])
+        if missing:
+            found.append(DataWarning(name, "customers_missing",
+                                     f"{len(missing)} customers with subscriptions are missing from the customers "
+                                     f"file; their segment shows as '(unknown)'", (), "customer_id"))
+    return found
 
 
 def _note_extra(raw: pd.DataFrame, kind: str, path: Path, warnings: list[DataWarning]) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from saas_kit.errors import ParameterError
+from saas_kit.growth import arr_from_mrr
 from saas_kit.money import from_ticks, to_ticks
 from saas_kit.movements import _month_numbers
 
@@ -84,18 +86,11 @@ def monthly_rates(bridge: pd.DataFrame) -> pd.DataFrame:
     b["revenue_churn_plain"] = plain_revenue_churn_rate(o, ch)
     b["net_revenue_churn"] = net_revenue_churn_rate(o, e, c, ch)
     b["quick_ratio"] = quick_ratio(b["new"], b["reactivation"], e, c, ch)
-    b["arr"] = annualise(b["closing_mrr"])
+    b["arr"] = arr_from_mrr(b["closing_mrr"])
     for name in ("new", "expansion", "reactivation", "contraction", "churn"):
-        b[f"{name}_arr"] = annualise(b[name])
-    b["net_new_arr"] = annualise(b["net_new_mrr"])
+        b[f"{name}_arr"] = arr_from_mrr(b[name])
+    b["net_new_arr"] = arr_from_mrr(b["net_new_mrr"])
     return b
-
-
-def annualise(mrr):
-    """ARR = MRR × 12 (seed 001: MRR 5,000,000 → ARR 60,000,000), exact to the tick."""
-    if isinstance(mrr, pd.Series):
-        return pd.Series(from_ticks(to_ticks(mrr) * 12), index=mrr.index, name=mrr.name)
-    return from_ticks(to_ticks(mrr) * 12)
 
 
 def trailing_retention(customer_mrr: pd.DataFrame, months: int = 12, by: str | None = None) -> pd.DataFrame:
@@ -191,7 +186,70 @@ def arr_per_employee(arr, employees):
     return _ratio(arr, employees)
 
 
-def cac(sales_marketing_spend, new_customers):
-    """Customer acquisition cost = sales and marketing spend / new customers (seed 004).
-    Undefined (NaN) in a month with no new customers."""
-    return _ratio(sales_marketing_spend, new_customers)
+def net_new(new, expansion, contraction, churn, reactivation=0.0):
+    """Net new recurring revenue (seeds 002 and 004; metrics.md §3):
+    ``new + reactivation + expansion - contraction - churn``. Works on MRR or ARR
+    amounts alike (numbers, arrays or Series). Seed 002: New ARR 12M + expansion 3M
+    - churn 2M - downgrade 1M = Net New ARR 12M; its two cases 6M - 1M and 8M - 3M
+    both give +5M."""
+    return new + reactivation + expansion - contraction - churn
+
+
+_FLOWS = ("new", "expansion", "reactivation", "contraction", "churn")
+
+
+def trailing_flows(bridge: pd.DataFrame, window: int = 12) -> pd.DataFrame:
+    """The movements of the bridge summed over the trailing ``window`` months, per month.
+
+    For every month M of ``bridge`` (from :func:`mrr_movements`, no ``by``): ``new``,
+    ``expansion``, ``reactivation``, ``contraction``, ``churn`` summed over months
+    M-window+1..M (exact, in ticks), ``gains = new + reactivation + expansion``,
+    ``losses = contraction + churn``, ``net_new_mrr = gains - losses`` and the pooled
+    SaaS Quick Ratio ``quick_ratio = gains / losses`` over the window (seed 002;
+    metrics.md §4: sum of gains over sum of losses, steadier than one month; NaN when
+    nothing was lost). Months are matched by calendar; a month without a full window
+    (or with a month missing inside it) gets NaN everywhere.
+    """
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise ParameterError(f"window must be a whole number of months >= 1, got {window!r}")
+    months = pd.PeriodIndex(bridge["month"], freq="M")
+    ticks = pd.DataFrame({name: to_ticks(bridge[name]) for name in _FLOWS}, index=months).sort_index()
+    full = pd.period_range(ticks.index.min(), ticks.index.max(), freq="M") if len(ticks) else ticks.index
+    present = pd.Series(1, index=ticks.index).reindex(full, fill_value=0)
+    complete = present.rolling(window, min_periods=window).sum() == window
+    sums = ticks.reindex(full, fill_value=0).rolling(window, min_periods=window).sum()
+    out = pd.DataFrame({"month": full})
+    for name in _FLOWS:
+        values = from_ticks(sums[name].fillna(0).to_numpy(dtype="int64"))
+        out[name] = np.where(complete.to_numpy(), values, np.nan)
+    out["gains"] = out["new"] + out["reactivation"] + out["expansion"]
+    out["losses"] = out["contraction"] + out["churn"]
+    out["net_new_mrr"] = out["gains"] - out["losses"]
+    out["quick_ratio"] = _ratio(out["gains"], out["losses"])
+    return out[out["month"].isin(months)].reset_index(drop=True)
+
+
+def net_new_drivers(bridge: pd.DataFrame, month: pd.Period | str, lag: int = 12, window: int = 1) -> pd.DataFrame:
+    """What moved Net New MRR between ``month - lag`` and ``month`` (seed 002's
+    decomposition of net growth into gains and losses).
+
+    Each movement is summed over ``window`` months ending at each of the two months
+    (``window=1``: the two single months). One row per movement (new, expansion,
+    reactivation, contraction, churn) with ``earlier``, ``now``, ``change = now -
+    earlier`` and ``effect = ±change``, its effect on Net New MRR (``+`` for gains,
+    ``-`` for losses: more churn lowers net new), so ``Σ effect`` is the change in
+    Net New MRR. Rows are NaN when either window is not fully in the data.
+    """
+    month = pd.Period(month, freq="M")
+    flows = trailing_flows(bridge, window).set_index("month")
+    now = flows.reindex([month])[list(_FLOWS)].iloc[0]
+    before = flows.reindex([month - lag])[list(_FLOWS)].iloc[0]
+    sign = pd.Series([_SIGNS[n] for n in _FLOWS], index=list(_FLOWS), dtype="float64")
+    out = pd.DataFrame({"movement": list(_FLOWS), "earlier": before.to_numpy(dtype="float64"),
+                        "now": now.to_numpy(dtype="float64")})
+    out["change"] = out["now"] - out["earlier"]
+    out["effect"] = out["change"] * sign.to_numpy()
+    return out
+
+
+_SIGNS = {"new": 1.0, "expansion": 1.0, "reactivation": 1.0, "contraction": -1.0, "churn": -1.0}

@@ -7,7 +7,8 @@ import pytest
 
 from conftest import customer_months
 from saas_kit.movements import mrr_movements
-from saas_kit.rates import (annualise, grr, logo_churn_rate, monthly_rates, net_revenue_churn_rate, new_arr_mix,
+from saas_kit.growth import arr_from_mrr
+from saas_kit.rates import (grr, logo_churn_rate, monthly_rates, net_revenue_churn_rate, new_arr_mix,
                             nrr, plain_revenue_churn_rate, quick_ratio, segment_rates, trailing_retention)
 
 
@@ -28,7 +29,7 @@ def test_example_1_seed_000_from_a_ledger():
 
 
 def test_example_2_seed_001_arr_from_mrr():
-    assert annualise(5_000_000) == 60_000_000
+    assert arr_from_mrr(5_000_000) == 60_000_000
 
 
 def test_example_5_seed_002_mrr_bridge_and_arr():
@@ -52,11 +53,11 @@ def test_example_6_seed_002_net_new_arr_12m():
 
 
 def test_example_7_seed_002_new_arr_from_new_mrr():
-    assert annualise(1_000_000) == 12_000_000
+    assert arr_from_mrr(1_000_000) == 12_000_000
 
 
 def test_example_8_seed_002_churn_arr():
-    assert annualise(500_000) == 6_000_000
+    assert arr_from_mrr(500_000) == 6_000_000
 
 
 def test_example_9_seed_002_same_net_growth_different_quality():
@@ -122,3 +123,86 @@ def test_new_arr_mix_over_trailing_window():
     b = pd.DataFrame({"new": [30.0, 30.0, 40.0], "expansion": [10.0, 10.0, 0.0]})
     mix = new_arr_mix(b, window=2)
     assert np.isnan(mix.iloc[0]) and mix.iloc[1] == pytest.approx(0.75) and mix.iloc[2] == pytest.approx(70 / 80)
+
+
+# --- net_new, trailing_flows, net_new_drivers (added for the New ARR mix notebook) ---
+
+from saas_kit.errors import ParameterError  # noqa: E402
+from saas_kit.rates import net_new, net_new_drivers, trailing_flows  # noqa: E402
+
+
+def test_example_6_seed_002_net_new_arr_with_net_new():
+    # New ARR 12M + expansion 3M - churn 2M - downgrade 1M = 12M (seed 002).
+    assert net_new(12_000_000, 3_000_000, 1_000_000, 2_000_000) == 12_000_000
+
+
+def test_example_9_seed_002_net_new_of_both_cases_is_5m():
+    assert net_new(6_000_000, 0, 0, 1_000_000) == net_new(8_000_000, 0, 0, 3_000_000) == 5_000_000
+
+
+def test_example_10_seed_004_net_new_mrr_with_net_new():
+    assert net_new(100_000, 50_000, 25_000, 40_000) == 85_000
+
+
+def test_net_new_counts_reactivation_as_a_gain():
+    assert net_new(10, 0, 0, 0, reactivation=5) == 15
+
+
+def _bridge(rows):
+    """Bridge-like frame from (month, new, expansion, reactivation, contraction, churn)."""
+    df = pd.DataFrame(rows, columns=["month", "new", "expansion", "reactivation", "contraction", "churn"])
+    df["month"] = pd.PeriodIndex(df["month"], freq="M")
+    return df
+
+
+def test_trailing_flows_pool_gains_over_losses():
+    b = _bridge([("2025-01", 100, 0, 0, 0, 0),        # nothing lost: one-month ratio undefined
+                 ("2025-02", 50, 30, 20, 10, 40),
+                 ("2025-03", 0, 0, 0, 0, 50)])        # nothing gained
+    t = trailing_flows(b, window=2).set_index("month")
+    assert np.isnan(t.loc[pd.Period("2025-01", "M"), "quick_ratio"])  # no full window yet
+    feb = t.loc[pd.Period("2025-02", "M")]
+    # gains 100 + 50 + 30 + 20 = 200, losses 10 + 40 = 50 -> 4.0
+    assert (feb.gains, feb.losses, feb.net_new_mrr) == (200, 50, 150) and feb.quick_ratio == 4.0
+    mar = t.loc[pd.Period("2025-03", "M")]
+    # gains 100, losses 100 -> 1.0
+    assert (mar.gains, mar.losses) == (100, 100) and mar.quick_ratio == 1.0
+
+
+def test_trailing_flows_undefined_when_nothing_lost_and_window_one_matches_monthly():
+    b = _bridge([("2025-01", 100, 0, 0, 0, 0), ("2025-02", 6_000_000, 0, 0, 0, 1_000_000)])
+    t = trailing_flows(b, window=1)
+    assert math.isnan(t.quick_ratio.iloc[0])
+    assert t.quick_ratio.iloc[1] == pytest.approx(6.0)  # seed 002, case 1
+
+
+def test_trailing_flows_needs_every_month_of_the_window():
+    b = _bridge([("2025-01", 10, 0, 0, 0, 5), ("2025-03", 10, 0, 0, 0, 5)])  # February missing
+    t = trailing_flows(b, window=2)
+    assert t.month.tolist() == [pd.Period("2025-01", "M"), pd.Period("2025-03", "M")]
+    assert t.gains.isna().all()
+
+
+def test_trailing_flows_rejects_a_bad_window():
+    with pytest.raises(ParameterError):
+        trailing_flows(_bridge([("2025-01", 1, 0, 0, 0, 0)]), window=0)
+
+
+def test_net_new_drivers_split_the_change_in_net_new():
+    b = _bridge([("2024-01", 100, 20, 0, 10, 30),     # net 80
+                 ("2024-02", 0, 0, 0, 0, 0),
+                 ("2024-03", 150, 10, 5, 10, 80)])    # net 75
+    d = net_new_drivers(b, "2024-03", lag=2).set_index("movement")
+    assert d.loc["new", "change"] == 50 and d.loc["new", "effect"] == 50
+    assert d.loc["expansion", "effect"] == -10 and d.loc["reactivation", "effect"] == 5
+    assert d.loc["contraction", "effect"] == 0
+    assert d.loc["churn", "change"] == 50 and d.loc["churn", "effect"] == -50
+    assert d["effect"].sum() == 75 - 80
+
+
+def test_net_new_drivers_over_a_window_and_outside_the_data():
+    b = _bridge([("2024-01", 10, 0, 0, 0, 0), ("2024-02", 20, 0, 0, 0, 0),
+                 ("2024-03", 30, 0, 0, 0, 0), ("2024-04", 40, 0, 0, 0, 0)])
+    d = net_new_drivers(b, "2024-04", lag=2, window=2).set_index("movement")
+    assert (d.loc["new", "earlier"], d.loc["new", "now"]) == (30, 70)
+    assert net_new_drivers(b, "2024-02", lag=12)["earlier"].isna().all()

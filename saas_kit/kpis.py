@@ -1,0 +1,284 @@
+"""The month's headline KPIs with their change and benchmark band (the report overview).
+
+One function computes every figure the overview page shows, so the notebooks glue
+exactly these values and ``saas-kit metrics`` prints the same numbers. Changes are
+shown as relative change for money (``+3.2%``) and as percentage points for rates
+(``+0.4 pt``).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from saas_kit.activation import ActivationRule, activation_rate_by_cohort, evaluate_rule
+from saas_kit.benchmarks import place_in_band
+from saas_kit.errors import DataError, ParameterError
+from saas_kit.formatting import format_money, format_percent, format_ratio
+from saas_kit.loading import Dataset
+from saas_kit.movements import mrr_movements
+from saas_kit.rates import monthly_rates, trailing_retention
+
+#: Japanese B2B SaaS average and US IPO median NRR (seeds 000 and 003).
+NRR_JAPAN_AVERAGE = 1.021
+NRR_US_IPO_MEDIAN = (1.10, 1.20)
+
+
+@dataclass(frozen=True)
+class KpiSpec:
+    key: str
+    label: str
+    kind: str  # 'money' | 'rate' | 'ratio'
+
+
+KPIS = (
+    KpiSpec("mrr", "MRR", "money"),
+    KpiSpec("arr", "ARR", "money"),
+    KpiSpec("net_new_arr", "Net New ARR (month)", "money"),
+    KpiSpec("nrr_monthly", "NRR, monthly", "rate"),
+    KpiSpec("nrr_ttm", "NRR, twelve-month", "rate"),
+    KpiSpec("grr_monthly", "GRR, monthly", "rate"),
+    KpiSpec("grr_ttm", "GRR, twelve-month", "rate"),
+    KpiSpec("quick_ratio", "SaaS Quick Ratio", "ratio"),
+    KpiSpec("logo_churn", "Logo churn, monthly", "rate"),
+    KpiSpec("revenue_churn", "Revenue churn (gross), monthly", "rate"),
+)
+
+
+def monthly_kpi_series(customer_mrr: pd.DataFrame) -> pd.DataFrame:
+    """Every KPI of :data:`KPIS` per month (index Period[M])."""
+    rates = monthly_rates(mrr_movements(customer_mrr)).set_index("month")
+    ttm = trailing_retention(customer_mrr).set_index("month")
+    out = pd.DataFrame(index=rates.index)
+    out["mrr"] = rates["closing_mrr"]
+    out["arr"] = rates["arr"]
+    out["net_new_arr"] = rates["net_new_arr"]
+    out["nrr_monthly"] = rates["nrr"]
+    out["grr_monthly"] = rates["grr"]
+    out["nrr_ttm"] = ttm["nrr_ttm"].reindex(out.index)
+    out["grr_ttm"] = ttm["grr_ttm"].reindex(out.index)
+    out["quick_ratio"] = rates["quick_ratio"]
+    out["logo_churn"] = rates["logo_churn"]
+    out["revenue_churn"] = rates["revenue_churn"]
+    return out
+
+
+def band_text(key: str, value: float) -> str:
+    """One line placing ``value`` against the benchmarks of metrics.md §6."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    if key == "nrr_ttm":
+        lo, hi = NRR_US_IPO_MEDIAN
+        versus_japan = "above" if value > NRR_JAPAN_AVERAGE else "at or below"
+        versus_us = "below" if value < lo else ("within" if value <= hi else "above")
+        return (f"{versus_japan} the Japanese B2B average (102.1%); {versus_us} the US IPO median "
+                f"(110–120%) [seeds 000, 003]")
+    if key == "grr_ttm":
+        return ("SMB-focused companies run about 80%, enterprise-focused about 90% [seed 000]; "
+                f"this is {'above 90%' if value >= 0.9 else ('80–90%' if value >= 0.8 else 'below 80%')}")
+    if key == "quick_ratio":
+        band = place_in_band("quick_ratio", value)
+        return f"{band.verdict} ({band.label}) [seed 002]" if band else "n/a"
+    if key == "logo_churn":
+        band = place_in_band("logo_churn_monthly", value, segment="B2B")
+        return f"{band.verdict} for B2B ({band.label}) [seed 004]" if band else "n/a"
+    if key == "arr":
+        for milestone, name in ((10e9, "¥10B"), (1e9, "¥1B"), (1e8, "¥100M")):
+            if value >= milestone:
+                return f"past the {name} milestone [seeds 002, 004]"
+        return f"{value / 1e8:.0%} of the way to the ¥100M (PMF) milestone [seeds 002, 004]"
+    if key in ("nrr_monthly", "grr_monthly"):
+        return "benchmarks are quoted for the twelve-month figure"
+    return "—"
+
+
+def _format(spec: KpiSpec, value: float, currency: str, style: str) -> str:
+    if spec.kind == "money":
+        return format_money(value, currency, style)
+    if spec.kind == "rate":
+        return format_percent(value, 1)
+    return format_ratio(value)
+
+
+def _change(spec: KpiSpec, now: float, before: float) -> str:
+    if any(v is None or not math.isfinite(v) for v in (now, before)):
+        return "n/a"
+    if spec.kind == "money":
+        if before == 0:
+            return "n/a"
+        return format_percent((now - before) / abs(before), 1, signed=True)
+    if spec.kind == "rate":
+        points = round((now - before) * 100, 1)
+        return ("+" if points > 0 else "") + f"{points:.1f} pt" if points != 0 else "0.0 pt"
+    diff = round(now - before, 2)
+    return ("+" if diff > 0 else "") + f"{diff:.2f}"
+
+
+def headline_kpis(dataset: Dataset | pd.DataFrame, month: pd.Period | str, currency: str = "JPY",
+                  style: str = "en") -> pd.DataFrame:
+    """The overview table: one row per KPI with ``key``, ``metric``, ``value``,
+    ``previous_month``, ``year_ago``, formatted ``value_text``, ``mom_text``,
+    ``yoy_text`` and ``band``. ``dataset`` is a :class:`Dataset` or a customer-month
+    MRR frame."""
+    if isinstance(dataset, Dataset):
+        customer_mrr, currency = dataset.customer_mrr, dataset.currency
+    else:
+        customer_mrr = dataset
+    month = pd.Period(month, freq="M")
+    series = monthly_kpi_series(customer_mrr)
+    rows = []
+    for spec in KPIS:
+        col = series[spec.key]
+        now = _at(col, month)
+        prev = _at(col, month - 1)
+        year = _at(col, month - 12)
+        rows.append({
+            "key": spec.key, "metric": spec.label, "value": now, "previous_month": prev, "year_ago": year,
+            "value_text": _format(spec, now, currency, style), "mom_text": _change(spec, now, prev),
+            "yoy_text": _change(spec, now, year), "band": band_text(spec.key, now),
+        })
+    return pd.DataFrame(rows)
+
+
+def _at(series: pd.Series, month: pd.Period) -> float:
+    return float(series.get(month, np.nan))
+
+
+def glue_kpis(kpis: pd.DataFrame, keys: list[str] | tuple[str, ...]) -> None:
+    """Glue ``kpi_<key>``, ``kpi_<key>_mom``, ``kpi_<key>_yoy`` and ``kpi_<key>_band``
+    (formatted text) for the overview page. Call from a notebook."""
+    from myst_nb import glue
+
+    table = kpis.set_index("key")
+    for key in keys:
+        row = table.loc[key]
+        glue(f"kpi_{key}", row["value_text"], display=False)
+        glue(f"kpi_{key}_mom", row["mom_text"], display=False)
+        glue(f"kpi_{key}_yoy", row["yoy_text"], display=False)
+        glue(f"kpi_{key}_band", row["band"], display=False)
+
+
+# ------------------------------------------------------------------ activation
+
+
+@dataclass(frozen=True)
+class OnboardingScope:
+    """The customers and events the activation analysis of one report month looks at.
+
+    ``as_of`` is the first instant after the report month (``month.end + 1 ns``, i.e.
+    midnight on the 1st of the next month); nothing at or after it is used.
+    ``customers``: customers who signed up in ``[events_start, as_of)`` — the ones whose
+    onboarding the event log can show; ``events``: their events before ``as_of``;
+    ``all_customers``: every customer who signed up before ``as_of`` (early churn
+    needs no events); ``events_start``: the first day of the first month with an event.
+    """
+
+    as_of: pd.Timestamp
+    events_start: pd.Timestamp
+    customers: pd.DataFrame
+    events: pd.DataFrame
+    all_customers: pd.DataFrame
+
+
+def onboarding_scope(dataset: Dataset, month: pd.Period | str) -> OnboardingScope:
+    """Restrict the dataset to what the activation analysis of ``month`` may use (metrics.md §7, seed 004).
+
+    Event logs usually start long after the first customers signed up; a customer who
+    signed up before tracking began looks "not activated" only because their first
+    weeks were never recorded. So the population is the customers with
+    ``events_start <= signup_date < as_of``, where ``events_start`` is the first day of
+    the month of the earliest event (tracking is taken to cover whole months) and
+    ``as_of`` the first instant after the report month. Events at or after ``as_of`` are
+    dropped, so a report for an earlier month sees only what was known then.
+    Raises DataError when the dataset has no events or no customers' signup dates.
+    """
+    if dataset.events is None or dataset.events.empty:
+        raise DataError("the activation analysis needs an events file (customer_id, event, timestamp)",
+                        file="events")
+    customers = dataset.customers
+    if customers is None or "signup_date" not in customers.columns:
+        raise DataError("the activation analysis needs a customers file with signup_date",
+                        file="customers", column="signup_date")
+    month = pd.Period(month, freq="M")
+    as_of = (month + 1).start_time
+    events = dataset.events
+    events_start = pd.Timestamp(events["timestamp"].min()).to_period("M").start_time
+    signup = customers["signup_date"]
+    known = customers.loc[signup.notna() & (signup < as_of)]
+    scope = known.loc[known["signup_date"] >= events_start].reset_index(drop=True)
+    ev = events.loc[(events["timestamp"] < as_of).to_numpy(dtype=bool, na_value=False)
+                    & events["customer_id"].isin(scope["customer_id"]).to_numpy()].reset_index(drop=True)
+    return OnboardingScope(as_of=as_of, events_start=events_start, customers=scope, events=ev,
+                           all_customers=known.reset_index(drop=True))
+
+
+def activation_cohort(month: pd.Period | str, window_days: int) -> pd.Period:
+    """The signup month a report month's activation rate refers to (metrics.md §7).
+
+    The latest signup month ``C`` whose activation windows have all closed by the end of
+    the report month ``M``: the last customer of ``C`` signs up before ``start(C + 1)``
+    and their window ``[signup, signup + window_days)`` closes by ``start(M + 1)``, so
+    ``C`` is the latest month with ``start(C + 1) + window_days <= start(M + 1)``.
+    Signup times count, so the bound is conservative: a 14-day window always gives
+    ``C = M - 1``; a 30-day window gives ``M - 1`` except in a February report
+    (``M - 2``); a 45-day window ``M - 2``.
+    """
+    month = pd.Period(month, freq="M")
+    if isinstance(window_days, bool) or not isinstance(window_days, (int, np.integer)) or window_days < 1:
+        raise ParameterError(f"window_days must be a whole number of at least 1, got {window_days!r}")
+    as_of = (month + 1).start_time
+    cohort = month
+    while (cohort + 1).start_time + pd.Timedelta(days=int(window_days)) > as_of:
+        cohort -= 1
+    return cohort
+
+
+ACTIVATION_SPEC = KpiSpec("activation_rate", "Activation rate", "rate")
+
+
+def activation_kpis(dataset: Dataset, month: pd.Period | str, rule: str = "invite_teammate>=3@14d",
+                    style: str = "en") -> pd.DataFrame:
+    """The activation-rate row of the overview, in the shape of :func:`headline_kpis` (metrics.md §7, seed 004).
+
+    **Which cohort.** The activation rate of report month ``M`` is
+    ``activated / signups`` of the signup cohort :func:`activation_cohort` picks: the
+    latest signup month whose activation windows have all closed by the end of ``M``
+    (``M - 1`` for a 14-day rule), so the figure is final and never revised later.
+    ``previous_month`` is the cohort one month earlier (the figure the report of
+    ``M - 1`` showed) and ``year_ago`` the cohort twelve months earlier. A cohort with
+    no signups, or one that signed up before the event log starts
+    (:func:`onboarding_scope`), is NaN. Customers count toward the rule with the
+    conventions of :mod:`saas_kit.activation` (half-open window from signup, event rows
+    counted). Changes are in percentage points; no benchmark band exists for this rate
+    (it depends entirely on the rule), so ``band`` says so.
+
+    Returns one row with ``key`` "activation_rate", ``metric``, ``value``,
+    ``previous_month``, ``year_ago``, ``value_text``, ``mom_text``, ``yoy_text``,
+    ``band``, plus ``cohort`` (Period), ``signups`` and ``rule`` (text form).
+    ``style`` is accepted for symmetry with :func:`headline_kpis`; percentages print
+    the same in both styles.
+    """
+    if style not in ("en", "ja"):
+        raise ParameterError(f"style must be 'en' or 'ja', got {style!r}")
+    parsed = ActivationRule.parse(rule)
+    month = pd.Period(month, freq="M")
+    scope = onboarding_scope(dataset, month)
+    cohort = activation_cohort(month, parsed.window_days)
+    act = evaluate_rule(scope.events, scope.customers, parsed, as_of=scope.as_of)
+    rates = activation_rate_by_cohort(act, scope.customers).set_index("cohort")
+
+    def rate(c: pd.Period) -> float:
+        return float(rates["rate"].get(c, np.nan))
+
+    now, prev, year = rate(cohort), rate(cohort - 1), rate(cohort - 12)
+    signups = int(rates["signups"].get(cohort, 0))
+    band = (f"no benchmark: the rate depends on the rule ({parsed.describe()}); "
+            f"signups of {cohort} [seed 004]")
+    return pd.DataFrame([{
+        "key": ACTIVATION_SPEC.key, "metric": ACTIVATION_SPEC.label, "value": now, "previous_month": prev,
+        "year_ago": year, "value_text": format_percent(now, 1), "mom_text": _change(ACTIVATION_SPEC, now, prev),
+        "yoy_text": _change(ACTIVATION_SPEC, now, year), "band": band, "cohort": cohort, "signups": signups,
+        "rule": str(parsed),
+    }])

@@ -1,0 +1,127 @@
+"""Publishing a built monthly report into the output folder, all or nothing.
+
+Layout of the output folder (``reports/`` by default)::
+
+    reports/
+      index.html            list of the months available (regenerated each run)
+      2026-09/index.html    one complete HTML book per report month
+      2026-10/...
+      .failed/2026-11/      executed notebooks / build log of a failed run (debugging)
+
+A month's folder is only ever replaced by a complete new one: the new report is
+assembled in a hidden temporary folder in the same output folder (same file
+system), then the old folder is renamed aside, the new one renamed in, and the
+old one deleted. A failure before the swap leaves the old folder as it was.
+"""
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+MONTH_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+FAILED_DIR = ".failed"
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July",
+                "August", "September", "October", "November", "December")
+
+
+def month_label(month: str) -> str:
+    """``"2026-10"`` -> ``"October 2026"`` (English month names, independent of the locale)."""
+    year, mon = month.split("-")
+    return f"{_MONTH_NAMES[int(mon) - 1]} {year}"
+
+
+def make_staging_dir(out_dir: Path, month: str) -> Path:
+    """Create ``OUT/.<month>.tmp-XXXX/`` (hidden, unique, on the output's file system)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{month}.tmp-", dir=out_dir))
+
+
+def swap_in(site_dir: Path, out_dir: Path, month: str) -> Path:
+    """Make the complete folder ``site_dir`` the report ``OUT/<month>/``.
+
+    ``site_dir`` must be on the same file system as ``out_dir`` (both renames are
+    ``os.rename``). The previous ``OUT/<month>/``, if any, is renamed aside first
+    and deleted only after the new one is in place; if renaming the new one in
+    fails, the previous one is put back. Between the two renames, which take
+    microseconds, ``OUT/<month>/`` does not exist; it is never half-written.
+    Returns the path of the new folder.
+    """
+    final = out_dir / month
+    old: Path | None = None
+    if final.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{month}.old-", dir=out_dir))
+        old.rmdir()  # only the unique name is wanted
+        os.rename(final, old)
+    try:
+        os.rename(site_dir, final)
+    except BaseException:
+        if old is not None:
+            os.rename(old, final)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def available_months(out_dir: Path) -> list[str]:
+    """The report months in ``out_dir``: folders named ``YYYY-MM`` holding an ``index.html``, newest first."""
+    if not out_dir.is_dir():
+        return []
+    months = [p.name for p in out_dir.iterdir()
+              if p.is_dir() and MONTH_DIR.match(p.name) and (p / "index.html").is_file()]
+    return sorted(months, reverse=True)
+
+
+def write_months_index(out_dir: Path, title: str = "SaaS metrics reports") -> Path:
+    """(Re)write ``OUT/index.html``: one relative link per available month, newest first.
+
+    Written to a temporary file and renamed over the old one, so a reader never sees
+    a half-written page. Relative links only, so the folder works from disk and from
+    any sub-path of a web server.
+    """
+    months = available_months(out_dir)
+    items = "\n".join(
+        f'      <li><a href="{m}/index.html">{html.escape(month_label(m))}</a> <small>({m})</small></li>'
+        for m in months
+    ) or "      <li>No report has been built yet.</li>"
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>{html.escape(title)}</title>
+    <style>
+      body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem; color: #222; }}
+      li {{ margin: 0.4rem 0; }}
+      small {{ color: #666; }}
+    </style>
+  </head>
+  <body>
+    <h1>{html.escape(title)}</h1>
+    <p>One report per month, built by <code>saas-kit report</code>. Newest first.</p>
+    <ul>
+{items}
+    </ul>
+  </body>
+</html>
+"""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".index.", suffix=".html.tmp", dir=out_dir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(page)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out_dir / "index.html")
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out_dir / "index.html"
+
+
+def failed_dir(out_dir: Path, month: str) -> Path:
+    """``OUT/.failed/<month>/``: where a failed run keeps its executed notebooks and logs."""
+    return out_dir / FAILED_DIR / month

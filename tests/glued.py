@@ -1,0 +1,38 @@
+"""Read the values a notebook glued (myst-nb ``glue``) from an executed .ipynb, and run
+a notebook with papermill on the project's own kernel."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+KERNEL = "saas-kit"
+
+
+def glued_values(path: str | Path) -> dict[str, str]:
+    """key -> the glued text/plain value (quotes of a glued str removed)."""
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    out: dict[str, str] = {}
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            meta = output.get("metadata", {}).get("scrapbook")
+            if meta:
+                text = output["data"].get("text/plain", "")
+                if isinstance(text, list):
+                    text = "".join(text)
+                if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+                    text = text[1:-1]
+                out[meta["name"]] = text
+    return out
+
+
+def execute_notebook(name: str, out_dir: Path, **parameters) -> Path:
+    """Execute notebooks/<name> with papermill on the sample data (unless overridden)."""
+    import papermill as pm
+
+    params = {"data_dir": str(ROOT / "data" / "sample"), "month": "", "style": "en"}
+    params.update(parameters)
+    target = Path(out_dir) / name
+    pm.execute_notebook(str(ROOT / "notebooks" / name), str(target), parameters=params, kernel_name=KERNEL,
+                        cwd=str(ROOT / "notebooks"), progress_bar=False)
+    return target
