@@ -318,7 +318,7 @@ def _simulate(rng: np.random.Generator, c: dict, cal: _Calendar) -> tuple[dict, 
     mrr2 = np.zeros(n, dtype=np.int64)
     start2 = np.zeros(n, dtype=np.int64)
 
-    base_hazard = np.array([0.008, 0.005, 0.003])[seg]
+    base_hazard = np.array([0.008, 0.005, 0.0045])[seg]
     early_scale = np.array([1.0, 0.3, 0.15])[seg]
     early_bump = np.array([0.0, 0.22, 0.10, 0.04])
     p_expand = np.array([0.030, 0.065, 0.075])[seg]

@@ -341,7 +341,10 @@ def _cell(v: object) -> str:
 
 
 def _text(series: pd.Series) -> pd.Series:
-    """Cells as stripped text (see :func:`_cell`)."""
+    """Cells as stripped text (see :func:`_cell`). Columns that already hold only text
+    (every CSV column) skip the per-cell conversion."""
+    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=False) == "string":
+        return series.str.strip()
     return series.map(_cell).astype(object).str.strip()
 
 
@@ -356,6 +359,19 @@ def _fail(df: pd.DataFrame, mask: pd.Series, message: str, file: str, column: st
 def _dates_from_text(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(timestamps, year) of text cells; NaT for blank, unreadable and impossible dates
     and for years outside 1900-2199 (the caller rejects those by their year)."""
+    # Fast path: plain ISO dates (almost every export) parse in C; the rest below.
+    fast = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    fast = fast.where(fast.dt.year.between(1900, 2199))  # others: the checks below
+    if fast.notna().all():
+        return fast.astype("datetime64[ns]"), pd.Series(fast.dt.year, index=text.index, dtype="float64")
+    rest = fast.isna()
+    if (~rest).any():
+        slow_ts, slow_year = _dates_from_text(text[rest])
+        ts = fast.astype("datetime64[ns]").copy()
+        ts[rest] = slow_ts
+        year = pd.Series(fast.dt.year, index=text.index, dtype="float64")
+        year[rest] = slow_year
+        return ts, year
     parts = text.str.extract(_DATE, flags=re.ASCII)
     num = parts.drop(columns="frac").apply(pd.to_numeric)
     usec = parts["frac"].fillna("0").str.ljust(6, "0").str[:6].astype("int64")
@@ -430,7 +446,8 @@ def parse_amounts(df: pd.DataFrame, column: str, file: str, allow_negative: bool
     blank = text == ""
     if blank.any():
         _fail(df, blank, f"{what} is missing", file, column)
-    bad = ~text.map(lambda v: bool(_PLAIN_NUMBER.fullmatch(v)))
+    bad = ~text.astype("string[pyarrow]").str.fullmatch(_PLAIN_NUMBER.pattern).astype(bool).to_numpy()
+    bad = pd.Series(bad, index=text.index)
     if bad.any():
         value = str(text[bad].iloc[0])[:40]
         why = "not a number"
@@ -451,7 +468,11 @@ def parse_amounts(df: pd.DataFrame, column: str, file: str, allow_negative: bool
 def _ids(df: pd.DataFrame, column: str, file: str, warnings: list[DataWarning]) -> pd.Series:
     """Ids as trimmed text (a number 7.0 from Parquet becomes '7'); blank ids are errors,
     trimmed ones and ids that differ only by leading zeros are warnings."""
-    raw = df[column].map(_cell).astype(object)
+    col = df[column]
+    if col.dtype == object and pd.api.types.infer_dtype(col, skipna=False) == "string":
+        raw = col
+    else:
+        raw = col.map(_cell).astype(object)
     stripped = raw.str.strip()
     blank = stripped == ""
     if blank.any():

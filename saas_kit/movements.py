@@ -23,6 +23,8 @@ next month is missing produces a churn in the month after it. Cost O(n log n).
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -48,8 +50,14 @@ def customer_movements(
     emitted in the following month when that month is ``<= last_month`` (default:
     the latest month in ``customer_mrr``).
     """
-    arrays = _movement_arrays(customer_mrr, last_month)
-    codes, uniques, month, kind, prev, cur = arrays
+    customer_mrr = customer_mrr[customer_mrr["mrr"] > 0]
+    if customer_mrr.empty:
+        z = np.zeros(0, dtype="int64")
+        codes, uniques, month, kind, prev, cur = z, pd.Index([], dtype="object"), z, z.astype("int8"), z, z
+    else:
+        rows = _sorted_rows(customer_mrr)
+        uniques = rows.uniques
+        codes, month, kind, prev, cur = _classify(rows, _last_month_number(customer_mrr, last_month))
     amount = np.where(kind == _CODE["churn"], prev, np.abs(cur - prev))
     out = pd.DataFrame(
         {
@@ -93,39 +101,38 @@ def mrr_movements(
     customer_mrr = customer_mrr[customer_mrr["mrr"] > 0]
     if customer_mrr.empty:
         return _empty_bridge(by)
-    codes, uniques, month, kind, prev, cur = _movement_arrays(customer_mrr, last_month)
-    m_all = _month_numbers(customer_mrr)
-    lo = int(m_all.min()) if start_month is None else period_to_number(start_month)
-    hi = _last_month_number(customer_mrr, last_month)
+    rows = _sorted_rows(customer_mrr)
+    hi = _last_month_number(customer_mrr, last_month) if last_month is not None else int(rows.month.max())
+    lo = int(rows.month.min()) if start_month is None else period_to_number(start_month)
     if hi < lo:
         return _empty_bridge(by)
-    groups, group_of_customer = _groups(customer_mrr, by, uniques)
+    codes, month, kind, prev, cur = _classify(rows, hi)
+    groups, group_of_customer = _groups(customer_mrr, by, rows.uniques)
     n_groups, span = len(groups), hi - lo + 1
     delta = np.where(kind == _CODE["churn"], prev, np.abs(cur - prev))
 
-    def cell(values: np.ndarray, g: np.ndarray, m: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        keep = mask & (m >= lo) & (m <= hi)
+    def cell(values: np.ndarray | None, g: np.ndarray, m: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        keep = (m >= lo) & (m <= hi) if mask is None else mask & (m >= lo) & (m <= hi)
         idx = g[keep] * span + (m[keep] - lo)
-        return np.bincount(idx, weights=None, minlength=n_groups * span) if values is None else \
-            _int_bincount(idx, values[keep], n_groups * span)
+        if values is None:
+            return np.bincount(idx, minlength=n_groups * span).astype("int64")
+        return _int_bincount(idx, values[keep], n_groups * span)
 
-    g_mov = group_of_customer[codes] if len(codes) else np.zeros(0, dtype="int64")
+    g_mov = group_of_customer[codes]
     cols: dict[str, np.ndarray] = {}
     for name in MOVEMENTS:
         is_kind = kind == _CODE[name]
         cols[name] = cell(delta, g_mov, month, is_kind)
-        cols[_count_name(name)] = cell(None, g_mov, month, is_kind).astype("int64")
+        cols[_count_name(name)] = cell(None, g_mov, month, is_kind)
 
     # Closing MRR and customer counts from the customer-month rows themselves.
-    row_codes = pd.Index(uniques).get_indexer(customer_mrr["customer_id"])
-    g_rows = group_of_customer[row_codes]
-    t_rows = to_ticks(customer_mrr["mrr"])
-    all_rows = np.ones(len(m_all), dtype=bool)
-    closing = cell(t_rows, g_rows, m_all, all_rows)
-    customers = cell(None, g_rows, m_all, all_rows).astype("int64")
+    g_rows = group_of_customer[rows.codes]
+    closing = cell(rows.ticks, g_rows, rows.month)
+    customers = cell(None, g_rows, rows.month)
     # Opening = closing of the previous month (month lo-1 computed separately).
-    before = _int_bincount(g_rows[m_all == lo - 1], t_rows[m_all == lo - 1], n_groups)
-    before_n = np.bincount(g_rows[m_all == lo - 1], minlength=n_groups).astype("int64")
+    at_before = rows.month == lo - 1
+    before = _int_bincount(g_rows[at_before], rows.ticks[at_before], n_groups)
+    before_n = np.bincount(g_rows[at_before], minlength=n_groups).astype("int64")
     closing_2d = closing.reshape(n_groups, span)
     customers_2d = customers.reshape(n_groups, span)
     opening = np.concatenate([before[:, None], closing_2d[:, :-1]], axis=1).ravel()
@@ -194,10 +201,14 @@ def _last_month_number(customer_mrr: pd.DataFrame, last_month) -> int:
 
 
 def _int_bincount(idx: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
-    """Exact integer bincount (np.bincount with weights goes through float64)."""
-    out = np.zeros(size, dtype="int64")
+    """Exact integer sums per index. Float64 bincount is exact while every partial sum
+    stays below 2**53 ticks (about 7.5 trillion currency units), which bounds the total
+    of absolute values; beyond that an integer sort-and-reduce path is used."""
     if len(idx) == 0:
-        return out
+        return np.zeros(size, dtype="int64")
+    if np.abs(values).sum(dtype="float64") < 2**53:
+        return np.bincount(idx, weights=values.astype("float64"), minlength=size).astype("int64")
+    out = np.zeros(size, dtype="int64")
     order = np.argsort(idx, kind="stable")
     idx_s = idx[order]
     starts = np.flatnonzero(np.r_[True, idx_s[1:] != idx_s[:-1]])
@@ -214,20 +225,36 @@ def _groups(customer_mrr: pd.DataFrame, by: str | None, uniques: pd.Index) -> tu
     return list(groups), group_codes.astype("int64")
 
 
-def _movement_arrays(customer_mrr: pd.DataFrame, last_month):
-    """Sorted arrays (customer code, month number, movement code, prev ticks, cur ticks)."""
-    if customer_mrr.empty:
-        z = np.zeros(0, dtype="int64")
-        return z, pd.Index([], dtype="object"), z, z.astype("int8"), z, z
-    codes_all, uniques = pd.factorize(customer_mrr["customer_id"], sort=True)
+class _Rows(NamedTuple):
+    """Customer-month rows with MRR > 0, sorted by customer then month."""
+
+    codes: np.ndarray  # int64 customer codes into ``uniques``
+    uniques: pd.Index
+    month: np.ndarray  # int64 month numbers
+    ticks: np.ndarray  # int64 MRR in ticks
+
+
+def _sorted_rows(customer_mrr: pd.DataFrame) -> _Rows:
+    codes, uniques = pd.factorize(customer_mrr["customer_id"], sort=True)
+    codes = codes.astype("int64")
     m = _month_numbers(customer_mrr)
     t = to_ticks(customer_mrr["mrr"])
     if (t < 0).any():
         raise ValueError("customer MRR must not be negative")
-    order = np.lexsort((m, codes_all))
-    c, m, t = codes_all[order].astype("int64"), m[order], t[order]
-    pos = t > 0
-    c, m, t = c[pos], m[pos], t[pos]
+    m0 = int(m.min())
+    key = codes * (int(m.max()) - m0 + 1) + (m - m0)
+    if len(key) > 1 and not (key[1:] >= key[:-1]).all():  # monthly_mrr output is already sorted
+        order = np.argsort(key, kind="stable")
+        codes, m, t = codes[order], m[order], t[order]
+    return _Rows(codes, pd.Index(uniques), m, t)
+
+
+def _classify(rows: _Rows, last_month: int):
+    """(customer code, month number, movement code, prev ticks, cur ticks) of every
+    movement, sorted by customer and month. A row's previous month is the row before
+    it when that row is the same customer exactly one month earlier; a row with no
+    row in the next month churns then (if that month is <= ``last_month``)."""
+    c, m, t = rows.codes, rows.month, rows.ticks
     n = len(c)
     same_prev = np.zeros(n, dtype=bool)
     same_prev[1:] = c[1:] == c[:-1]
@@ -243,19 +270,18 @@ def _movement_arrays(customer_mrr: pd.DataFrame, last_month):
     kind[(prev > 0) & (t < prev)] = _CODE["contraction"]
     moved = kind >= 0
 
-    # Churn: a row whose customer has no row in the next month churns then.
     next_consecutive = np.zeros(n, dtype=bool)
     next_consecutive[:-1] = consecutive[1:]
-    hi = _last_month_number(customer_mrr, last_month)
-    churn = ~next_consecutive & (m + 1 <= hi)
+    churn = ~next_consecutive & (m + 1 <= last_month)
+    n_churn = int(churn.sum())
 
     codes = np.concatenate([c[moved], c[churn]])
     month = np.concatenate([m[moved], m[churn] + 1])
-    kinds = np.concatenate([kind[moved], np.full(int(churn.sum()), _CODE["churn"], dtype="int8")])
+    kinds = np.concatenate([kind[moved], np.full(n_churn, _CODE["churn"], dtype="int8")])
     prevs = np.concatenate([prev[moved], t[churn]])
-    curs = np.concatenate([t[moved], np.zeros(int(churn.sum()), dtype="int64")])
+    curs = np.concatenate([t[moved], np.zeros(n_churn, dtype="int64")])
     order = np.lexsort((month, codes))
-    return codes[order], uniques, month[order], kinds[order], prevs[order], curs[order]
+    return codes[order], month[order], kinds[order], prevs[order], curs[order]
 
 
 def _empty_bridge(by: str | None) -> pd.DataFrame:

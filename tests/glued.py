@@ -17,7 +17,8 @@ def glued_values(path: str | Path) -> dict[str, str]:
         for output in cell.get("outputs", []):
             meta = output.get("metadata", {}).get("scrapbook")
             if meta:
-                text = output["data"].get("text/plain", "")
+                data = output.get("data", {})
+                text = data.get("text/plain") or data.get(meta.get("mime_prefix", "") + "text/plain", "")
                 if isinstance(text, list):
                     text = "".join(text)
                 if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":

@@ -530,7 +530,7 @@ def test_charges_in_another_currency_than_subscriptions(tmp_path):
 def test_currency_parameter_must_be_a_code(tmp_path):
     write(tmp_path, "subscriptions")
     with pytest.raises(ParameterError):
-        load_dataset(tmp_path, currency="yen")
+        load_dataset(tmp_path, currency="円")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -660,11 +660,18 @@ def test_load_dataset_of_every_kind(tmp_path):
     # C1 1000/month from 2024-01 (open); C2 12000/year = 1000/month 2024-02 to 2025-01
     months = dataset.customer_mrr.groupby("month")["mrr"].sum()
     assert months[pd.Period("2024-01", "M")] == 1000.0 and months[pd.Period("2024-02", "M")] == 2000.0
-    assert months[pd.Period("2025-02", "M")] == 1000.0
-    assert dataset.first_month == pd.Period("2024-01", "M")
-    assert dataset.latest_month == pd.Timestamp.today().to_period("M")  # open subscriptions run to this month
+    assert months[pd.Period("2025-01", "M")] == 2000.0  # C2's last active day is 2025-01-31
+    # the data ends with its latest date (C2's last active day), metrics.md §2 / saas_kit.mrr
+    assert (dataset.first_month, dataset.latest_month) == (pd.Period("2024-01", "M"), pd.Period("2025-01", "M"))
     assert dataset.company["employees"].dtype == "int64"
     assert dataset.files["kind"].tolist() == ["subscriptions", "customers", "charges", "events", "company"]
+
+
+def test_mrr_is_not_projected_past_the_current_month(tmp_path):
+    end = (pd.Timestamp.today() + pd.DateOffset(years=2)).strftime("%Y-%m-01")
+    write(tmp_path, "subscriptions", with_cell("subscriptions", 1, "end_date", end))
+    dataset = load_dataset(tmp_path)
+    assert dataset.latest_month == pd.Timestamp.today().to_period("M")
 
 
 def test_load_dataset_from_mrr_table(tmp_path):
