@@ -3,6 +3,8 @@ formatted in the report's number style. Every function draws on a given Axes and
 returns it; nothing here computes a metric."""
 from __future__ import annotations
 
+import logging
+
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
@@ -24,6 +26,9 @@ def use_report_style() -> None:
         import matplotlib_fontja  # noqa: F401  (registers IPAexGothic)
     except ImportError:  # pragma: no cover - the font is a declared dependency
         pass
+    # IPAexGothic has no bold face; matplotlib then logs a notice per bold title even
+    # though it falls back correctly. Keep that notice out of the report.
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     mpl.rcParams.update({
         "font.family": ["DejaVu Sans", "IPAexGothic"],
         "figure.figsize": (8.5, 4.2), "figure.dpi": 110, "savefig.dpi": 110,
@@ -69,8 +74,10 @@ def waterfall(ax: plt.Axes, row: pd.Series, currency: str = "JPY", style: str = 
     ax.annotate(format_money(row["closing_mrr"], currency, style), (len(steps), row["closing_mrr"]),
                 ha="center", va="bottom", fontsize=8)
     ax.set_xticks(range(len(steps) + 1), [s[0] for s in steps] + ["Closing MRR"], rotation=20)
-    low = min(row["opening_mrr"], row["closing_mrr"]) * 0.9
-    ax.set_ylim(bottom=max(0.0, low))
+    levels = np.cumsum([row["opening_mrr"]] + [v for _, v, k in steps[1:]])
+    top, bottom = float(max(levels.max(), row["closing_mrr"])), float(min(levels.min(), row["closing_mrr"]))
+    low = max(0.0, bottom - (top - bottom) * 2.0) if top > bottom else 0.0
+    ax.set_ylim(low, top + (top - low) * 0.12)  # room for the labels above the bars
     money_axis(ax, currency, style)
     ax.set_ylabel(f"MRR ({currency})")
     if title:

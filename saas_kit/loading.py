@@ -99,11 +99,16 @@ class Dataset:
         return self.customer_mrr["month"].max()
 
     def warnings_table(self) -> pd.DataFrame:
-        """The warnings as a table for the report's data page."""
+        """The warnings as a table for the report's data page: file names only (never a
+        machine's folder paths), the column, how many rows and the first row numbers."""
+        def first_rows(rows: tuple[int, ...]) -> str:
+            shown = ", ".join(map(str, rows[:10]))
+            return shown + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
+
         return pd.DataFrame(
-            [{"file": w.file, "kind": w.kind, "column": w.column or "", "rows": len(w.rows),
-              "message": str(w)} for w in self.warnings],
-            columns=["file", "kind", "column", "rows", "message"],
+            [{"file": Path(w.file).name, "kind": w.kind, "column": w.column or "", "rows": len(w.rows),
+              "first rows": first_rows(w.rows), "message": w.message} for w in self.warnings],
+            columns=["file", "kind", "column", "rows", "first rows", "message"],
         )
 
     def check_month(self, month: str | pd.Period | None) -> pd.Period:

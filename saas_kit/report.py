@@ -474,6 +474,18 @@ def stage_book(project: Path, src: Path, month: str) -> None:
     (src / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
     shutil.copytree(project / "book", src / "book",
                     ignore=shutil.ignore_patterns("_build", ".ipynb_checkpoints", "__pycache__"))
+    stage_mathjax(src / "_static" / "mathjax")
+
+
+def stage_mathjax(target: Path) -> None:
+    """Copy MathJax 3 (``tex-chtml.js`` and its web fonts, about 2 MB) into the book's
+    static files, so that the report renders formulas without the internet."""
+    import mathjax  # the django-static-mathjax package: MathJax's files, nothing else
+
+    es5 = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(es5 / "tex-chtml.js", target / "tex-chtml.js")
+    shutil.copytree(es5 / "output" / "chtml" / "fonts" / "woff-v2", target / "output" / "chtml" / "fonts" / "woff-v2")
 
 
 def jupyter_book_command() -> Path:
