@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from saas_kit.errors import SaasKitError
@@ -40,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     except SaasKitError as exc:
         print(f"saas-kit {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `saas-kit movements ... | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print(f"saas-kit {args.command}: interrupted", file=sys.stderr)
         return 130

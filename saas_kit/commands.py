@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 
 import pandas as pd
 
-from saas_kit.loading import load_dataset, load_subscriptions, parse_mapping, read_table, validate_mrr_table
-from saas_kit.money import TICKS_PER_UNIT, ticks_to_text, to_ticks
+from saas_kit.errors import DataError
+from saas_kit.loading import (load_dataset, parse_mapping, parse_month_parameter, read_table, validate_mrr_table,
+                               validate_subscriptions)
+from saas_kit.money import ticks_to_text, to_ticks
 from saas_kit.movements import MOVEMENTS, mrr_movements
 from saas_kit.mrr import monthly_mrr, mrr_from_table
 
@@ -30,27 +33,39 @@ def run_movements(args: argparse.Namespace) -> int:
     """Print the MRR bridge as CSV, one row per month (amounts in currency units; exact:
     whole numbers print as such, fractions of a unit with up to 4 decimals)."""
     mapping = parse_mapping(args.map)
+    through = parse_month_parameter(args.through) if args.through else None
     path = Path(args.subscriptions_file)
     raw = read_table(path, "subscriptions", mapping) if _is_subscriptions(path, mapping) else None
     if raw is not None:
-        from saas_kit.loading import validate_subscriptions
-
         subs, _, _ = validate_subscriptions(raw, str(path), args.currency)
-        customer_mrr = monthly_mrr(subs, args.through)
+        customer_mrr = monthly_mrr(subs, through)
     else:
         table, _, _ = validate_mrr_table(read_table(path, "mrr", mapping), str(path), args.currency)
         customer_mrr = mrr_from_table(table)
-    bridge = mrr_movements(customer_mrr, last_month=args.through)
-    write_movements_csv(bridge, sys.stdout)
+    if customer_mrr.empty:
+        raise DataError("no subscription is active at any month end: no movements to print", file=str(path))
+    bridge = mrr_movements(customer_mrr, last_month=through)
+    text = io.StringIO()
+    write_movements_csv(bridge, text)
+    sys.stdout.write(text.getvalue())  # all or nothing: no half-printed table on an error
     return 0
 
 
 def _is_subscriptions(path: Path, mapping: dict[str, str]) -> bool:
-    """A file with a ``month`` and ``mrr`` column (after mapping) is a ready MRR table."""
+    """A file whose header (after mapping) has ``month`` and ``mrr`` but no
+    ``start_date`` is a ready MRR table; anything else is read as subscriptions."""
     if path.suffix.lower() in (".parquet", ".pq") or not path.is_file():
         return True
-    head = path.read_bytes()[:4096].decode("utf-8-sig", errors="replace").splitlines()
-    cols = {mapping.get(c.strip(), c.strip()) for c in (head[0].split(",") if head else [])}
+    head = path.read_bytes()[:4096]
+    for encoding in ("utf-8-sig", "cp932", "utf-16"):
+        try:
+            first_line = head.decode(encoding).splitlines()[0] if head else ""
+            break
+        except (UnicodeDecodeError, IndexError):
+            continue
+    else:
+        return True  # read_table reports the encoding problem
+    cols = {mapping.get(c.strip(), c.strip()) for c in first_line.split(",")}
     return not ({"month", "mrr"} <= cols and "start_date" not in cols)
 
 
@@ -99,4 +114,3 @@ def run_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["run_movements", "run_metrics", "write_movements_csv", "TICKS_PER_UNIT"]

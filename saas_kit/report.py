@@ -474,7 +474,7 @@ def stage_book(project: Path, src: Path, month: str) -> None:
     (src / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
     shutil.copytree(project / "book", src / "book",
                     ignore=shutil.ignore_patterns("_build", ".ipynb_checkpoints", "__pycache__"))
-    stage_mathjax(src / "_static" / "mathjax")
+    stage_mathjax(src / "_vendor" / "mathjax")
 
 
 def stage_mathjax(target: Path) -> None:
