@@ -639,7 +639,9 @@ def test_charges_and_events_of_unknown_customers_load_with_warnings(tmp_path):
     unknown = {w.file: w for w in dataset.warnings if w.kind == "unknown_customers"}
     assert unknown["charges.csv"].rows == (3,) and unknown["events.csv"].rows == (2,)
     table = dataset.warnings_table()
-    assert list(table.columns) == ["file", "kind", "column", "rows", "message"] and len(table) == 2
+    assert list(table.columns) == ["file", "kind", "column", "rows", "first rows", "message"] and len(table) == 2
+    assert table["first rows"].tolist() == ["3", "2"]
+    assert not any(str(tmp_path) in m for m in table["message"]) and set(table["file"]) == {"charges.csv", "events.csv"}
 
 
 def test_both_csv_and_parquet_present_warns(tmp_path):
