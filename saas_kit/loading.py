@@ -227,8 +227,48 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if "\x00" in text:
         raise DataError("file contains NUL bytes: it is not a text CSV (Parquet files need the .parquet "
                         "extension)", file=str(path))
+    fast = _read_csv_fast(text, str(path))
+    if fast is not None:
+        return fast
     header_row, header, records = _csv_records(text, str(path))
     return _frame(header_row, header, records, str(path))
+
+
+def _read_csv_fast(text: str, name: str) -> pd.DataFrame | None:
+    """Read a well-formed CSV with pyarrow (multi-threaded C) when its row numbers are
+    certain: the file has exactly one line per record after the header (no blank lines,
+    no line breaks inside quoted values). None = use the exact reader, which also
+    produces every error message."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    first = text.split("\n", 1)[0].rstrip("\r")
+    try:
+        header = next(csv.reader([first]), [])
+    except csv.Error:
+        return None
+    if len(header) < 2 or "\r" in text.replace("\r\n", "") or any(not h.strip() for h in header):
+        return None
+    data = text.encode("utf-8")
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(data),
+            read_options=pa_csv.ReadOptions(column_names=[f"c{i}" for i in range(len(header))], skip_rows=1),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=False),
+            convert_options=pa_csv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(len(header))},
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    if table.num_rows != lines - 1 or table.num_rows == 0:
+        return None
+    columns = [c for c in _frame(1, header, [], name).columns if c != "_row"]  # the header checks
+    df = pd.DataFrame({i: table.column(i).to_numpy(zero_copy_only=False) for i in range(len(columns))},
+                      dtype=object)
+    df.columns = columns  # positionally: a duplicated header name must survive to be reported
+    df.insert(0, "_row", np.arange(2, 2 + len(df), dtype="int64"))
+    return df
 
 
 def _decode(path: Path) -> str:
@@ -361,12 +401,31 @@ def _fail(df: pd.DataFrame, mask: pd.Series, message: str, file: str, column: st
     raise DataError(message, file=file, row=_first_bad(df, mask), column=column)
 
 
+_FAST_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
+
+
+def _fast_iso(text: pd.Series) -> pd.Series:
+    """The plain ISO forms every billing system writes, parsed in C; NaT elsewhere
+    (those cells go through the general parser) and for years outside 1900-2199."""
+    fast = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    todo = text != ""
+    for fmt in _FAST_FORMATS:
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        parsed = parsed.where(parsed.dt.year.between(1900, 2199))
+        hit = parsed.notna()
+        if hit.any():
+            fast[hit[hit].index] = parsed[hit].astype("datetime64[ns]")
+        todo = todo & fast.isna()
+    return fast
+
+
 def _dates_from_text(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(timestamps, year) of text cells; NaT for blank, unreadable and impossible dates
     and for years outside 1900-2199 (the caller rejects those by their year)."""
     # Fast path: plain ISO dates (almost every export) parse in C; the rest below.
-    fast = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    fast = fast.where(fast.dt.year.between(1900, 2199))  # others: the checks below
+    fast = _fast_iso(text)
     if fast.notna().all():
         return fast.astype("datetime64[ns]"), pd.Series(fast.dt.year, index=text.index, dtype="float64")
     rest = fast.isna()
@@ -888,3 +947,44 @@ def _note_extra(raw: pd.DataFrame, kind: str, path: Path, warnings: list[DataWar
     if extra:
         warnings.append(DataWarning(path.name, "ignored_columns",
                                     f"columns not used and ignored: {', '.join(extra)}", ()))
+
+
+# ----------------------------------------------------------------------------- one load per report run
+
+#: Environment variable naming a validated dataset snapshot written by ``saas-kit report``.
+SNAPSHOT_ENV = "SAAS_KIT_DATASET_SNAPSHOT"
+
+
+def _snapshot_key(directory: str | Path, mapping: Mapping[str, str] | None, currency: str | None) -> tuple:
+    return (str(Path(directory).resolve()), tuple(sorted((mapping or {}).items())), (currency or "").upper())
+
+
+def write_snapshot(dataset: Dataset, path: str | Path, mapping: Mapping[str, str] | None = None,
+                   currency: str | None = None) -> Path:
+    """Save a validated dataset so that the notebooks of one report run reuse it instead
+    of reading and validating the same export six times. The file lives in the run's
+    private staging folder and is deleted with it."""
+    import pickle
+
+    path = Path(path)
+    with open(path, "wb") as f:
+        pickle.dump({"key": _snapshot_key(dataset.directory, mapping, currency), "dataset": dataset}, f,
+                    protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def load_dataset_cached(directory: str | Path, mapping: Mapping[str, str] | None = None,
+                        currency: str | None = None) -> Dataset:
+    """:func:`load_dataset`, or the snapshot of this run when ``SAAS_KIT_DATASET_SNAPSHOT``
+    names one made from the same folder, mapping and currency (set by ``saas-kit
+    report`` for its notebooks only)."""
+    import os
+    import pickle
+
+    snapshot = os.environ.get(SNAPSHOT_ENV)
+    if snapshot and Path(snapshot).is_file():
+        with open(snapshot, "rb") as f:
+            saved = pickle.load(f)  # written by this package into its own staging folder
+        if saved.get("key") == _snapshot_key(directory, mapping, currency):
+            return saved["dataset"]
+    return load_dataset(directory, mapping, currency)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from saas_kit.errors import ParameterError
 from saas_kit.formatting import format_money, format_percent, format_ratio
-from saas_kit.loading import Dataset, load_dataset
+from saas_kit.loading import Dataset, load_dataset_cached
 
 STYLES = ("en", "ja")
 
@@ -70,7 +70,7 @@ def setup(data_dir: str | Path, month: str | None = None, style: str = "en", cur
         raise ParameterError(f"month must be text like '2026-10', got {month!r}")
     if currency not in (None, "") and (not isinstance(currency, str) or len(currency.strip()) != 3):
         raise ParameterError(f"currency must be a three-letter code such as JPY, got {currency!r}")
-    dataset = load_dataset(data_dir, mapping, currency.strip().upper() if currency else None)
+    dataset = load_dataset_cached(data_dir, mapping, currency.strip().upper() if currency else None)
     report_month = dataset.check_month(month or None)
     from saas_kit import charts
 

@@ -22,7 +22,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-MONTH_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+from saas_kit.errors import ParameterError
+
+MONTH_DIR = re.compile(r"\d{4}-(0[1-9]|1[0-2])", re.ASCII)  # always used with fullmatch
 FAILED_DIR = ".failed"
 _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July",
                 "August", "September", "October", "November", "December")
@@ -34,8 +36,18 @@ def month_label(month: str) -> str:
     return f"{_MONTH_NAMES[int(mon) - 1]} {year}"
 
 
+def check_month_name(month: str) -> str:
+    """``month`` must be exactly ``YYYY-MM`` before it becomes part of a path: no
+    separators, no ``..``, nothing that could leave the output folder. Returns it;
+    :class:`saas_kit.errors.ParameterError` otherwise."""
+    if not isinstance(month, str) or not MONTH_DIR.fullmatch(month):
+        raise ParameterError(f"report month must look like YYYY-MM (e.g. 2026-10), got {month!r}")
+    return month
+
+
 def make_staging_dir(out_dir: Path, month: str) -> Path:
     """Create ``OUT/.<month>.tmp-XXXX/`` (hidden, unique, on the output's file system)."""
+    check_month_name(month)
     out_dir.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=f".{month}.tmp-", dir=out_dir))
 
@@ -50,7 +62,7 @@ def swap_in(site_dir: Path, out_dir: Path, month: str) -> Path:
     microseconds, ``OUT/<month>/`` does not exist; it is never half-written.
     Returns the path of the new folder.
     """
-    final = out_dir / month
+    final = out_dir / check_month_name(month)
     old: Path | None = None
     if final.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{month}.old-", dir=out_dir))
@@ -72,23 +84,20 @@ def available_months(out_dir: Path) -> list[str]:
     if not out_dir.is_dir():
         return []
     months = [p.name for p in out_dir.iterdir()
-              if p.is_dir() and MONTH_DIR.match(p.name) and (p / "index.html").is_file()]
+              if p.is_dir() and MONTH_DIR.fullmatch(p.name) and (p / "index.html").is_file()]
     return sorted(months, reverse=True)
 
 
-def write_months_index(out_dir: Path, title: str = "SaaS metrics reports") -> Path:
-    """(Re)write ``OUT/index.html``: one relative link per available month, newest first.
-
-    Written to a temporary file and renamed over the old one, so a reader never sees
-    a half-written page. Relative links only, so the folder works from disk and from
-    any sub-path of a web server.
-    """
-    months = available_months(out_dir)
+def months_index_page(months: list[str], title: str = "SaaS metrics reports") -> str:
+    """The HTML of ``OUT/index.html``: one relative link per month in ``months`` (in the
+    given order). Relative links only, so the folder works from disk and from any
+    sub-path of a web server."""
     items = "\n".join(
-        f'      <li><a href="{m}/index.html">{html.escape(month_label(m))}</a> <small>({m})</small></li>'
+        f'      <li><a href="{html.escape(m)}/index.html">{html.escape(month_label(m))}</a> '
+        f'<small>({html.escape(m)})</small></li>'
         for m in months
     ) or "      <li>No report has been built yet.</li>"
-    page = f"""<!DOCTYPE html>
+    return f"""<!DOCTYPE html>
 <html lang="en">
   <head>
     <meta charset="utf-8">
@@ -109,19 +118,77 @@ def write_months_index(out_dir: Path, title: str = "SaaS metrics reports") -> Pa
   </body>
 </html>
 """
-    out_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _write_temp_index(out_dir: Path, page: str) -> Path:
+    """Write ``page`` to a hidden temporary file in ``out_dir``; removed again on error."""
     fd, tmp = tempfile.mkstemp(prefix=".index.", suffix=".html.tmp", dir=out_dir)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(page)
         os.chmod(tmp, 0o644)
-        os.replace(tmp, out_dir / "index.html")
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def write_months_index(out_dir: Path, title: str = "SaaS metrics reports") -> Path:
+    """(Re)write ``OUT/index.html``: one relative link per available month, newest first.
+
+    Written to a temporary file and renamed over the old one, so a reader never sees
+    a half-written page.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = _write_temp_index(out_dir, months_index_page(available_months(out_dir), title))
+    try:
+        os.replace(tmp, out_dir / "index.html")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
         raise
     return out_dir / "index.html"
 
 
+def publish_month(site_dir: Path, out_dir: Path, month: str, title: str = "SaaS metrics reports") -> Path:
+    """Publish the complete folder ``site_dir`` as ``OUT/<month>/`` and update
+    ``OUT/index.html``, all or nothing.
+
+    The new months index is written first (to a temporary file: a full disk fails
+    here, before anything visible changed); then the previous ``OUT/<month>/`` is
+    renamed aside, ``site_dir`` renamed in and the index renamed over the old one.
+    If any rename fails, what was moved is moved back: the previous report and index
+    are as they were and ``site_dir`` is where it was. Only renames inside
+    ``out_dir`` happen after the temporary index is written, so ``site_dir`` must be
+    on the same file system (the staging folder is). Returns the new folder.
+    """
+    final = out_dir / check_month_name(month)
+    months = sorted(set(available_months(out_dir)) | {month}, reverse=True)
+    tmp_index = _write_temp_index(out_dir, months_index_page(months, title))
+    old: Path | None = None
+    try:
+        if final.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{month}.old-", dir=out_dir))
+            old.rmdir()  # only the unique name is wanted
+            os.rename(final, old)
+        try:
+            os.rename(site_dir, final)
+            try:
+                os.replace(tmp_index, out_dir / "index.html")
+            except BaseException:
+                os.rename(final, site_dir)
+                raise
+        except BaseException:
+            if old is not None:
+                os.rename(old, final)
+                old = None
+            raise
+    finally:
+        tmp_index.unlink(missing_ok=True)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
 def failed_dir(out_dir: Path, month: str) -> Path:
     """``OUT/.failed/<month>/``: where a failed run keeps its executed notebooks and logs."""
-    return out_dir / FAILED_DIR / month
+    return out_dir / FAILED_DIR / check_month_name(month)

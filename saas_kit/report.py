@@ -15,14 +15,16 @@ The run, step by step (issue 3, "The monthly run"):
    injects is tagged ``remove-cell`` so the book hides it.
 4. ``jupyter-book build STAGING --path-output ... -W -n --keep-going``: warnings are
    errors. The book never executes anything (``execute_notebooks: off``).
-5. Publish (:mod:`saas_kit.publish`): the HTML plus the executed notebooks (under
-   ``notebooks/``) replace ``OUT/<month>/`` in one rename; ``OUT/index.html`` lists
-   the months.
+5. Publish (:mod:`saas_kit.publish`): the HTML, the executed notebooks (under
+   ``notebooks/``) and the CSV downloads (``downloads/``, :mod:`saas_kit.export`,
+   computed here from the data, safe against formula injection) replace
+   ``OUT/<month>/`` in one rename; ``OUT/index.html`` lists the months.
 
-A failing notebook or build raises :class:`ReportError` (exit code 2 from the CLI)
-naming the notebook and the cell; the executed notebooks are kept in
-``OUT/.failed/<month>/``; ``OUT/<month>/`` is left byte-for-byte as it was; the
-staging folder is removed, also on Ctrl-C.
+A failing notebook (an exception, a dead kernel, a cell over ``--timeout``) or build,
+or a folder that cannot be written (disk full, read-only), raises :class:`ReportError`
+(exit code 2 from the CLI) naming the notebook and the cell, or the step; the
+executed notebooks are kept in ``OUT/.failed/<month>/``; ``OUT/<month>/`` is left
+byte-for-byte as it was; the staging folder is removed, also on Ctrl-C.
 """
 from __future__ import annotations
 
@@ -45,12 +47,13 @@ from typing import Any, Callable
 import yaml
 
 from saas_kit.errors import ParameterError, SaasKitError
+from saas_kit.export import write_downloads
 from saas_kit.publish import (
+    check_month_name,
     failed_dir,
     make_staging_dir,
     month_label,
-    swap_in,
-    write_months_index,
+    publish_month,
 )
 
 KERNEL_NAME = "saas-kit"
@@ -79,9 +82,8 @@ class NotebookFailure:
     kept_at: Path | None = None
 
     def describe(self) -> str:
-        where = (f"cell index {self.cell_index} (`{self.first_line}`)" if self.cell_index is not None
-                 else "before any cell ran")
-        text = f"notebook {self.notebook} failed at {where}: {self.error}"
+        where = f" at cell index {self.cell_index} (`{self.first_line}`)" if self.cell_index is not None else ""
+        text = f"notebook {self.notebook} failed{where}: {self.error}"
         if self.kept_at is not None:
             text += f"\n  executed notebook kept for debugging: {self.kept_at}"
         return text
@@ -346,8 +348,22 @@ def _worker_main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         result = {"ok": False, "error": "interrupted"}
     except Exception as exc:  # kernel died, cell timeout, bad notebook: reported, not raised
-        result = {"ok": False, "error": f"{type(exc).__name__}: {exc}".strip()}
+        result = {"ok": False, "error": _describe_exception(exc, spec["timeout"])}
     Path(result_path).write_text(json.dumps(result), "utf-8")
+
+
+def _describe_exception(exc: BaseException, timeout: int) -> str:
+    """A worker's exception in words: a dead kernel and a cell time-out are named as such."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    detail = f"{type(exc).__name__}: {exc}".strip()
+    if isinstance(exc, DeadKernelError):
+        return ("the kernel died while running this cell (it crashed, ran out of memory or was killed) "
+                f"[{detail}]")
+    if isinstance(exc, (CellTimeoutError, TimeoutError)):
+        return (f"timed out: the cell was still running after {timeout} s (the --timeout limit per cell) "
+                f"[{detail}]")
+    return detail
 
 
 def _locate_failure(executed: Path) -> tuple[int | None, str]:
@@ -373,7 +389,25 @@ def _locate_failure(executed: Path) -> tuple[int | None, str]:
             if status == "failed" or has_error:
                 return candidate
         index += 1
-    return candidate if candidate else (None, "")
+    return candidate if candidate else _unfinished_cell(nb)
+
+
+def _unfinished_cell(nb: dict[str, Any]) -> tuple[int | None, str]:
+    """When the kernel dies, papermill marks every cell ``completed``; the cell that was
+    running is the one that started (papermill ``start_time``) but never got a reply from
+    the kernel (no ``shell.execute_reply`` timing from nbclient)."""
+    index = 0
+    for cell in nb.get("cells", []):
+        tags = _tags(cell)
+        if INJECTED_TAG in tags or ERROR_MARKER_TAG in tags:
+            continue
+        meta = cell.get("metadata", {})
+        if (cell.get("cell_type") == "code" and meta.get("papermill", {}).get("start_time")
+                and "shell.execute_reply" not in meta.get("execution", {})):
+            first = next((line for line in _source(cell).splitlines() if line.strip()), "")
+            return index, first.strip()[:120]
+        index += 1
+    return None, ""
 
 
 def _execute_one(nb: Path, out: Path, parameters: dict[str, Any], timeout: int, logs: Path,
@@ -543,8 +577,13 @@ def build_report(
     cell. ``project_dir``: the folder with ``_config.yml``, ``book/``, ``notebooks/``
     (default: the project this package belongs to).
 
-    Raises :class:`ReportError` (a notebook or the build failed; nothing published),
-    :class:`ParameterError`, :class:`saas_kit.errors.DataError`.
+    Paths: the month (validated ``YYYY-MM``) is the only part of an output path that
+    comes from the user besides ``out_dir`` itself; notebook names come from the
+    project's ``notebooks/`` folder; a params file cannot set ``data_dir`` or ``month``.
+
+    Raises :class:`ReportError` (a notebook or the build failed, or the output folder
+    cannot be written; nothing published), :class:`ParameterError`,
+    :class:`saas_kit.errors.DataError`.
     """
     started = time.monotonic()
     project = Path(project_dir) if project_dir is not None else project_root()
@@ -564,15 +603,23 @@ def build_report(
         if missing := [p for p in REQUIRED_PARAMETERS if p not in decl]:
             raise ReportError(f"notebook {name}: its 'parameters' cell does not declare {', '.join(missing)}")
     extra = load_params_file(params_file, declared) if params_file is not None else {}
-    month = resolve_month(data, month)
+    from saas_kit.loading import load_dataset
+
+    dataset = load_dataset(data)
+    month = check_month_name(str(dataset.check_month(month or None)))
     check_kernel(KERNEL_NAME)
     workers = max(1, min(jobs or _available_cores(), _available_cores(), len(notebooks)))
 
-    stage = make_staging_dir(out, month)
+    try:
+        stage = make_staging_dir(out, month)
+    except OSError as exc:
+        raise ReportError(f"cannot write to the output folder {out}: {_os_reason(exc)}") from None
+    step = "preparing the staging folder"
     try:
         src, build, logs = stage / "src", stage / "build", stage / "logs"
         logs.mkdir()
         stage_book(project, src, month)
+        step = "executing the notebooks"
         (src / "notebooks").mkdir()
         data_abs = str(data.resolve())
         runs = []
@@ -596,19 +643,24 @@ def build_report(
             html_dir = build_book(src, build, logs / "build.log")
         except ReportError as exc:
             keep = _keep_for_debugging(out, month, [logs / "build.log"])
-            raise ReportError(f"{exc}\n  full log: {keep['build.log']}\n"
-                              + _unchanged_note(out, month)) from None
+            log_note = f"\n  full log: {keep['build.log']}" if "build.log" in keep else ""
+            raise ReportError(f"{exc}{log_note}\n" + _unchanged_note(out, month)) from None
         progress(f"  built the book in {time.monotonic() - t0:.1f} s")
 
+        step = "assembling the report"
         site = stage / "site"
         os.rename(html_dir, site)
         for _, executed, _ in runs:  # the executed notebooks, for auditing
             (site / "notebooks").mkdir(exist_ok=True)
             shutil.copy2(executed, site / "notebooks" / executed.name)
-        final = swap_in(site, out, month)
-        write_months_index(out)
+        write_downloads(dataset, month, site / "downloads")  # CSV tables, safe for Excel
+        step = "publishing"
+        final = publish_month(site, out, month)
         shutil.rmtree(failed_dir(out, month), ignore_errors=True)
         _remove_empty(out / ".failed")
+    except OSError as exc:  # disk full, read-only folder, ...: nothing half-published
+        raise ReportError(f"the report could not be written while {step}: {_os_reason(exc)}\n"
+                          + _unchanged_note(out, month)) from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     progress(f"report {month} done in {time.monotonic() - started:.1f} s")
@@ -616,16 +668,31 @@ def build_report(
 
 
 def _keep_for_debugging(out: Path, month: str, files: list[Path]) -> dict[str, Path]:
-    """Copy files into a fresh ``OUT/.failed/<month>/``; name -> kept path."""
+    """Copy files into a fresh ``OUT/.failed/<month>/``; name -> kept path. Best effort:
+    a copy that fails (disk full) is skipped, never hiding the error being reported."""
     dest = failed_dir(out, month)
-    shutil.rmtree(dest, ignore_errors=True)
-    dest.mkdir(parents=True)
     kept = {}
-    for f in files:
-        if f.exists():
-            shutil.copy2(f, dest / f.name)
-            kept[f.name] = dest / f.name
+    try:
+        shutil.rmtree(dest, ignore_errors=True)
+        dest.mkdir(parents=True)
+        for f in files:
+            if f.exists():
+                shutil.copy2(f, dest / f.name)
+                kept[f.name] = dest / f.name
+    except OSError:
+        pass
     return kept
+
+
+def _os_reason(exc: OSError) -> str:
+    """``[Errno 28] No space left on device: 'path'`` with a hint for the usual causes."""
+    import errno
+
+    hints = {errno.ENOSPC: " (the disk is full)", errno.EDQUOT: " (disk quota exceeded)",
+             errno.EACCES: " (no permission to write there)", errno.EPERM: " (no permission to write there)",
+             errno.EROFS: " (read-only file system)",
+             errno.ENOTDIR: " (a part of the path is a file, not a folder)"}
+    return f"{exc}{hints.get(exc.errno, '')}"
 
 
 def _unchanged_note(out: Path, month: str) -> str:
