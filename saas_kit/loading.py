@@ -215,7 +215,10 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise DataError(f"cannot read Parquet file ({type(exc).__name__}: {exc})", file=str(path)) from None
     df = df.reset_index(drop=True)
     df.columns = [str(c).strip() for c in df.columns]
-    df = df.astype({c: "object" for c in df.columns if not pd.api.types.is_datetime64_any_dtype(df[c])})
+    # Text columns as Python text like the CSV reader gives; numbers and dates keep their
+    # types (the validators take them as they are, which is much faster).
+    df = df.astype({c: "object" for c in df.columns
+                    if not (pd.api.types.is_datetime64_any_dtype(df[c]) or _is_number_column(df[c]))})
     df.insert(0, "_row", np.arange(1, len(df) + 1))
     return df
 
@@ -385,12 +388,27 @@ def _cell(v: object) -> str:
     return str(v)
 
 
+def _is_number_column(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
 def _text(series: pd.Series) -> pd.Series:
-    """Cells as stripped text (see :func:`_cell`). Columns that already hold only text
-    (every CSV column) skip the per-cell conversion."""
-    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=False) == "string":
-        return series.str.strip()
+    """Cells as stripped text (see :func:`_cell`). Columns that hold only text (every CSV
+    column, most Parquet ones) are stripped in Arrow's C code, not cell by cell."""
+    if _all_text(series):
+        return _strip(series)
     return series.map(_cell).astype(object).str.strip()
+
+
+def _all_text(series: pd.Series) -> bool:
+    """Only Python/Arrow strings, no missing values."""
+    return (series.dtype == object or isinstance(series.dtype, pd.StringDtype)) and \
+        pd.api.types.infer_dtype(series, skipna=False) == "string"
+
+
+def _strip(series: pd.Series) -> pd.Series:
+    """Strip surrounding whitespace in Arrow's C code; object dtype out, like the rest."""
+    return series.astype("string[pyarrow]").str.strip().astype(object)
 
 
 def _first_bad(df: pd.DataFrame, mask: pd.Series) -> int:
@@ -506,6 +524,12 @@ def parse_amounts(df: pd.DataFrame, column: str, file: str, allow_negative: bool
     """Plain decimal numbers only. ``1,200`` or ``¥1,200`` are rejected with a message
     (a comma can be a thousands or a decimal separator; guessing would change numbers).
     Blank, non-finite, negative (unless allowed) and larger than 10^12 are errors."""
+    if _is_number_column(df[column]):  # Parquet numbers: nothing to parse
+        values = df[column].astype("float64")
+        text = None
+        if values.isna().any():
+            _fail(df, values.isna(), f"{what} is missing", file, column)
+        return _check_amount_values(df, values, text, column, file, allow_negative, what)
     text = _text(df[column])
     blank = text == ""
     if blank.any():
@@ -519,10 +543,16 @@ def parse_amounts(df: pd.DataFrame, column: str, file: str, allow_negative: bool
             why = ("not a plain number (thousands separators and currency symbols are not accepted: "
                    "export plain numbers such as 1200)")
         _fail(df, bad, f"{what} {value!r} is {why}", file, column)
-    values = text.astype("float64")
+    return _check_amount_values(df, text.astype("float64"), text, column, file, allow_negative, what)
+
+
+def _check_amount_values(df: pd.DataFrame, values: pd.Series, text: pd.Series | None, column: str, file: str,
+                         allow_negative: bool, what: str) -> pd.Series:
+    """Range checks shared by text and numeric amount columns."""
     big = ~(values.abs() <= MAX_AMOUNT)
     if big.any():
-        _fail(df, big, f"{what} {text[big].iloc[0][:40]} is implausibly large (limit {MAX_AMOUNT:.0e})", file, column)
+        shown = text[big].iloc[0][:40] if text is not None else f"{values[big].iloc[0]:g}"
+        _fail(df, big, f"{what} {shown} is implausibly large (limit {MAX_AMOUNT:.0e})", file, column)
     if not allow_negative and (values < 0).any():
         _fail(df, values < 0, f"negative {what} {values[values < 0].iloc[0]:g} (refunds and credits are "
               f"not recurring revenue; remove them or export them separately)", file, column)
@@ -533,11 +563,8 @@ def _ids(df: pd.DataFrame, column: str, file: str, warnings: list[DataWarning]) 
     """Ids as trimmed text (a number 7.0 from Parquet becomes '7'); blank ids are errors,
     trimmed ones and ids that differ only by leading zeros are warnings."""
     col = df[column]
-    if col.dtype == object and pd.api.types.infer_dtype(col, skipna=False) == "string":
-        raw = col
-    else:
-        raw = col.map(_cell).astype(object)
-    stripped = raw.str.strip()
+    raw = col.astype(object) if _all_text(col) else col.map(_cell).astype(object)
+    stripped = _strip(raw)
     blank = stripped == ""
     if blank.any():
         _fail(df, blank, "id is missing", file, column)
@@ -554,8 +581,9 @@ def _ids(df: pd.DataFrame, column: str, file: str, warnings: list[DataWarning]) 
 
 def leading_zero_clashes(ids: Iterable[str]) -> list[str]:
     """Ids that are equal as numbers but differ as text ('007' and '7'), sorted."""
-    s = pd.Series(list(ids), dtype=object).drop_duplicates()
-    numeric = s[s.str.fullmatch(r"[0-9]+", flags=re.ASCII).fillna(False).astype(bool)]
+    s = pd.Series(pd.unique(pd.Series(list(ids) if not isinstance(ids, (pd.Series, np.ndarray)) else ids)),
+                  dtype="string[pyarrow]")
+    numeric = s[s.str.fullmatch(r"[0-9]+").fillna(False).astype(bool)].astype(object)
     canon = numeric.str.lstrip("0").replace("", "0")
     return sorted(numeric[canon.duplicated(keep=False)].tolist())
 
@@ -581,9 +609,10 @@ def _currency(df: pd.DataFrame, file: str, currency: str | None) -> str:
     expected = _currency_parameter(currency)
     if "currency" not in df.columns:
         return expected or "JPY"
-    codes = _text(df["currency"]).str.upper()
+    codes = _text(df["currency"]).astype("string[pyarrow]").str.upper()
     given = codes != ""
-    malformed = given & ~codes.str.fullmatch(_CURRENCY.pattern)
+    malformed = given & ~codes.str.fullmatch(_CURRENCY.pattern).fillna(False).astype(bool)
+    codes = codes.astype(object)
     if malformed.any():
         _fail(df, malformed, f"currency {codes[malformed].iloc[0][:20]!r} is not a 3-letter ISO code such as JPY",
               file, "currency")
@@ -662,7 +691,10 @@ def _end_dates(df: pd.DataFrame, out: pd.DataFrame, file: str, warnings: list[Da
     if "end_date" not in df.columns:
         return pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
     end = parse_dates(df, "end_date", file, required=False, end_date=True)
-    placeholder = end.isna() & (_text(df["end_date"]) != "")
+    if pd.api.types.is_datetime64_any_dtype(df["end_date"]):
+        placeholder = pd.Series(False, index=df.index)  # typed dates: no 9999-12-31 text to read
+    else:
+        placeholder = end.isna() & (_text(df["end_date"]) != "")
     if placeholder.any():
         warnings.append(DataWarning(file, "open_end_placeholder", "end dates from 2100 on (such as 9999-12-31) "
                                     "are read as 'still active'", tuple(df.loc[placeholder, "_row"].tolist()),
@@ -705,10 +737,13 @@ def _amount_warnings(out: pd.DataFrame, file: str) -> list[DataWarning]:
 
 def _overlaps(subs: pd.DataFrame, file: str) -> list[DataWarning]:
     """Same customer and plan with overlapping periods: often a duplicated export row."""
-    s = subs.sort_values(["customer_id", "plan", "start_date"], kind="stable")
+    customer = pd.factorize(subs["customer_id"])[0].astype("int64")
+    plan = pd.factorize(subs["plan"])[0].astype("int64")
+    group = customer * (int(plan.max()) + 1 if len(plan) else 1) + plan  # one integer per customer and plan
+    s = subs.assign(_group=group).sort_values(["_group", "start_date"], kind="stable")
     end = s["end_date"].fillna(pd.Timestamp.max)
-    latest_end = end.groupby([s["customer_id"], s["plan"]]).cummax()
-    prev_end = latest_end.groupby([s["customer_id"], s["plan"]]).shift()
+    latest_end = end.groupby(s["_group"]).cummax()
+    prev_end = latest_end.groupby(s["_group"]).shift()
     overlap = prev_end.notna() & (s["start_date"] < prev_end)
     if not overlap.any():
         return []

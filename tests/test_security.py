@@ -238,7 +238,8 @@ def test_payloads_are_escaped_on_every_page(hostile_report):
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
         assert "&lt;img src=x onerror=alert(1)&gt;" in page
         assert "{{7*7}}" in page  # not a template: shown as typed
-    assert "&lt;img src=x onerror=alert(1)&gt;" in data_page  # the extra column is listed, as text
+    # the extra column is listed among the warnings, as text (pandas cuts long cells with "...")
+    assert "columns not used and ignored: &lt;img src=x onerr" in data_page
 
 
 @pytest.mark.slow
@@ -279,4 +280,4 @@ def test_no_dialog_opens_in_a_browser(hostile_report, page):
     assert dialogs == []
     assert injected == 0
     if page != "book/index.html":  # the overview shows no data text
-        assert "<script>alert(1)</script>" in shown or "<img src=x onerror=alert(1)>" in shown
+        assert "<script>alert(1)</script>" in shown or "<img src=x onerr" in shown
