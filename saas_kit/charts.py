@@ -33,6 +33,7 @@ def use_report_style() -> None:
         "font.family": ["DejaVu Sans", "IPAexGothic"],
         "figure.figsize": (8.5, 4.2), "figure.dpi": 110, "savefig.dpi": 110,
         "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
+        "text.parse_math": False,  # labels come from the data: a "$" must stay a "$"
         "axes.titleweight": "bold", "axes.titlesize": 12, "legend.frameon": False,
     })
 

@@ -57,6 +57,8 @@ from saas_kit.publish import (
 )
 
 KERNEL_NAME = "saas-kit"
+#: The validated dataset of a run, written into its private staging folder (saas_kit.loading.write_snapshot).
+SNAPSHOT_FILE = "dataset.pickle"
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 TOC_FILE = Path("book") / "_toc.yml"
 # Parameters the command sets itself (from --data / --month); a params file may not.
@@ -330,6 +332,11 @@ def _worker_main(argv: list[str] | None = None) -> None:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from saas_kit.loading import SNAPSHOT_ENV
+
+    if spec.get("snapshot"):  # the kernel inherits it: the notebook reuses the run's validated data
+        os.environ[SNAPSHOT_ENV] = spec["snapshot"]
+
     result: dict[str, Any] = {"ok": True}
     try:
         papermill.execute_notebook(
@@ -415,8 +422,9 @@ def _execute_one(nb: Path, out: Path, parameters: dict[str, Any], timeout: int, 
     """Run one notebook in a worker process; None on success."""
     if run.cancelled.is_set():
         return NotebookFailure(nb.name, None, "", "not run (cancelled)")
+    snapshot = logs / SNAPSHOT_FILE
     spec = {"input": str(nb), "output": str(out), "parameters": parameters, "kernel_name": KERNEL_NAME,
-            "timeout": timeout, "cwd": str(out.parent)}
+            "timeout": timeout, "cwd": str(out.parent), "snapshot": str(snapshot) if snapshot.exists() else ""}
     spec_path = logs / f"{nb.stem}.spec.json"
     result_path = logs / f"{nb.stem}.result.json"
     spec_path.write_text(json.dumps(spec), "utf-8")
@@ -603,7 +611,7 @@ def build_report(
         if missing := [p for p in REQUIRED_PARAMETERS if p not in decl]:
             raise ReportError(f"notebook {name}: its 'parameters' cell does not declare {', '.join(missing)}")
     extra = load_params_file(params_file, declared) if params_file is not None else {}
-    from saas_kit.loading import load_dataset
+    from saas_kit.loading import load_dataset, write_snapshot
 
     dataset = load_dataset(data)
     month = check_month_name(str(dataset.check_month(month or None)))
@@ -618,6 +626,7 @@ def build_report(
     try:
         src, build, logs = stage / "src", stage / "build", stage / "logs"
         logs.mkdir()
+        write_snapshot(dataset, logs / SNAPSHOT_FILE)  # loaded once here, reused by every notebook
         stage_book(project, src, month)
         step = "executing the notebooks"
         (src / "notebooks").mkdir()
