@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import html.parser
+import concurrent.futures
 import os
 import shutil
 import subprocess
@@ -264,19 +265,26 @@ def test_no_dialog_opens_in_a_browser(hostile_report, page):
     sync_api = pytest.importorskip("playwright.sync_api")
     from test_browser import ARGS
 
-    dialogs: list[str] = []
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            tab = browser.new_page()
-            tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            tab.goto((hostile_report / page).as_uri(), wait_until="load")
-            tab.wait_for_timeout(500)
-            shown = tab.inner_text("main")
-            injected = tab.evaluate("() => document.querySelectorAll('main img[src=\"x\"], main script:not([src])')"
-                                    ".length")
-        finally:
-            browser.close()
+    def visit() -> tuple[list[str], int, str]:
+        dialogs: list[str] = []
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+            try:
+                tab = browser.new_page()
+                tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+                tab.goto((hostile_report / page).as_uri(), wait_until="load")
+                tab.wait_for_timeout(500)
+                shown = tab.inner_text("main")
+                injected = tab.evaluate("() => document.querySelectorAll('main img[src=\"x\"], main script:not([src])')"
+                                        ".length")
+            finally:
+                browser.close()
+        return dialogs, injected, shown
+
+    # Playwright's sync API refuses to start in a thread whose asyncio loop is marked
+    # running (in-process papermill runs of earlier tests leave one): use a fresh thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        dialogs, injected, shown = pool.submit(visit).result()
     assert dialogs == []
     assert injected == 0
     if page != "book/index.html":  # the overview shows no data text
