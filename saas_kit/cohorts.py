@@ -16,8 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from saas_kit.money import from_ticks, to_ticks
-from saas_kit.movements import _month_numbers
+from saas_kit.money import from_ticks
+from saas_kit.movements import _int_bincount, _sorted_rows
+from saas_kit.mrr import number_to_period
 
 
 def cohort_sizes(customer_mrr: pd.DataFrame) -> pd.DataFrame:
@@ -31,28 +32,33 @@ def cohort_long(customer_mrr: pd.DataFrame, max_age: int | None = None) -> pd.Da
     """Tidy cohort table: one row per (cohort, age) with ``customers`` (MRR > 0),
     ``mrr`` (exact sum), ``logo_retention`` and ``revenue_retention``."""
     cm = customer_mrr[customer_mrr["mrr"] > 0]
-    m = _month_numbers(cm)
-    codes = pd.factorize(cm["customer_id"])[0]
-    first = pd.Series(m).groupby(codes).transform("min").to_numpy()
-    age = m - first
-    frame = pd.DataFrame({"cohort": first, "age": age, "t": to_ticks(cm["mrr"])})
-    if max_age is not None:
-        frame = frame[frame["age"] <= max_age]
-    g = frame.groupby(["cohort", "age"], sort=True).agg(customers=("t", "size"), t=("t", "sum")).reset_index()
-    size = g.loc[g["age"] == 0].set_index("cohort")
-    start_customers = size["customers"].reindex(g["cohort"]).to_numpy()
-    start_t = size["t"].reindex(g["cohort"]).to_numpy()
-    out = pd.DataFrame(
-        {
-            "cohort": pd.PeriodIndex.from_ordinals(g["cohort"].to_numpy() - 1970 * 12, freq="M"),
-            "age": g["age"].to_numpy(),
-            "customers": g["customers"].to_numpy(),
-            "mrr": from_ticks(g["t"].to_numpy()),
-        }
-    )
-    out["logo_retention"] = g["customers"].to_numpy() / start_customers
-    out["revenue_retention"] = g["t"].to_numpy() / start_t
-    return out
+    columns = ["cohort", "age", "customers", "mrr", "logo_retention", "revenue_retention"]
+    if cm.empty:
+        return pd.DataFrame(columns=columns)
+    rows = _sorted_rows(cm)  # by customer, then month: a customer's first row is their cohort
+    n = len(rows.codes)
+    starts = np.flatnonzero(np.r_[True, rows.codes[1:] != rows.codes[:-1]])
+    cohort = np.repeat(rows.month[starts], np.diff(np.r_[starts, n]))
+    age = rows.month - cohort
+    keep = np.ones(n, dtype=bool) if max_age is None else age <= max_age
+    m0 = int(cohort.min())
+    ages = int(age[keep].max()) + 1
+    idx = (cohort[keep] - m0) * ages + age[keep]
+    size = (int(cohort.max()) - m0 + 1) * ages
+    customers = np.bincount(idx, minlength=size)
+    ticks = _int_bincount(idx, rows.ticks[keep], size)
+    cells = np.flatnonzero(customers)
+    cohort_no, age_no = cells // ages + m0, cells % ages
+    start_customers = customers[(cohort_no - m0) * ages]
+    start_ticks = ticks[(cohort_no - m0) * ages]
+    return pd.DataFrame({
+        "cohort": number_to_period(cohort_no),
+        "age": age_no,
+        "customers": customers[cells],
+        "mrr": from_ticks(ticks[cells]),
+        "logo_retention": customers[cells] / start_customers,
+        "revenue_retention": ticks[cells] / start_ticks,
+    })
 
 
 def cohort_table(customer_mrr: pd.DataFrame, kind: str = "logo", max_age: int | None = 24) -> pd.DataFrame:

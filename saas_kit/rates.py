@@ -13,7 +13,8 @@ import pandas as pd
 from saas_kit.errors import ParameterError
 from saas_kit.growth import arr_from_mrr
 from saas_kit.money import from_ticks, to_ticks
-from saas_kit.movements import _month_numbers
+from saas_kit.movements import _groups, _int_bincount, _sorted_rows
+from saas_kit.mrr import number_to_period
 
 
 def _ratio(num, den):
@@ -101,44 +102,59 @@ def trailing_retention(customer_mrr: pd.DataFrame, months: int = 12, by: str | N
     customers who joined since are not in the base);
     ``grr_ttm = Σ_base min(mrr(M), mrr(M-12)) / Σ_base mrr(M-12)``.
     Returns ``month``, ``base_customers``, ``base_mrr``, ``retained_mrr``,
-    ``retained_mrr_capped``, ``retained_customers``, ``nrr_ttm``, ``grr_ttm``, one row
-    per month that has a base (``by``: per group as well, first column).
+    ``retained_mrr_capped``, ``retained_customers``, ``nrr_ttm``, ``grr_ttm``,
+    ``logo_retention_ttm``, one row per month that has a base (``by``: per group as
+    well, first column). Linear after one sort: each customer-month row finds the same
+    customer ``months`` later by binary search in the sorted keys.
     """
     cm = customer_mrr[customer_mrr["mrr"] > 0]
-    m = _month_numbers(cm)
-    cust = pd.factorize(cm["customer_id"])[0].astype("int64")
-    t = to_ticks(cm["mrr"])
-    base = pd.DataFrame({"c": cust, "m": m + months, "base": t})
-    now = pd.DataFrame({"c": cust, "m": m, "cur": t})
-    last = int(m.max()) if len(m) else 0
-    base = base[base["m"] <= last]
-    j = base.merge(now, on=["c", "m"], how="left")
-    j["cur"] = j["cur"].fillna(0).astype("int64")
-    j["capped"] = np.minimum(j["cur"], j["base"])
-    j["kept"] = (j["cur"] > 0).astype("int64")
-    keys = ["m"]
-    if by is not None:
-        groups = cm[by].to_numpy()
-        first_group = pd.Series(groups).groupby(cust).first()
-        j[by] = first_group.reindex(j["c"]).to_numpy()
-        keys = [by, "m"]
-    g = j.groupby(keys, sort=True).agg(
-        base_customers=("c", "size"), base_t=("base", "sum"), cur_t=("cur", "sum"),
-        capped_t=("capped", "sum"), retained_customers=("kept", "sum"),
-    ).reset_index()
+    empty = pd.DataFrame(columns=([by] if by else []) + ["month", "base_customers", "base_mrr", "retained_mrr",
+                                                         "retained_mrr_capped", "retained_customers", "nrr_ttm",
+                                                         "grr_ttm", "logo_retention_ttm"])
+    if cm.empty:
+        return empty
+    rows = _sorted_rows(cm)
+    m0, last = int(rows.month.min()), int(rows.month.max())
+    if last - m0 < months:  # no month has a base yet
+        return empty
+    span = last - m0 + 1 + months  # room so that key + months never reaches the next customer
+    key = rows.codes * span + (rows.month - m0)
+    has_base = rows.month + months <= last
+    base_rows = np.flatnonzero(has_base)
+    target = key[base_rows] + months
+    pos = np.minimum(np.searchsorted(key, target), len(key) - 1)
+    found = key[pos] == target
+    base_t = rows.ticks[base_rows]
+    cur_t = np.where(found, rows.ticks[pos], 0)
+    capped_t = np.minimum(cur_t, base_t)
+    month_now = rows.month[base_rows] + months
+
+    groups, group_of_customer = _groups(cm, by, rows.uniques)
+    lo, n_months = m0 + months, last - (m0 + months) + 1
+    idx = group_of_customer[rows.codes[base_rows]] * n_months + (month_now - lo)
+    size = len(groups) * n_months
+
+    def total(values: np.ndarray | None) -> np.ndarray:
+        if values is None:
+            return np.bincount(idx, minlength=size).astype("int64")
+        return _int_bincount(idx, values, size)
+
+    base_n, kept_n = total(None), total(found.astype("int64"))
+    sums = {name: total(v) for name, v in (("base", base_t), ("cur", cur_t), ("capped", capped_t))}
+    present = base_n > 0
     out = pd.DataFrame()
     if by is not None:
-        out[by] = g[by]
-    out["month"] = pd.PeriodIndex.from_ordinals(g["m"].to_numpy() - 1970 * 12, freq="M")
-    out["base_customers"] = g["base_customers"].to_numpy()
-    out["base_mrr"] = from_ticks(g["base_t"].to_numpy())
-    out["retained_mrr"] = from_ticks(g["cur_t"].to_numpy())
-    out["retained_mrr_capped"] = from_ticks(g["capped_t"].to_numpy())
-    out["retained_customers"] = g["retained_customers"].to_numpy()
-    out["nrr_ttm"] = _ratio(g["cur_t"], g["base_t"])
-    out["grr_ttm"] = _ratio(g["capped_t"], g["base_t"])
-    out["logo_retention_ttm"] = _ratio(g["retained_customers"], g["base_customers"])
-    return out
+        out[by] = np.repeat(np.asarray(groups, dtype=object), n_months)[present]
+    out["month"] = number_to_period(np.tile(np.arange(lo, last + 1), len(groups))[present])
+    out["base_customers"] = base_n[present]
+    out["base_mrr"] = from_ticks(sums["base"][present])
+    out["retained_mrr"] = from_ticks(sums["cur"][present])
+    out["retained_mrr_capped"] = from_ticks(sums["capped"][present])
+    out["retained_customers"] = kept_n[present]
+    out["nrr_ttm"] = _ratio(sums["cur"][present], sums["base"][present])
+    out["grr_ttm"] = _ratio(sums["capped"][present], sums["base"][present])
+    out["logo_retention_ttm"] = _ratio(kept_n[present], base_n[present])
+    return out.reset_index(drop=True)
 
 
 def segment_rates(bridge_by_segment: pd.DataFrame, by: str, month: pd.Period | str | None = None,

@@ -2,6 +2,7 @@
 a notebook with papermill on the project's own kernel."""
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -21,9 +22,11 @@ def glued_values(path: str | Path) -> dict[str, str]:
                 text = data.get("text/plain") or data.get(meta.get("mime_prefix", "") + "text/plain", "")
                 if isinstance(text, list):
                     text = "".join(text)
-                if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-                    text = text[1:-1]
-                out[meta["name"]] = text
+                try:  # a glued str is stored as its repr
+                    value = ast.literal_eval(text)
+                except (ValueError, SyntaxError):
+                    value = text
+                out[meta["name"]] = value if isinstance(value, str) else text
     return out
 
 

@@ -2,6 +2,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from conftest import customer_months
 from saas_kit.cohorts import cohort_long, cohort_table
@@ -29,3 +30,23 @@ def test_long_table_counts():
     cm = customer_months([("A", "2025-01", 100), ("B", "2025-01", 300)])
     long = cohort_long(cm)
     assert long.customers.tolist() == [2] and long.mrr.tolist() == [400.0]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("ABCDEFG"), st.integers(0, 20), st.integers(1, 900)), min_size=1,
+                max_size=50))
+def test_cohort_long_matches_a_naive_computation(rows):
+    mrr = {}
+    for customer, offset, value in rows:
+        mrr[(customer, offset)] = mrr.get((customer, offset), 0) + value
+    months = pd.period_range("2024-01", periods=21, freq="M")
+    cm = customer_months([(c, str(months[o]), v) for (c, o), v in mrr.items()])
+    first = {}
+    for (c, o) in mrr:
+        first[c] = min(first.get(c, o), o)
+    expected = {}
+    for (c, o), v in mrr.items():
+        n, total = expected.get((first[c], o - first[c]), (0, 0))
+        expected[(first[c], o - first[c])] = (n + 1, total + v)
+    got = {(months.get_loc(r.cohort), r.age): (r.customers, r.mrr) for r in cohort_long(cm).itertuples()}
+    assert got == expected

@@ -2,14 +2,13 @@
 figure must equal what saas_kit computes directly, formatted the same way (metrics.md §7)."""
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from glued import ROOT, execute_notebook
+from glued import ROOT, execute_notebook, glued_values as glued
 from saas_kit import activation, kpis
 from saas_kit.formatting import format_count, format_percent
 from saas_kit.loading import load_dataset
@@ -22,18 +21,6 @@ FUNNEL = ["login", "import_data", "create_project", "invite_teammate", "create_r
 pytestmark = pytest.mark.slow
 
 
-def glued(path: Path) -> dict[str, str]:
-    """key -> glued text (myst-nb stores ``glue(..., display=False)`` under its ``mime_prefix``)."""
-    nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    out = {}
-    for cell in nb["cells"]:
-        for output in cell.get("outputs", []):
-            meta = output.get("metadata", {}).get("scrapbook")
-            if meta:
-                text = output["data"].get(meta.get("mime_prefix", "") + "text/plain", "")
-                text = "".join(text) if isinstance(text, list) else text
-                out[meta["name"]] = ast.literal_eval(text)
-    return out
 
 
 @pytest.fixture(scope="module")

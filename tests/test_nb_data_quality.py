@@ -2,14 +2,13 @@
 glued figures equal what saas_kit's loader reports, and no machine path leaks into it."""
 from __future__ import annotations
 
-import ast
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from glued import ROOT, execute_notebook
+from glued import ROOT, execute_notebook, glued_values as glued
 from saas_kit.formatting import format_count
 from saas_kit.loading import load_dataset
 
@@ -19,18 +18,6 @@ SAMPLE = ROOT / "data" / "sample"
 pytestmark = pytest.mark.slow
 
 
-def glued(path: Path) -> dict[str, str]:
-    """key -> glued text (myst-nb stores ``glue(..., display=False)`` under its ``mime_prefix``)."""
-    nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    out = {}
-    for cell in nb["cells"]:
-        for output in cell.get("outputs", []):
-            meta = output.get("metadata", {}).get("scrapbook")
-            if meta:
-                text = output["data"].get(meta.get("mime_prefix", "") + "text/plain", "")
-                text = "".join(text) if isinstance(text, list) else text
-                out[meta["name"]] = ast.literal_eval(text)
-    return out
 
 
 def outputs_text(path: Path) -> str:

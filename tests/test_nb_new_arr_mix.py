@@ -7,11 +7,10 @@ import json
 import pandas as pd
 import pytest
 
-from glued import ROOT, execute_notebook
+from glued import ROOT, execute_notebook, glued_values as glued
 from saas_kit import benchmarks, kpis, movements, rates
 from saas_kit.formatting import format_money, format_percent, format_ratio
 from saas_kit.loading import load_dataset
-from test_nb_nrr import glued
 
 NOTEBOOK = "03_new_arr_mix.ipynb"
 KPI_KEYS = ("net_new_arr", "quick_ratio")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from glued import ROOT, execute_notebook
+from glued import ROOT, execute_notebook, glued_values as glued
 from saas_kit import kpis, movements, rates
 from saas_kit.formatting import format_money, format_percent
 from saas_kit.loading import load_dataset
@@ -18,21 +18,6 @@ KPI_KEYS = ("mrr", "nrr_monthly", "nrr_ttm", "grr_monthly", "grr_ttm")
 SAMPLE = ROOT / "data" / "sample"
 
 
-def glued(path: Path) -> dict[str, str]:
-    """key -> glued text; honours myst-nb's ``mime_prefix`` (``glue(..., display=False)``
-    stores the value under ``application/papermill.record/text/plain``)."""
-    nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    out = {}
-    for cell in nb["cells"]:
-        for output in cell.get("outputs", []):
-            meta = output.get("metadata", {}).get("scrapbook")
-            if meta:
-                text = output["data"].get(meta.get("mime_prefix", "") + "text/plain", "")
-                text = "".join(text) if isinstance(text, list) else text
-                if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-                    text = text[1:-1]
-                out[meta["name"]] = text
-    return out
 
 
 @pytest.fixture(scope="module")

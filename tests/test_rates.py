@@ -4,6 +4,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from conftest import customer_months
 from saas_kit.movements import mrr_movements
@@ -206,3 +207,31 @@ def test_net_new_drivers_over_a_window_and_outside_the_data():
     d = net_new_drivers(b, "2024-04", lag=2, window=2).set_index("movement")
     assert (d.loc["new", "earlier"], d.loc["new", "now"]) == (30, 70)
     assert net_new_drivers(b, "2024-02", lag=12)["earlier"].isna().all()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("ABCDEFG"), st.integers(0, 30), st.integers(1, 5000)), min_size=1,
+                max_size=60))
+def test_trailing_retention_matches_a_naive_computation(rows):
+    """Each customer's MRR in M against M-12, summed naively, for every month and segment."""
+    mrr = {}
+    for customer, offset, value in rows:
+        mrr[(customer, offset)] = mrr.get((customer, offset), 0) + value
+    months = pd.period_range("2023-01", periods=31, freq="M")
+    cm = customer_months([(c, str(months[o]), v) for (c, o), v in mrr.items()])
+    cm["segment"] = cm["customer_id"].map(lambda c: "odd" if c in "ACEG" else "even")
+    got = trailing_retention(cm).set_index("month")
+    got_by = trailing_retention(cm, by="segment").set_index(["segment", "month"])
+    last = max(o for _, o in mrr)
+    for m in range(12, last + 1):
+        for seg in (None, "odd", "even"):
+            base = {c: v for (c, o), v in mrr.items() if o == m - 12 and (seg is None or
+                                                                        ("odd" if c in "ACEG" else "even") == seg)}
+            if not base:
+                continue
+            now = {c: mrr.get((c, m), 0) for c in base}
+            r = got.loc[months[m]] if seg is None else got_by.loc[(seg, months[m])]
+            assert r.base_customers == len(base) and r.base_mrr == sum(base.values())
+            assert r.retained_mrr == sum(now.values())
+            assert r.retained_mrr_capped == sum(min(now[c], base[c]) for c in base)
+            assert r.retained_customers == sum(1 for c in base if now[c] > 0)
