@@ -92,16 +92,23 @@ def add_metrics_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--currency", default=None)
     parser.add_argument("--style", choices=["en", "ja"], default="en", help="number style")
     parser.add_argument("--format", choices=["text", "csv"], default="text", dest="output_format")
+    parser.add_argument("--activation-rule", default="invite_teammate>=3@14d", metavar="EVENT>=N@Dd",
+                        help="activation rule for the activation rate (needs events); default %(default)s")
 
 
 def run_metrics(args: argparse.Namespace) -> int:
     """Print the month's headline metrics with the change on the previous month and a
     year ago and the benchmark band of each."""
-    from saas_kit.kpis import headline_kpis
+    import pandas as pd
+
+    from saas_kit.kpis import activation_kpis, headline_kpis
 
     dataset = load_dataset(args.data_dir, parse_mapping(args.map), args.currency)
     month = dataset.check_month(args.month)
     kpis = headline_kpis(dataset, month, style=args.style)
+    if dataset.events is not None and dataset.customers is not None:
+        activation = activation_kpis(dataset, month, rule=args.activation_rule, style=args.style)
+        kpis = pd.concat([kpis, activation[kpis.columns]], ignore_index=True)
     if args.output_format == "csv":
         kpis.drop(columns=["key"]).to_csv(sys.stdout, index=False)
         return 0
