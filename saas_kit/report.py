@@ -594,9 +594,9 @@ def build_report(
     :class:`saas_kit.errors.DataError`.
     """
     started = time.monotonic()
-    project = Path(project_dir) if project_dir is not None else project_root()
-    data = Path(data_dir) if data_dir is not None else project / "data" / "sample"
-    out = Path(out_dir)
+    project = (Path(project_dir) if project_dir is not None else project_root()).absolute()
+    data = (Path(data_dir) if data_dir is not None else project / "data" / "sample").absolute()
+    out = Path(out_dir).absolute()  # subprocesses run in other folders: never pass on a relative path
     if timeout is None or timeout <= 0:
         raise ParameterError(f"--timeout must be a positive number of seconds, got {timeout!r}")
     if jobs is not None and jobs < 1:

@@ -398,3 +398,19 @@ def test_real_report_on_the_sample_data(tmp_path):
     for row in rows:
         cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
         assert len(cells) == 5 and all(cells), cells
+
+
+@pytest.mark.slow
+def test_relative_paths_as_the_readme_uses_them(tmp_path, monkeypatch):
+    """`saas-kit report` with relative --data, --out and --project (the defaults are
+    relative too): jupyter-book runs in another folder, so nothing relative may leak."""
+    from report_build import make_project
+
+    from saas_kit.cli import main
+
+    make_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code = main(["report", "--data", "data", "--out", "reports", "--project", "project", "--month", "2026-10"])
+    assert code == 0
+    assert (tmp_path / "reports" / "2026-10" / "index.html").is_file()
+    assert not list((tmp_path / "reports").glob(".*tmp*"))
