@@ -52,6 +52,17 @@ def make_staging_dir(out_dir: Path, month: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{month}.tmp-", dir=out_dir))
 
 
+def _move_aside(final: Path, out_dir: Path, month: str) -> Path | None:
+    """Rename an existing ``OUT/<month>/`` to a unique hidden name beside it (None when
+    there is none), so that it can be put back or deleted later."""
+    if not final.exists():
+        return None
+    old = Path(tempfile.mkdtemp(prefix=f".{month}.old-", dir=out_dir))
+    old.rmdir()  # only the unique name is wanted
+    os.rename(final, old)
+    return old
+
+
 def swap_in(site_dir: Path, out_dir: Path, month: str) -> Path:
     """Make the complete folder ``site_dir`` the report ``OUT/<month>/``.
 
@@ -63,11 +74,7 @@ def swap_in(site_dir: Path, out_dir: Path, month: str) -> Path:
     Returns the path of the new folder.
     """
     final = out_dir / check_month_name(month)
-    old: Path | None = None
-    if final.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{month}.old-", dir=out_dir))
-        old.rmdir()  # only the unique name is wanted
-        os.rename(final, old)
+    old = _move_aside(final, out_dir, month)
     try:
         os.rename(site_dir, final)
     except BaseException:
@@ -166,10 +173,7 @@ def publish_month(site_dir: Path, out_dir: Path, month: str, title: str = "SaaS 
     tmp_index = _write_temp_index(out_dir, months_index_page(months, title))
     old: Path | None = None
     try:
-        if final.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{month}.old-", dir=out_dir))
-            old.rmdir()  # only the unique name is wanted
-            os.rename(final, old)
+        old = _move_aside(final, out_dir, month)
         try:
             os.rename(site_dir, final)
             try:
