@@ -40,3 +40,14 @@ def shared_dir() -> Path:
     if not SHARED.exists():
         pytest.skip("../shared is not beside the project")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def dataset():
+    """The bundled sample company, loaded and validated once per test session."""
+    from saas_kit.loading import load_dataset
+
+    sample = ROOT / "data" / "sample"
+    if not (sample / "subscriptions.csv").exists():
+        pytest.skip("data/sample has not been generated (make sample)")
+    return load_dataset(sample)

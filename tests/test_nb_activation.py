@@ -11,23 +11,14 @@ import pytest
 from glued import ROOT, execute_notebook, glued_values as glued
 from saas_kit import activation, kpis
 from saas_kit.formatting import format_count, format_percent
-from saas_kit.loading import load_dataset
 
 NOTEBOOK = "05_activation.ipynb"
-SAMPLE = ROOT / "data" / "sample"
 RULE = "invite_teammate>=3@14d"
 FUNNEL = ["login", "import_data", "create_project", "invite_teammate", "create_report"]
 
 pytestmark = pytest.mark.slow
 
 
-
-
-@pytest.fixture(scope="module")
-def dataset():
-    if not (SAMPLE / "events.csv").exists():
-        pytest.skip("data/sample has not been generated")
-    return load_dataset(SAMPLE)
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,9 @@ import pytest
 from glued import ROOT, execute_notebook, glued_values
 from saas_kit import compounding, growth, kpis, movements, mrr
 from saas_kit.formatting import format_money, format_money_exact, format_percent
-from saas_kit.loading import load_dataset
 
 NB = "02_arr_t2d3.ipynb"
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def dataset():
-    return load_dataset(ROOT / "data" / "sample")
 
 
 def expected(ds, style: str) -> dict[str, str]:

@@ -7,15 +7,9 @@ import pytest
 from glued import ROOT, execute_notebook, glued_values
 from saas_kit import compounding, kpis, movements, rates
 from saas_kit.formatting import format_count, format_money, format_money_exact, format_percent, format_ratio
-from saas_kit.loading import load_dataset
 
 NB = "04_churn_compounding.ipynb"
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def dataset():
-    return load_dataset(ROOT / "data" / "sample")
 
 
 def expected(ds, style: str) -> dict[str, str]:

@@ -10,18 +10,9 @@ import pytest
 from glued import ROOT, execute_notebook, glued_values as glued
 from saas_kit import benchmarks, kpis, movements, rates
 from saas_kit.formatting import format_money, format_percent, format_ratio
-from saas_kit.loading import load_dataset
 
 NOTEBOOK = "03_new_arr_mix.ipynb"
 KPI_KEYS = ("net_new_arr", "quick_ratio")
-SAMPLE = ROOT / "data" / "sample"
-
-
-@pytest.fixture(scope="module")
-def dataset():
-    if not (SAMPLE / "subscriptions.csv").exists():
-        pytest.skip("data/sample has not been generated")
-    return load_dataset(SAMPLE)
 
 
 def check(values: dict[str, str], dataset, month: pd.Period, style: str) -> None:

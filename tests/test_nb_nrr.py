@@ -11,20 +11,11 @@ import pytest
 from glued import ROOT, execute_notebook, glued_values as glued
 from saas_kit import kpis, movements, rates
 from saas_kit.formatting import format_money, format_percent
-from saas_kit.loading import load_dataset
 
 NOTEBOOK = "01_nrr.ipynb"
 KPI_KEYS = ("mrr", "nrr_monthly", "nrr_ttm", "grr_monthly", "grr_ttm")
-SAMPLE = ROOT / "data" / "sample"
 
 
-
-
-@pytest.fixture(scope="module")
-def dataset():
-    if not (SAMPLE / "subscriptions.csv").exists():
-        pytest.skip("data/sample has not been generated")
-    return load_dataset(SAMPLE)
 
 
 def check_kpis(values: dict[str, str], dataset, month: pd.Period, style: str) -> None:
