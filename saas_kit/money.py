@@ -23,8 +23,12 @@ MONTHS_IN_PERIOD = {"month": 1, "quarter": 3, "year": 12}
 
 def to_ticks(values: pd.Series | np.ndarray | float) -> np.ndarray:
     """Currency units (float) -> int64 ticks, rounding to the nearest tick."""
-    arr = np.asarray(values, dtype="float64")
-    return np.rint(arr * TICKS_PER_UNIT).astype("int64")
+    scaled = np.asarray(values, dtype="float64") * TICKS_PER_UNIT  # a numpy scalar for a scalar
+    if isinstance(scaled, np.ndarray):
+        np.rint(scaled, out=scaled)  # in place: one temporary array, not two
+    else:
+        scaled = np.rint(scaled)
+    return scaled.astype("int64")
 
 
 def from_ticks(ticks: pd.Series | np.ndarray | int) -> np.ndarray:

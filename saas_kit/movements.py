@@ -17,9 +17,12 @@ and every month reconciles exactly (seed 004's Net New MRR identity):
 ``closing = opening + new + reactivation + expansion - contraction - churn``.
 All arithmetic runs in int64 ticks (:mod:`saas_kit.money`), so there is no drift.
 
-The computation is a single sort of the customer-month rows: a customer's previous
-row is their previous month only if it is exactly one month earlier, and a row whose
-next month is missing produces a churn in the month after it. Cost O(n log n).
+The computation walks the customer-month rows in (customer, month) order: a
+customer's previous row is their previous month only if it is exactly one month
+earlier, and a row whose next month is missing produces a churn in the month after
+it. Rows from :func:`saas_kit.mrr.monthly_mrr` already come in that order and are not
+sorted again (linear); other frames are sorted once (O(n log n)). Work arrays of the
+size of the customer-month frame are boolean or int32 wherever the values allow.
 """
 from __future__ import annotations
 
@@ -50,7 +53,7 @@ def customer_movements(
     emitted in the following month when that month is ``<= last_month`` (default:
     the latest month in ``customer_mrr``).
     """
-    customer_mrr = customer_mrr[customer_mrr["mrr"] > 0]
+    customer_mrr = _positive(customer_mrr)
     if customer_mrr.empty:
         z = np.zeros(0, dtype="int64")
         codes, uniques, month, kind, prev, cur = z, pd.Index([], dtype="object"), z, z.astype("int8"), z, z
@@ -98,7 +101,7 @@ def mrr_movements(
     the group as the first column. Raises ``AssertionError`` if a month fails to
     reconcile exactly (it cannot, by construction; the check guards regressions).
     """
-    customer_mrr = customer_mrr[customer_mrr["mrr"] > 0]
+    customer_mrr = _positive(customer_mrr)
     if customer_mrr.empty:
         return _empty_bridge(by)
     rows = _sorted_rows(customer_mrr)
@@ -125,14 +128,9 @@ def mrr_movements(
         cols[name] = cell(delta, g_mov, month, is_kind)
         cols[_count_name(name)] = cell(None, g_mov, month, is_kind)
 
-    # Closing MRR and customer counts from the customer-month rows themselves.
-    g_rows = group_of_customer[rows.codes]
-    closing = cell(rows.ticks, g_rows, rows.month)
-    customers = cell(None, g_rows, rows.month)
-    # Opening = closing of the previous month (month lo-1 computed separately).
-    at_before = rows.month == lo - 1
-    before = _int_bincount(g_rows[at_before], rows.ticks[at_before], n_groups)
-    before_n = np.bincount(g_rows[at_before], minlength=n_groups).astype("int64")
+    # Closing MRR and customer counts from the customer-month rows themselves (one
+    # index array of customer-month size, built in place: this is the memory peak).
+    closing, customers, before, before_n = _closing_cells(rows, group_of_customer, lo, hi, n_groups)
     closing_2d = closing.reshape(n_groups, span)
     customers_2d = customers.reshape(n_groups, span)
     opening = np.concatenate([before[:, None], closing_2d[:, :-1]], axis=1).ravel()
@@ -179,6 +177,31 @@ def with_attribute(customer_mrr: pd.DataFrame, customers: pd.DataFrame, column: 
 # ----------------------------------------------------------------------------- internals
 
 
+def _positive(customer_mrr: pd.DataFrame) -> pd.DataFrame:
+    """Rows with MRR > 0; the frame itself (no copy) when that is every row."""
+    positive = customer_mrr["mrr"].to_numpy() > 0
+    return customer_mrr if positive.all() else customer_mrr[positive]
+
+
+def _closing_cells(rows: "_Rows", group_of_customer: np.ndarray, lo: int, hi: int, n_groups: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Closing MRR ticks and customer counts per (group, month lo..hi), flattened, and
+    the same per group for month lo - 1 (the first opening)."""
+    span = hi - lo + 1
+    idx = rows.month - (lo - 1)  # 0 is month lo - 1, 1..span are lo..hi
+    if n_groups > 1:
+        idx = group_of_customer[rows.codes] * (span + 1) + idx  # int64
+    in_range = (rows.month >= lo - 1) & (rows.month <= hi)
+    if not in_range.all():
+        idx, ticks = idx[in_range], rows.ticks[in_range]
+    else:
+        ticks = rows.ticks
+    size = n_groups * (span + 1)
+    closing = _int_bincount(idx, ticks, size).reshape(n_groups, span + 1)
+    customers = np.bincount(idx, minlength=size).astype("int64").reshape(n_groups, span + 1)
+    return closing[:, 1:].ravel(), customers[:, 1:].ravel(), closing[:, 0].copy(), customers[:, 0].copy()
+
+
 def _count_name(movement: str) -> str:
     return {
         "new": "new_customers",
@@ -191,7 +214,7 @@ def _count_name(movement: str) -> str:
 
 def _month_numbers(customer_mrr: pd.DataFrame) -> np.ndarray:
     months = pd.PeriodIndex(customer_mrr["month"], freq="M")
-    return months.asi8.astype("int64") + 1970 * 12
+    return months.asi8 + 1970 * 12  # a new int64 array
 
 
 def _last_month_number(customer_mrr: pd.DataFrame, last_month) -> int:
@@ -206,7 +229,8 @@ def _int_bincount(idx: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     of absolute values; beyond that an integer sort-and-reduce path is used."""
     if len(idx) == 0:
         return np.zeros(size, dtype="int64")
-    if np.abs(values).sum(dtype="float64") < 2**53:
+    bound = max(abs(int(values.max())), abs(int(values.min()))) * len(values)  # >= the sum of |values|
+    if bound < 2**53 or np.abs(values).sum(dtype="float64") < 2**53:
         return np.bincount(idx, weights=values.astype("float64"), minlength=size).astype("int64")
     out = np.zeros(size, dtype="int64")
     order = np.argsort(idx, kind="stable")
@@ -230,58 +254,101 @@ class _Rows(NamedTuple):
 
     codes: np.ndarray  # int64 customer codes into ``uniques``
     uniques: pd.Index
-    month: np.ndarray  # int64 month numbers
+    month: np.ndarray  # int32 month numbers (``year * 12 + month - 1``; half the memory of int64)
     ticks: np.ndarray  # int64 MRR in ticks
 
 
 def _sorted_rows(customer_mrr: pd.DataFrame) -> _Rows:
-    codes, uniques = pd.factorize(customer_mrr["customer_id"], sort=True)
-    codes = codes.astype("int64")
-    m = _month_numbers(customer_mrr)
+    codes, uniques = _customer_codes(customer_mrr["customer_id"])
+    codes = codes.astype("int64", copy=False)
+    m = _month_numbers(customer_mrr).astype("int32")
     t = to_ticks(customer_mrr["mrr"])
     if (t < 0).any():
         raise ValueError("customer MRR must not be negative")
-    m0 = int(m.min())
-    key = codes * (int(m.max()) - m0 + 1) + (m - m0)
-    if len(key) > 1 and not (key[1:] >= key[:-1]).all():  # monthly_mrr output is already sorted
-        order = np.argsort(key, kind="stable")
+    if not _is_sorted(codes, m):  # monthly_mrr output is already sorted
+        order = np.lexsort((m, codes))
         codes, m, t = codes[order], m[order], t[order]
     return _Rows(codes, pd.Index(uniques), m, t)
+
+
+def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(ids, sort=True)``, without hashing when the ids are already in
+    ascending order (as :func:`saas_kit.mrr.monthly_mrr` returns them): each run of equal
+    ids gets the next code. Comparing a cell with its neighbour is nearly free when both
+    are the same string object, which they are within a run of monthly_mrr's output."""
+    values = ids.to_numpy()
+    if values.dtype == object and len(values) > 1:
+        try:
+            change = np.flatnonzero(values[1:] != values[:-1])
+            ascending = bool((values[change] < values[change + 1]).all())
+        except TypeError:  # ids of mixed types: no order to rely on
+            ascending = False
+        if ascending:
+            codes = np.zeros(len(values), dtype="int64")
+            codes[change + 1] = 1
+            np.cumsum(codes, out=codes)
+            return codes, pd.Index(values[np.r_[0, change + 1]], dtype=object)
+    codes, uniques = pd.factorize(ids, sort=True)
+    return codes, pd.Index(uniques)
+
+
+def _is_sorted(codes: np.ndarray, month: np.ndarray) -> bool:
+    """Are the rows in (customer, month) order? Boolean temporaries only."""
+    if len(codes) < 2:
+        return True
+    later = codes[1:] > codes[:-1]
+    later |= (codes[1:] == codes[:-1]) & (month[1:] >= month[:-1])
+    return bool(later.all())
 
 
 def _classify(rows: _Rows, last_month: int):
     """(customer code, month number, movement code, prev ticks, cur ticks) of every
     movement, sorted by customer and month. A row's previous month is the row before
     it when that row is the same customer exactly one month earlier; a row with no
-    row in the next month churns then (if that month is <= ``last_month``)."""
+    row in the next month churns then (if that month is <= ``last_month``).
+
+    Every row has MRR > 0, so a row without its previous month is new (first row of the
+    customer) or a reactivation, and a row with it moves by the difference. Work arrays
+    of row size are boolean; only the movements themselves get integer arrays."""
     c, m, t = rows.codes, rows.month, rows.ticks
     n = len(c)
     same_prev = np.zeros(n, dtype=bool)
-    same_prev[1:] = c[1:] == c[:-1]
+    np.equal(c[1:], c[:-1], out=same_prev[1:])
     consecutive = np.zeros(n, dtype=bool)
-    consecutive[1:] = same_prev[1:] & (m[1:] == m[:-1] + 1)
-    prev = np.zeros(n, dtype="int64")
-    prev[1:] = np.where(consecutive[1:], t[:-1], 0)
+    consecutive[1:] = np.diff(m) == 1
+    consecutive &= same_prev
+    up = np.zeros(n, dtype=bool)
+    np.greater(t[1:], t[:-1], out=up[1:])
+    up &= consecutive
+    down = np.zeros(n, dtype=bool)
+    np.less(t[1:], t[:-1], out=down[1:])
+    down &= consecutive
+    moved = up | down
+    moved |= ~consecutive
+    churn = np.ones(n, dtype=bool)  # no row in the next month ...
+    churn[:-1] = ~consecutive[1:]
+    churn &= m < last_month  # ... and that month is in range
 
-    kind = np.full(n, -1, dtype="int8")
-    kind[(prev == 0) & ~same_prev] = _CODE["new"]
-    kind[(prev == 0) & same_prev] = _CODE["reactivation"]
-    kind[(prev > 0) & (t > prev)] = _CODE["expansion"]
-    kind[(prev > 0) & (t < prev)] = _CODE["contraction"]
-    moved = kind >= 0
+    move_at, churn_at = np.flatnonzero(moved), np.flatnonzero(churn)
+    kind = np.full(len(move_at), _CODE["new"], dtype="int8")
+    kind[same_prev[move_at]] = _CODE["reactivation"]
+    kind[up[move_at]] = _CODE["expansion"]
+    kind[down[move_at]] = _CODE["contraction"]
+    prev = np.where(consecutive[move_at], t[move_at - 1], 0)
+    del same_prev, up, down, moved, churn
 
-    next_consecutive = np.zeros(n, dtype=bool)
-    next_consecutive[:-1] = consecutive[1:]
-    churn = ~next_consecutive & (m + 1 <= last_month)
-    n_churn = int(churn.sum())
-
-    codes = np.concatenate([c[moved], c[churn]])
-    month = np.concatenate([m[moved], m[churn] + 1])
-    kinds = np.concatenate([kind[moved], np.full(n_churn, _CODE["churn"], dtype="int8")])
-    prevs = np.concatenate([prev[moved], t[churn]])
-    curs = np.concatenate([t[moved], np.zeros(n_churn, dtype="int64")])
-    order = np.lexsort((month, codes))
-    return codes[order], month[order], kinds[order], prevs[order], curs[order]
+    # Row i's movement (month m) comes before its churn (month m + 1), which comes before
+    # the customer's next row (not consecutive, so later): merging by row keeps the order.
+    move_pos = np.arange(len(move_at)) + np.searchsorted(churn_at, move_at, side="left")
+    churn_pos = np.arange(len(churn_at)) + np.searchsorted(move_at, churn_at, side="right")
+    size = len(move_at) + len(churn_at)
+    codes, month = np.empty(size, dtype=c.dtype), np.empty(size, dtype=m.dtype)
+    kinds, prevs, curs = np.empty(size, dtype="int8"), np.empty(size, dtype="int64"), np.zeros(size, dtype="int64")
+    codes[move_pos], month[move_pos], kinds[move_pos], prevs[move_pos], curs[move_pos] = (
+        c[move_at], m[move_at], kind, prev, t[move_at])
+    codes[churn_pos], month[churn_pos], kinds[churn_pos], prevs[churn_pos] = (
+        c[churn_at], m[churn_at] + 1, _CODE["churn"], t[churn_at])
+    return codes, month, kinds, prevs, curs
 
 
 def _empty_bridge(by: str | None) -> pd.DataFrame:

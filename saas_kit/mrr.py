@@ -104,39 +104,58 @@ def latest_month_number(subscriptions: pd.DataFrame) -> int:
 
 
 def _customer_months(subscriptions: pd.DataFrame, last_month: int) -> pd.DataFrame:
+    """Customer-month rows from the points where a customer's MRR changes.
+
+    Each subscription adds its ticks in its first active month and takes them away in
+    the month after its last one. Sorting those 2 x subscriptions change points by
+    (customer, month) and summing them gives, per customer, a step function whose
+    every step is a run of months at one exact MRR level (int64 ticks). Only the runs
+    with MRR > 0 are expanded to rows, straight into the output arrays: memory stays a
+    small multiple of the result and nothing of customer-month size is ever sorted.
+    """
     if subscriptions.empty:
         return _empty_customer_months()
     ticks = subscription_mrr_ticks(subscriptions)
     first, last = active_month_range(subscriptions, last_month)
-    n_months = np.clip(last - first + 1, 0, None)
-    keep = (n_months > 0) & (ticks != 0)
+    keep = (last >= first) & (ticks != 0)
     codes, uniques = pd.factorize(subscriptions["customer_id"], sort=True)
-    codes, first, n_months, ticks = codes[keep], first[keep], n_months[keep], ticks[keep]
+    codes, first, last, ticks = codes[keep].astype("int64"), first[keep], last[keep], ticks[keep]
     if len(codes) == 0:
         return _empty_customer_months()
 
-    # Expand every subscription to one row per active month.
-    rows = np.repeat(np.arange(len(codes)), n_months)
-    offsets = np.arange(len(rows)) - np.repeat(np.cumsum(n_months) - n_months, n_months)
-    month = first[rows] + offsets
-    m0 = int(month.min())
-    span = int(month.max()) - m0 + 1
-    key = codes[rows].astype("int64") * span + (month - m0)
-
-    # Sum per (customer, month) exactly in int64.
+    # Change points: +ticks at (customer, first), -ticks at (customer, last + 1).
+    m0 = int(first.min())
+    span = int(last.max()) + 2 - m0
+    key = np.concatenate([codes * span + (first - m0), codes * span + (last + 1 - m0)])
+    delta = np.concatenate([ticks, -ticks])
     order = np.argsort(key, kind="stable")
-    key_sorted = key[order]
-    starts = np.flatnonzero(np.r_[True, key_sorted[1:] != key_sorted[:-1]])
-    total = np.add.reduceat(ticks[rows][order], starts)
-    ukey = key_sorted[starts]
-    positive = total > 0
-    ukey, total = ukey[positive], total[positive]
+    key, delta = key[order], delta[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    key, delta = key[starts], np.add.reduceat(delta, starts)
+    # A customer's changes sum to zero, so one running total over all customers is
+    # every customer's exact MRR level, back at 0 after their last change point.
+    level = np.cumsum(delta)
+    # Run j covers months key[j] .. key[j+1] - 1. A positive level is never a
+    # customer's last change point, so key[j+1] belongs to the same customer.
+    run = np.flatnonzero(level[:-1] > 0)
+    run_key, length = key[run], key[run + 1] - key[run]
+    run_customer, run_month = run_key // span, run_key % span + m0
+
+    # Expand the runs: month ordinals by a running sum of +1 steps, restarting at each run.
+    n_rows = int(length.sum())
+    run_row = np.cumsum(length) - length
+    ordinal = np.ones(n_rows, dtype="int64")
+    run_ordinal = run_month - 1970 * 12  # Period[M] ordinals count months since 1970-01
+    ordinal[0] = run_ordinal[0]
+    ordinal[run_row[1:]] = run_ordinal[1:] - (run_ordinal[:-1] + length[:-1] - 1)
+    np.cumsum(ordinal, out=ordinal)
     return pd.DataFrame(
         {
-            "customer_id": uniques.take(ukey // span),
-            "month": number_to_period(ukey % span + m0),
-            "mrr": from_ticks(total),
-        }
+            "customer_id": uniques.take(run_customer).repeat(length),
+            "month": pd.PeriodIndex.from_ordinals(ordinal, freq="M"),
+            "mrr": np.repeat(from_ticks(level[run]), length),
+        },
+        copy=False,
     )
 
 
