@@ -209,10 +209,17 @@ def _check_file(path: Path) -> None:
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow as pa
+
     try:
-        df = pd.read_parquet(path)
+        # Text arrives dictionary-encoded (categorical): a value repeated on many rows
+        # (a plan, an event name, a customer's id in the events) becomes one Python
+        # string shared by those rows below, not one string per row.
+        df = pd.read_parquet(path, to_pandas_kwargs={"strings_to_categorical": True})
     except Exception as exc:  # pyarrow raises many types for broken files
         raise DataError(f"cannot read Parquet file ({type(exc).__name__}: {exc})", file=str(path)) from None
+    finally:
+        pa.default_memory_pool().release_unused()  # hand the file's Arrow buffers back to the system
     df = df.reset_index(drop=True)
     df.columns = [str(c).strip() for c in df.columns]
     # Text columns as Python text like the CSV reader gives; numbers and dates keep their
@@ -407,8 +414,17 @@ def _all_text(series: pd.Series) -> bool:
 
 
 def _strip(series: pd.Series) -> pd.Series:
-    """Strip surrounding whitespace in Arrow's C code; object dtype out, like the rest."""
-    return series.astype("string[pyarrow]").str.strip().astype(object)
+    """Strip surrounding whitespace in Arrow's C code; object dtype out, like the rest.
+    Cells without such whitespace keep their own string object (no copy of the text)."""
+    arrow = series.astype("string[pyarrow]")
+    stripped = arrow.str.strip()
+    changed = (stripped != arrow).to_numpy(dtype=bool, na_value=False)
+    out = series.astype(object)
+    if changed.any():
+        values = out.to_numpy(copy=True)
+        values[changed] = stripped[changed].to_numpy(dtype=object)
+        out = pd.Series(values, index=series.index, name=series.name, dtype=object)
+    return out
 
 
 def _first_bad(df: pd.DataFrame, mask: pd.Series) -> int:
@@ -736,20 +752,31 @@ def _amount_warnings(out: pd.DataFrame, file: str) -> list[DataWarning]:
 
 
 def _overlaps(subs: pd.DataFrame, file: str) -> list[DataWarning]:
-    """Same customer and plan with overlapping periods: often a duplicated export row."""
+    """Same customer and plan with overlapping periods: often a duplicated export row.
+
+    Rows sorted by (customer, plan, start); a row overlaps when it starts before the
+    latest end among the earlier rows of its customer and plan. Works on integer
+    arrays only (no copy of the frame)."""
+    if len(subs) < 2:
+        return []
     customer = pd.factorize(subs["customer_id"])[0].astype("int64")
     plan = pd.factorize(subs["plan"])[0].astype("int64")
-    group = customer * (int(plan.max()) + 1 if len(plan) else 1) + plan  # one integer per customer and plan
-    s = subs.assign(_group=group).sort_values(["_group", "start_date"], kind="stable")
-    end = s["end_date"].fillna(pd.Timestamp.max)
-    latest_end = end.groupby(s["_group"]).cummax()
-    prev_end = latest_end.groupby(s["_group"]).shift()
-    overlap = prev_end.notna() & (s["start_date"] < prev_end)
+    group = customer * (int(plan.max()) + 1) + plan  # one integer per customer and plan
+    del customer, plan
+    start = subs["start_date"].to_numpy(dtype="datetime64[ns]").view("int64")
+    end = subs["end_date"].to_numpy(dtype="datetime64[ns]").view("int64").copy()
+    end[subs["end_date"].isna().to_numpy()] = np.iinfo("int64").max  # open: runs forever
+    order = np.lexsort((start, group))
+    group, start, end = group[order], start[order], end[order]
+    latest_end = pd.Series(end).groupby(group, sort=False).cummax().to_numpy()
+    overlap = np.zeros(len(group), dtype=bool)
+    overlap[1:] = (group[1:] == group[:-1]) & (start[1:] < latest_end[:-1])
     if not overlap.any():
         return []
+    rows = subs["_row"].to_numpy()[order][overlap]
     return [DataWarning(file, "overlapping_subscriptions",
                         "the same customer has overlapping subscriptions to the same plan (both count in MRR)",
-                        tuple(sorted(s.loc[overlap, "_row"].tolist())), "start_date")]
+                        tuple(sorted(rows.tolist())), "start_date")]
 
 
 def validate_mrr_table(df: pd.DataFrame, file: str, currency: str | None = None

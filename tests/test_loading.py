@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from saas_kit.errors import DataError, ParameterError
 from saas_kit.loading import (
@@ -18,6 +19,7 @@ from saas_kit.loading import (
     validate_charges, validate_company, validate_customers, validate_events, validate_mrr_table,
     validate_subscriptions,
 )
+from saas_kit.loading import _overlaps, _strip  # internals with properties of their own
 
 # Minimal valid input of every kind: header and rows (all text, as in a CSV export).
 VALID: dict[str, tuple[list[str], list[list[str]]]] = {
@@ -750,3 +752,36 @@ def test_playbook_reference_data_loads_with_a_mapping():
     assert first.end_date == pd.Timestamp("2019-02-01") and first.billing_period == "month"
     assert currency == "JPY" and not [w for w in warnings if w.kind == "ignored_columns"]
     assert np.isfinite(subs["amount"]).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["C1", "C2"]), st.sampled_from(["Basic", "Pro"]), st.integers(0, 8),
+                          st.one_of(st.none(), st.integers(0, 6))), min_size=1, max_size=12))
+def test_overlap_warning_matches_a_pairwise_definition(rows):
+    """A row is flagged when an earlier-starting row (or an equal start listed before it)
+    of the same customer and plan is still running when it starts."""
+    frame = pd.DataFrame({
+        "_row": np.arange(2, len(rows) + 2),
+        "customer_id": [r[0] for r in rows], "plan": [r[1] for r in rows],
+        "start_date": pd.Timestamp("2024-01-01") + pd.to_timedelta([r[2] for r in rows], unit="D"),
+        "end_date": pd.Timestamp("2024-01-01") + pd.to_timedelta([np.nan if r[3] is None else r[2] + r[3]
+                                                                 for r in rows], unit="D"),
+    })
+    flagged = set()
+    for i, (c, p, s, length) in enumerate(rows):
+        for j, (c2, p2, s2, length2) in enumerate(rows):
+            earlier = s2 < s or (s2 == s and j < i)
+            running = length2 is None or s2 + length2 > s
+            if (c2, p2) == (c, p) and earlier and running:
+                flagged.add(i + 2)
+    warnings = _overlaps(frame, "subscriptions.csv")
+    assert (warnings[0].rows if warnings else ()) == tuple(sorted(flagged))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=" \tab", max_size=4).filter(lambda t: t.strip() != ""), min_size=1, max_size=8))
+def test_strip_trims_text_and_keeps_untouched_cells_as_they_are(cells):
+    series = pd.Series(cells, dtype=object)
+    out = _strip(series)
+    assert out.tolist() == [c.strip() for c in cells] and out.dtype == object
+    assert all(o is c for o, c in zip(out, cells) if c == c.strip())
