@@ -618,3 +618,65 @@ def test_onboarding_funnel_window_and_errors():
         onboarding_funnel(FUNNEL_EVENTS, FUNNEL_CUSTOMERS, [])
     empty = onboarding_funnel(FUNNEL_EVENTS.iloc[0:0], FUNNEL_CUSTOMERS, ["create_channel", "invite"])
     assert empty["customers"].tolist() == [5, 0, 0]
+
+
+def test_magic_moment_search_counts_match_a_brute_force_count():
+    """Every candidate's reached / retained-reached counts against a plain Python count,
+    on events with ties and sub-second timestamps (the packed sort must stay exact)."""
+    events, customers, subs = _planted_company(seed=8, n=200)
+    jitter = pd.to_timedelta(np.random.default_rng(8).integers(0, 1000, len(events)), unit="ms")
+    events = pd.concat([events.assign(timestamp=events["timestamp"] + jitter), events.iloc[:40]], ignore_index=True)
+    outcomes = customer_outcomes(customers, subs, "2025-01-01")
+    out = magic_moment_search(events, outcomes, min_group_size=1).set_index("rule")
+    obs = outcomes[outcomes["observable"] & outcomes["retained"].notna()]
+    by_customer = {}
+    for c, e, t in zip(events["customer_id"], events["event"], events["timestamp"]):
+        by_customer.setdefault((c, e), []).append(t)
+    checked = 0
+    for event in ("invite_teammate", "login", "create_project"):
+        for threshold in (1, 2, 3, 5, 10):
+            for window in (7, 14, 30):
+                reached = retained = 0
+                for c, signup, kept in zip(obs["customer_id"], obs["signup_date"], obs["retained"]):
+                    inside = [t for t in by_customer.get((c, event), [])
+                              if signup <= t < signup + pd.Timedelta(days=window)]
+                    if len(inside) >= threshold:
+                        reached += 1
+                        retained += bool(kept)
+                rule = f"{event}>={threshold}@{window}d"
+                if rule in out.index:
+                    assert (out.at[rule, "reached"], out.at[rule, "retained_reached"]) == (reached, retained), rule
+                    checked += 1
+                else:  # dropped only when a group is empty (min_group_size=1)
+                    assert reached in (0, len(obs)), rule
+    assert checked > 20
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sort_pairs_orders_by_group_then_delay(seed):
+    """Packed path (small ranges, any time unit) and fallback path (huge ranges) alike."""
+    from saas_kit.activation import _sort_pairs
+
+    rng = np.random.default_rng(seed)
+    n = 500
+    unit = [1, 1_000, 1_000_000, 1_000_000_000][seed % 4]
+    group = rng.integers(-5, 40, n) if seed < 4 else rng.integers(0, 2**40, n)
+    delay = rng.integers(-3, 30 * 86_400, n) * unit if seed < 4 else rng.integers(0, 2**50, n)
+    g, d = _sort_pairs(group, delay)
+    order = np.lexsort((delay, group))
+    assert g.tolist() == group[order].tolist() and d.tolist() == delay[order].tolist()
+
+
+def test_magic_moment_search_in_chunks_equals_one_pass(monkeypatch):
+    """The per-row steps run a million events at a time; tiny chunks give the same table."""
+    import saas_kit.activation as activation
+
+    events, customers, subs = _planted_company(seed=4, n=150)
+    outcomes = customer_outcomes(customers, subs, "2025-01-01")
+    whole = magic_moment_search(events, outcomes, min_group_size=1)
+    monkeypatch.setattr(activation, "_CHUNK_ROWS", 37)
+    assert len(events) > 37 * 5
+    pd.testing.assert_frame_equal(magic_moment_search(events, outcomes, min_group_size=1), whole)
+    only = magic_moment_search(events, outcomes, events_to_try=["login"], min_group_size=1)
+    monkeypatch.setattr(activation, "_CHUNK_ROWS", 1 << 20)
+    pd.testing.assert_frame_equal(magic_moment_search(events, outcomes, events_to_try=["login"], min_group_size=1), only)
