@@ -618,6 +618,9 @@ def _events_frame(
     cust, ev, ts, user = cust[keep], ev[keep], ts[keep], user[keep]
     order = np.lexsort((ev, ts, cust))
     cust, ev, ts, user = cust[order], ev[order], ts[order], user[order]
+    if len(cust) == 0:  # no signup in the window, or a cap of 0
+        return pd.DataFrame({"customer_id": pd.array([], dtype="str"), "user_id": pd.array([], dtype="str"),
+                             "event": pd.array([], dtype="str"), "timestamp": np.array([], dtype="datetime64[ns]")})
     cid = _customer_ids(c["n"])[cust]
     uid = np.strings.add(np.strings.add(cid, "-U"), np.strings.zfill((user + 1).astype(str), 2))
     return pd.DataFrame(
@@ -674,6 +677,9 @@ def _text_frame(name: str, df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_OPTIONAL_FRAMES = ("charges", "events")
+
+
 def write_company(frames: dict[str, pd.DataFrame], out_dir: str | os.PathLike, fmt: str = "csv") -> list[Path]:
     """Write the five frames (metrics.md §1) to ``out_dir/<name>.csv`` (or ``.parquet``);
     return the paths.
@@ -682,6 +688,9 @@ def write_company(frames: dict[str, pd.DataFrame], out_dir: str | os.PathLike, f
     company month ``YYYY-MM``, empty ``end_date`` for open subscriptions. Parquet keeps
     datetimes as timestamps and writes the month as ``YYYY-MM`` text. The files are written
     into a temporary directory beside ``out_dir`` and moved in only when all are complete.
+    An optional frame without rows (no events with ``--event-customers 0``) is not written,
+    and a file of that name left in ``out_dir`` by an earlier run is removed: a header-only
+    file is not a valid input.
     """
     if fmt not in ("csv", "parquet"):
         raise ParameterError(f"format must be 'csv' or 'parquet', got {fmt!r}")
@@ -692,9 +701,12 @@ def write_company(frames: dict[str, pd.DataFrame], out_dir: str | os.PathLike, f
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        written = []
+        written, skipped = [], []
         for name in FRAME_NAMES:
             path = tmp / f"{name}.{fmt}"
+            if name in _OPTIONAL_FRAMES and frames[name].empty:
+                skipped.append(out / path.name)
+                continue
             if fmt == "csv":
                 _text_frame(name, frames[name]).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
             else:
@@ -705,6 +717,8 @@ def write_company(frames: dict[str, pd.DataFrame], out_dir: str | os.PathLike, f
                 df.to_parquet(path, index=False, engine="pyarrow")
             written.append(path)
         out.mkdir(parents=True, exist_ok=True)
+        for stale in skipped:
+            stale.unlink(missing_ok=True)
         final = []
         for path in written:
             target = out / path.name
@@ -724,17 +738,34 @@ def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--months", type=int, default=36, help="length of the window in months (default 36)")
     parser.add_argument("--end-month", default="2026-10", metavar="YYYY-MM", help="last month of the window (default 2026-10)")
     parser.add_argument("--seed", type=int, default=20261031, help="random seed (default 20261031)")
+    parser.add_argument("--event-customers", type=_event_customers, default=DEFAULT_EVENT_CUSTOMER_CAP,
+                        metavar="N|all", help="signups that get onboarding events: at most N (a seeded sample; "
+                        f"default {DEFAULT_EVENT_CUSTOMER_CAP:,}) or all")
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv", help="file format (default csv)")
     parser.add_argument("--out", required=True, metavar="DIR", help="directory to write the five files into")
+
+
+def _event_customers(text: str) -> int | None:
+    """``--event-customers``: a whole number >= 0, or ``all`` (no cap)."""
+    if text.strip().lower() == "all":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number or 'all', got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0 or 'all', got {value}")
+    return value
 
 
 def run_generate(args: argparse.Namespace) -> int:
     """Generate the company from ``args`` and write it (atomically, see :func:`write_company`);
     print ``path<TAB>N rows`` per file and return exit code 0 (metrics.md §1 frames)."""
     frames = generate_company(
-        customers=args.customers, months=args.months, end_month=args.end_month, seed=args.seed
+        customers=args.customers, months=args.months, end_month=args.end_month, seed=args.seed,
+        max_event_customers=getattr(args, "event_customers", DEFAULT_EVENT_CUSTOMER_CAP),
     )
     paths = write_company(frames, args.out, fmt=getattr(args, "format", "csv"))
-    for name, path in zip(FRAME_NAMES, paths):
-        print(f"{path}\t{len(frames[name])} rows")
+    for path in paths:
+        print(f"{path}\t{len(frames[path.stem])} rows")
     return 0

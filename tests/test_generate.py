@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from saas_kit.errors import ParameterError
+from saas_kit.loading import load_dataset
 from saas_kit.generate import (
     add_generate_arguments,
     generate_company,
@@ -291,3 +292,31 @@ def test_event_cap_keeps_the_subscriptions(tmp_path):
     assert capped["events"].customer_id.nunique() <= 50
     assert re.match(r"C\d{6}", capped["events"].customer_id.iloc[0])
     assert len(capped["subscriptions"]) > 0 and len(full["events"]) > len(capped["events"])
+
+
+@pytest.mark.parametrize("value, expected", [("all", None), ("ALL", None), ("0", 0), ("120", 120)])
+def test_event_customers_option(tmp_path, value, expected):
+    parser = argparse.ArgumentParser()
+    add_generate_arguments(parser)
+    args = parser.parse_args(["--customers", "300", "--event-customers", value, "--out", str(tmp_path / "o")])
+    assert args.event_customers == expected
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / "events.csv").write_text("stale from an earlier run\n", encoding="utf-8")
+    assert run_generate(args) == 0
+    direct = generate_company(customers=300, max_event_customers=expected)["events"]
+    if expected == 0:  # no events file at all (a header-only file would not load), nothing stale left
+        assert direct.empty and not (tmp_path / "o" / "events.csv").exists()
+    else:
+        events = pd.read_csv(tmp_path / "o" / "events.csv", dtype=str)
+        assert len(events) == len(direct)
+        assert events.customer_id.nunique() == direct.customer_id.nunique()
+    assert load_dataset(tmp_path / "o").customer_mrr is not None  # what was written loads
+
+
+@pytest.mark.parametrize("value", ["-1", "many", "1.5"])
+def test_event_customers_option_rejects_bad_values(tmp_path, value, capsys):
+    parser = argparse.ArgumentParser()
+    add_generate_arguments(parser)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--customers", "300", "--event-customers", value, "--out", str(tmp_path / "o")])
+    assert "--event-customers" in capsys.readouterr().err
