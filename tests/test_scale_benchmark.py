@@ -21,7 +21,7 @@ def results(tmp_path_factory) -> str:
     tmp = tmp_path_factory.mktemp("bench")
     out = tmp / "RESULTS.md"
     run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "200", "400",
-                          "--repeat", "1", "--report-sizes", "--no-sample-report", "--data-root", str(tmp / "data"),
+                          "--repeat", "1", "--report-sizes", "400", "--no-sample-report", "--data-root", str(tmp / "data"),
                           "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     return out.read_text(encoding="utf-8")
@@ -32,6 +32,15 @@ def test_every_step_is_timed_at_every_size(results):
                  "cohorts", "magic_moment", "load_and_movements", "loop_movements"):
         row = next(line for line in results.splitlines() if line.startswith(f"| {step} (time / peak) |"))
         assert row.count(" s / ") == 2, row  # a time and a peak at both sizes
+
+
+def test_the_whole_report_is_timed_with_the_memory_of_all_its_processes(results):
+    row = next(line for line in results.splitlines() if line.startswith("| whole `saas-kit report`"))
+    cells = [c.strip() for c in row.strip("|").split("|")[1:]]
+    assert cells[0] == "—" and cells[1].endswith(" MB"), row
+    peak = float(cells[1].split("/")[1].split()[0])
+    assert peak > 300  # the command, the notebook kernels and the book build together
+    assert "| whole report on 400 customers ≤ 180 s |" in results
 
 
 def test_references_agree_exactly_with_saas_kit(results):
