@@ -21,8 +21,9 @@ def results(tmp_path_factory) -> str:
     tmp = tmp_path_factory.mktemp("bench")
     out = tmp / "RESULTS.md"
     run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "200", "400",
-                          "--repeat", "1", "--report-sizes", "400", "--no-sample-report", "--data-root", str(tmp / "data"),
-                          "--out", str(out)], capture_output=True, text=True, timeout=600)
+                          "--repeat", "1", "--small-repeat", "1", "--report-sizes", "400", "--no-sample-report",
+                          "--data-root", str(tmp / "data"), "--out", str(out)],
+                         capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     return out.read_text(encoding="utf-8")
 
