@@ -9,7 +9,8 @@ M is ``M - cohort`` (age 0 = the start month).
   cohort view of NRR).
 
 Customers who leave and come back count again from the month they return. Cost: one
-groupby over the customer-month rows, so linear in the size of the ledger.
+pass over the customer-month rows (a million at a time) and a bincount, so linear in
+the size of the ledger.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from saas_kit.money import from_ticks
-from saas_kit.movements import _int_bincount, _sorted_rows
+from saas_kit.movements import _chunks, _int_bincount, _sorted_rows
 from saas_kit.mrr import number_to_period
 
 
@@ -36,17 +37,22 @@ def cohort_long(customer_mrr: pd.DataFrame, max_age: int | None = None) -> pd.Da
     if cm.empty:
         return pd.DataFrame(columns=columns)
     rows = _sorted_rows(cm)  # by customer, then month: a customer's first row is their cohort
-    n = len(rows.codes)
     starts = np.flatnonzero(np.r_[True, rows.codes[1:] != rows.codes[:-1]])
-    cohort = np.repeat(rows.month[starts], np.diff(np.r_[starts, n]))
-    age = rows.month - cohort
-    keep = np.ones(n, dtype=bool) if max_age is None else age <= max_age
-    m0 = int(cohort.min())
-    ages = int(age[keep].max()) + 1
-    idx = (cohort[keep] - m0) * ages + age[keep]
-    size = (int(cohort.max()) - m0 + 1) * ages
-    customers = np.bincount(idx, minlength=size)
-    ticks = _int_bincount(idx, rows.ticks[keep], size)
+    cohort_of_customer = rows.month[starts]  # customer codes run 0, 1, 2, ... in this order
+    m0 = int(cohort_of_customer.min())
+    ages = int(rows.month.max()) - m0 + 1  # no age can exceed this
+    if max_age is not None:
+        ages = min(ages, max_age + 1)
+    size = (int(cohort_of_customer.max()) - m0 + 1) * ages
+    customers = np.zeros(size, dtype="int64")
+    ticks = np.zeros(size, dtype="int64")
+    for part in _chunks(len(rows.codes)):  # bounded temporaries; exact int64 sums per chunk
+        cohort = cohort_of_customer[rows.codes[part]]
+        age = rows.month[part] - cohort
+        keep = age < ages
+        idx = (cohort[keep] - m0) * ages + age[keep]
+        customers += np.bincount(idx, minlength=size)
+        ticks += _int_bincount(idx, rows.ticks[part][keep], size)
     cells = np.flatnonzero(customers)
     cohort_no, age_no = cells // ages + m0, cells % ages
     start_customers = customers[(cohort_no - m0) * ages]

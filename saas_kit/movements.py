@@ -249,6 +249,17 @@ def _groups(customer_mrr: pd.DataFrame, by: str | None, uniques: pd.Index) -> tu
     return list(groups), group_codes.astype("int64")
 
 
+_CHUNK_ROWS = 1 << 20  # rows per chunk in the per-row steps of rates and cohorts
+
+
+def _chunks(n: int):
+    """Slices of at most ``_CHUNK_ROWS`` covering ``range(n)``. Per-row temporaries of a
+    million rows reuse freed memory; temporaries of tens of millions of rows are fresh
+    pages each time, whose zeroing by the kernel costs more than the arithmetic."""
+    for start in range(0, n, _CHUNK_ROWS):
+        yield slice(start, min(start + _CHUNK_ROWS, n))
+
+
 class _Rows(NamedTuple):
     """Customer-month rows with MRR > 0, sorted by customer then month."""
 

@@ -13,7 +13,7 @@ import pandas as pd
 from saas_kit.errors import ParameterError
 from saas_kit.growth import arr_from_mrr
 from saas_kit.money import from_ticks, to_ticks
-from saas_kit.movements import _groups, _int_bincount, _sorted_rows
+from saas_kit.movements import _chunks, _groups, _int_bincount, _sorted_rows
 from saas_kit.mrr import number_to_period
 
 
@@ -105,7 +105,8 @@ def trailing_retention(customer_mrr: pd.DataFrame, months: int = 12, by: str | N
     ``retained_mrr_capped``, ``retained_customers``, ``nrr_ttm``, ``grr_ttm``,
     ``logo_retention_ttm``, one row per month that has a base (``by``: per group as
     well, first column). Linear after one sort: each customer-month row finds the same
-    customer ``months`` later by binary search in the sorted keys.
+    customer ``months`` later by binary search in the sorted keys, a million rows at a
+    time.
     """
     cm = customer_mrr[customer_mrr["mrr"] > 0]
     empty = pd.DataFrame(columns=([by] if by else []) + ["month", "base_customers", "base_mrr", "retained_mrr",
@@ -119,28 +120,27 @@ def trailing_retention(customer_mrr: pd.DataFrame, months: int = 12, by: str | N
         return empty
     span = last - m0 + 1 + months  # room so that key + months never reaches the next customer
     key = rows.codes * span + (rows.month - m0)
-    has_base = rows.month + months <= last
-    base_rows = np.flatnonzero(has_base)
-    target = key[base_rows] + months
-    pos = np.minimum(np.searchsorted(key, target), len(key) - 1)
-    found = key[pos] == target
-    base_t = rows.ticks[base_rows]
-    cur_t = np.where(found, rows.ticks[pos], 0)
-    capped_t = np.minimum(cur_t, base_t)
-    month_now = rows.month[base_rows] + months
-
     groups, group_of_customer = _groups(cm, by, rows.uniques)
     lo, n_months = m0 + months, last - (m0 + months) + 1
-    idx = group_of_customer[rows.codes[base_rows]] * n_months + (month_now - lo)
     size = len(groups) * n_months
-
-    def total(values: np.ndarray | None) -> np.ndarray:
-        if values is None:
-            return np.bincount(idx, minlength=size).astype("int64")
-        return _int_bincount(idx, values, size)
-
-    base_n, kept_n = total(None), total(found.astype("int64"))
-    sums = {name: total(v) for name, v in (("base", base_t), ("cur", cur_t), ("capped", capped_t))}
+    base_n, kept_n = np.zeros(size, dtype="int64"), np.zeros(size, dtype="int64")
+    sums = {name: np.zeros(size, dtype="int64") for name in ("base", "cur", "capped")}
+    for part in _chunks(len(key)):  # bounded temporaries; the sums are exact int64 per chunk
+        month = rows.month[part]
+        base_rows = np.flatnonzero(month + months <= last)
+        if len(base_rows) == 0:
+            continue
+        target = key[part][base_rows] + months
+        pos = np.minimum(np.searchsorted(key, target), len(key) - 1)
+        found = key[pos] == target
+        base_t = rows.ticks[part][base_rows]
+        cur_t = np.where(found, rows.ticks[pos], 0)
+        capped_t = np.minimum(cur_t, base_t)
+        idx = group_of_customer[rows.codes[part][base_rows]] * n_months + (month[base_rows] + (months - lo))
+        base_n += np.bincount(idx, minlength=size)
+        kept_n += np.bincount(idx[found], minlength=size)
+        for name, values in (("base", base_t), ("cur", cur_t), ("capped", capped_t)):
+            sums[name] += _int_bincount(idx, values, size)
     present = base_n > 0
     out = pd.DataFrame()
     if by is not None:
