@@ -42,6 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from saas_kit.errors import DataError, ParameterError
+from saas_kit.movements import _chunks
 
 __all__ = [
     "ActivationRule",
@@ -285,9 +286,6 @@ def _events_in_window(
     delay = ts[pos] - cust.signup_ns[codes]
     keep = (delay >= 0) & (delay < window_days * DAY_NS)
     return pos[keep], codes[keep], delay[keep]
-
-
-_CHUNK_ROWS = 1 << 20  # events handled at a time in the per-row steps of the magic-moment search
 
 
 def _sort_pairs(group_key: np.ndarray, delay: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -718,8 +716,8 @@ def magic_moment_search(
     # kernel zeroing new pages) would cost more than the work on them.
     per_event = max(cust.n, 1)
     groups, delays = [], []
-    for lo in range(0, len(events), _CHUNK_ROWS):
-        part = events.iloc[lo:lo + _CHUNK_ROWS]
+    for rows in _chunks(len(events)):
+        part = events.iloc[rows]
         pos, codes, delay = _events_in_window(part, cust, int(win[-1]))
         ev_codes = _index_in(part["event"].astype(object), name_index)[pos]
         ok = ev_codes >= 0

@@ -249,7 +249,7 @@ def _groups(customer_mrr: pd.DataFrame, by: str | None, uniques: pd.Index) -> tu
     return list(groups), group_codes.astype("int64")
 
 
-_CHUNK_ROWS = 1 << 20  # rows per chunk in the per-row steps of rates and cohorts
+_CHUNK_ROWS = 1 << 20  # rows per chunk in per-row steps (rates, cohorts, the magic-moment search)
 
 
 def _chunks(n: int):
