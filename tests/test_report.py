@@ -368,7 +368,10 @@ def test_ctrl_c_cleans_up_and_keeps_the_previous_report(report, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(report["out"], out)
     before = _tree_hashes(out)
-    code = ("import sys\nfrom saas_kit.cli import main\n"
+    # Ctrl-C's default action, as in a terminal, even when the tests run where SIGINT is
+    # ignored (a shell starts background jobs, `make test &`, with SIGINT ignored).
+    code = ("import signal, sys\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+            "from saas_kit.cli import main\n"
             f"sys.exit(main(['report', '--data', {str(report['data'])!r}, '--month', {MONTH!r},"
             f" '--out', {str(out)!r}, '--project', {str(report['project'])!r}]))\n")
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
