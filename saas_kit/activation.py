@@ -247,7 +247,8 @@ def _check_events_frame(events: pd.DataFrame) -> None:
 
 
 def _known_event_names(events: pd.DataFrame) -> list[str]:
-    return sorted(str(v) for v in pd.unique(events["event"].dropna()))
+    """The distinct event names, sorted (one hash pass; missing names left out)."""
+    return sorted(str(v) for v in pd.unique(events["event"].to_numpy()) if not pd.isna(v))
 
 
 def _check_event_names(names: Sequence[str], events: pd.DataFrame, what: str) -> None:
@@ -700,7 +701,7 @@ def magic_moment_search(
     r_total = int(retained.sum())
 
     if events_to_try is None:
-        names = sorted(str(v) for v in pd.unique(events["event"].to_numpy()) if not pd.isna(v)) if len(events) else []
+        names = _known_event_names(events) if len(events) else []
     else:
         if isinstance(events_to_try, str):
             events_to_try = [events_to_try]
@@ -719,7 +720,7 @@ def magic_moment_search(
     for rows in _chunks(len(events)):
         part = events.iloc[rows]
         pos, codes, delay = _events_in_window(part, cust, int(win[-1]))
-        ev_codes = _index_in(part["event"].astype(object), name_index)[pos]
+        ev_codes = _index_in(part["event"], name_index)[pos]
         ok = ev_codes >= 0
         groups.append(ev_codes[ok] * per_event + codes[ok])
         delays.append(delay[ok])
