@@ -19,6 +19,7 @@ Same arguments -> the same frames and byte-identical files (numpy ``Generator(PC
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import re
 import shutil
@@ -690,7 +691,8 @@ def write_company(frames: dict[str, pd.DataFrame], out_dir: str | os.PathLike, f
     into a temporary directory beside ``out_dir`` and moved in only when all are complete.
     An optional frame without rows (no events with ``--event-customers 0``) is not written,
     and a file of that name left in ``out_dir`` by an earlier run is removed: a header-only
-    file is not a valid input.
+    file is not a valid input. ``dataset.yml`` records the as-of date (the first day after
+    the window, so the window's last month is the last complete one) and the currency (JPY).
     """
     if fmt not in ("csv", "parquet"):
         raise ParameterError(f"format must be 'csv' or 'parquet', got {fmt!r}")
@@ -716,6 +718,7 @@ def write_company(frames: dict[str, pd.DataFrame], out_dir: str | os.PathLike, f
                         df[col] = df[col].dt.strftime("%Y-%m")
                 df.to_parquet(path, index=False, engine="pyarrow")
             written.append(path)
+        written.append(_write_metadata(frames, tmp))
         out.mkdir(parents=True, exist_ok=True)
         for stale in skipped:
             stale.unlink(missing_ok=True)
@@ -727,6 +730,18 @@ def write_company(frames: dict[str, pd.DataFrame], out_dir: str | os.PathLike, f
         return final
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write_metadata(frames: dict[str, pd.DataFrame], directory: Path) -> Path:
+    """``dataset.yml`` of a generated company (saas_kit.metadata): as of the day after the
+    window's last month, in yen."""
+    from saas_kit.metadata import write_metadata
+
+    last = pd.PeriodIndex(frames["company"]["month"], freq="M").max()
+    as_of = (last + 1).start_time
+    return write_metadata(directory, as_of=as_of, currency="JPY",
+                          source={"format": "saas-kit generate", "files": [f"{n}.*" for n in FRAME_NAMES]},
+                          imported_at=as_of.to_pydatetime().replace(tzinfo=datetime.timezone.utc))
 
 
 # --------------------------------------------------------------------------- CLI
@@ -767,5 +782,8 @@ def run_generate(args: argparse.Namespace) -> int:
     )
     paths = write_company(frames, args.out, fmt=getattr(args, "format", "csv"))
     for path in paths:
-        print(f"{path}\t{len(frames[path.stem])} rows")
+        if path.stem in frames:
+            print(f"{path}\t{len(frames[path.stem])} rows")
+        else:
+            print(f"{path}\t(as-of date and currency)")
     return 0

@@ -20,7 +20,19 @@ Choices where metrics.md §1 is silent (for the methodology page):
   (placeholders such as ``9999-12-31``) means "still active" and is reported as a warning.
 - Amounts are plain numbers (``1200``, ``1200.50``); ``1,200`` and ``¥1,200`` are
   rejected rather than guessed; negative amounts and amounts above 10^12 are errors.
-- MRR is computed up to the current month at most (no projection into the future).
+- MRR is computed up to the last complete month before the as-of date (metrics.md §2):
+  the ``as_of`` argument, else ``dataset.yml``'s ``as_of`` (saas_kit.metadata), else today.
+  Nothing dated after the as-of date counts; rows of a ready ``mrr`` table for later months,
+  and charges and events dated after it, are set aside with a warning.
+- The currency is never assumed: the ``currency`` column, ``dataset.yml`` or the
+  ``currency`` argument; without any, :func:`load_dataset` raises (unless the caller only
+  prints plain numbers and passes ``require_currency=False``).
+- Internal columns (``_row``) cannot collide with a user's column: a user column of that
+  name is renamed ``_row (column N)``. All-empty rows (a trailing Excel row of commas) are
+  ignored. A row whose customer id is a total label (合計, 小計, 総計, Total, Subtotal,
+  Grand total, Sum) is set aside with a warning naming it, never counted; so is a row of a
+  ready ``mrr`` table whose customer's every value equals the sum of the other customers'
+  that month.
 """
 from __future__ import annotations
 
@@ -36,7 +48,8 @@ import numpy as np
 import pandas as pd
 
 from saas_kit.errors import DataError, DataWarning, ParameterError
-from saas_kit.mrr import latest_month_number, monthly_mrr, mrr_from_table, number_to_period, period_to_number
+from saas_kit.metadata import last_complete_month, parse_as_of, read_metadata, today
+from saas_kit.mrr import monthly_mrr, mrr_from_table, period_to_number
 
 # kind -> (required columns, optional columns)
 SCHEMAS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -68,6 +81,13 @@ _MONTH = re.compile(r"(\d{4})[-/.年](\d{1,2})月?(?:[-/.]\d{1,2}日?)?(?:[T ].*
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _NON_SJIS = re.compile("[\x80-\x9f\ue000-\uf8ff]")  # what cp932 makes of bytes that are not Shift_JIS
 _COMMA_SEPARATED_HINT = "export it as comma-separated CSV"
+#: Columns the loader adds to every frame it reads; a user column of the same name is renamed.
+INTERNAL_COLUMNS = ("_row",)
+#: Customer ids that label a total row of a spreadsheet (compared case-insensitively, trimmed).
+TOTAL_LABELS = frozenset({"合計", "小計", "総計", "総合計", "計", "total", "totals", "subtotal", "sub total",
+                          "sub-total", "grand total", "sum", "合計金額"})
+CURRENCY_HINT = ("give it with --currency CODE (e.g. --currency USD), add a currency column, "
+                 "or write 'currency: USD' in the folder's dataset.yml")
 
 
 @dataclass
@@ -80,7 +100,7 @@ class Dataset:
     """
 
     directory: Path
-    currency: str
+    currency: str | None
     customer_mrr: pd.DataFrame
     subscriptions: pd.DataFrame | None = None
     customers: pd.DataFrame | None = None
@@ -89,6 +109,12 @@ class Dataset:
     company: pd.DataFrame | None = None
     files: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: list[DataWarning] = field(default_factory=list)
+    #: when the export was taken (metrics.md §2); None only for hand-built datasets
+    as_of: pd.Timestamp | None = None
+    #: the last complete month before ``as_of`` (the last month any output shows)
+    last_month: pd.Period | None = None
+    #: the keys of the folder's dataset.yml ({} without one)
+    metadata: dict = field(default_factory=dict)
 
     @property
     def first_month(self) -> pd.Period:
@@ -96,7 +122,19 @@ class Dataset:
 
     @property
     def latest_month(self) -> pd.Period:
+        """The last month reported: the last complete month before the as-of date (a
+        churn in it shows even when no row mentions that month), else the latest month
+        with MRR."""
+        if self.last_month is not None:
+            return self.last_month
         return self.customer_mrr["month"].max()
+
+    def require_currency(self) -> str:
+        """The dataset's currency, or a DataError saying how to give one (metrics.md §8:
+        a currency is never silently assumed)."""
+        if not self.currency:
+            raise DataError(f"the data has no currency: {CURRENCY_HINT}", file=str(self.directory))
+        return self.currency
 
     def warnings_table(self) -> pd.DataFrame:
         """The warnings as a table for the report's data page: file names only (never a
@@ -116,6 +154,11 @@ class Dataset:
         if month is None or (isinstance(month, str) and not month.strip()):
             return self.latest_month
         p = parse_month_parameter(month)
+        if self.as_of is not None and p > self.latest_month and p >= self.first_month:
+            raise ParameterError(
+                f"report month {p} is not complete at the as-of date {self.as_of.date()} (a month counts once its "
+                f"last day is before the as-of date; the last complete month is {self.latest_month}; "
+                f"give a later date with --as-of YYYY-MM-DD)")
         if p < self.first_month or p > self.latest_month:
             raise ParameterError(
                 f"report month {p} is outside the data, which covers {self.first_month} to {self.latest_month}"
@@ -188,11 +231,33 @@ def read_table(path: str | Path, kind: str, mapping: Mapping[str, str] | None = 
         df = _read_parquet(path)
     else:
         df = _read_csv(path)
+    df = _drop_empty_rows(df)
     df = _apply_mapping(df, mapping, name)
     if len(df) == 0:
         raise DataError("file has a header but no data rows", file=name, row=1 if "_row" in df else None)
     _check_required(df, kind, name)
     return df
+
+
+def _drop_empty_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows with every cell blank (a trailing Excel row of commas, an all-null Parquet
+    row) are not records: a spreadsheet shows them as blank rows. Only the rows still
+    blank in every earlier column are looked at, so a normal file costs one pass over
+    its first column."""
+    if len(df) == 0 or len(df.columns) < 2:
+        return df
+    candidates = np.arange(len(df))
+    for column in df.columns[1:]:
+        cells = df[column].iloc[candidates]
+        if cells.dtype == object:
+            text = cells.map(_cell) if not _all_text(cells) else cells
+            blank = (text.astype("string[pyarrow]").str.strip() == "").to_numpy(dtype=bool, na_value=True)
+        else:
+            blank = cells.isna().to_numpy()
+        candidates = candidates[blank]
+        if len(candidates) == 0:
+            return df
+    return df.drop(index=df.index[candidates]).reset_index(drop=True)
 
 
 def _check_file(path: Path) -> None:
@@ -221,7 +286,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     finally:
         pa.default_memory_pool().release_unused()  # hand the file's Arrow buffers back to the system
     df = df.reset_index(drop=True)
-    df.columns = [str(c).strip() for c in df.columns]
+    df.columns = _safe_names([str(c).strip() for c in df.columns])
     # Text columns as Python text like the CSV reader gives; numbers and dates keep their
     # types (the validators take them as they are, which is much faster).
     df = df.astype({c: "object" for c in df.columns
@@ -335,7 +400,7 @@ def _frame(header_row: int, header: list[str], records: list[tuple[int, list[str
         sep = {";": "semicolon", "\t": "tab", "|": "pipe"}[re.search(r"[;\t|]", columns[0]).group()]
         raise DataError(f"the file seems to be {sep}-separated, not comma-separated; {_COMMA_SEPARATED_HINT}",
                         file=name, row=header_row, column=columns[0][:40])
-    columns = [c or f"(unnamed column {i + 1})" for i, c in enumerate(columns)]
+    columns = _safe_names([c or f"(unnamed column {i + 1})" for i, c in enumerate(columns)])
     n = len(columns)
     rows = np.empty(len(records), dtype="int64")
     cells: list[list[str]] = []
@@ -355,10 +420,25 @@ def _frame(header_row: int, header: list[str], records: list[tuple[int, list[str
     return df
 
 
+def _safe_names(columns: list[str]) -> list[str]:
+    """A user column named like an internal column (``_row``) becomes ``_row (column N)``."""
+    return [f"{c} (column {i + 1})" if c in INTERNAL_COLUMNS else c for i, c in enumerate(columns)]
+
+
+def _original_name(column: str) -> str:
+    """The header as written in the file (undoes :func:`_safe_names`)."""
+    m = re.fullmatch(r"(.*) \(column \d+\)", column)
+    return m.group(1) if m and m.group(1) in INTERNAL_COLUMNS else column
+
+
 def _apply_mapping(df: pd.DataFrame, mapping: Mapping[str, str] | None, name: str) -> pd.DataFrame:
-    cols = [str(c).strip() for c in df.columns]
     mapping = dict(mapping or {})
-    cols = ["_row" if c == "_row" else mapping.get(c, c) for c in cols]
+    for old, new in mapping.items():
+        if new in INTERNAL_COLUMNS:
+            raise ParameterError(f"column mapping {old}={new}: {new!r} is a name the loader uses itself; "
+                                 "map the column to a canonical name such as customer_id")
+    cols = [c if i == 0 and c == "_row" else mapping.get(_original_name(str(c).strip()), str(c).strip())
+            for i, c in enumerate(df.columns)]
     df.columns = cols
     dup = df.columns[df.columns.duplicated()]
     if len(dup):
@@ -620,11 +700,12 @@ def _duplicates(df: pd.DataFrame, ids: pd.Series, what: str, file: str, column: 
                     file=file, row=rows[1], column=column)
 
 
-def _currency(df: pd.DataFrame, file: str, currency: str | None) -> str:
-    """The one currency of the file (ISO code); a second one is an error (metrics.md §1)."""
+def _currency(df: pd.DataFrame, file: str, currency: str | None) -> str | None:
+    """The one currency of the file (ISO code; None when neither the file nor the
+    caller gives one); a second one is an error (metrics.md §1)."""
     expected = _currency_parameter(currency)
     if "currency" not in df.columns:
-        return expected or "JPY"
+        return expected
     codes = _text(df["currency"]).astype("string[pyarrow]").str.upper()
     given = codes != ""
     malformed = given & ~codes.str.fullmatch(_CURRENCY.pattern).fillna(False).astype(bool)
@@ -633,7 +714,9 @@ def _currency(df: pd.DataFrame, file: str, currency: str | None) -> str:
         _fail(df, malformed, f"currency {codes[malformed].iloc[0][:20]!r} is not a 3-letter ISO code such as JPY",
               file, "currency")
     if expected is None:
-        expected = codes[given].iloc[0] if given.any() else "JPY"
+        expected = codes[given].iloc[0] if given.any() else None
+    if expected is None:
+        return None
     bad = given & (codes != expected)
     if bad.any():
         _fail(df, bad, f"mixed currencies: {codes[bad].iloc[0]} where the data is in {expected} "
@@ -698,6 +781,7 @@ def validate_subscriptions(df: pd.DataFrame, file: str, currency: str | None = N
     out["plan"] = _text(df["plan"]) if "plan" in df.columns else ""
     currency = _currency(df, file, currency)
     out["currency"] = currency
+    out = out[~_total_rows(out, file, warnings)]
     warnings.extend(_amount_warnings(out, file))
     warnings.extend(_overlaps(out, file))
     return out.reset_index(drop=True), currency, warnings
@@ -738,9 +822,42 @@ def _billing_periods(df: pd.DataFrame, file: str) -> pd.Series:
     return mapped.astype(object)
 
 
+def is_total_label(value: object) -> bool:
+    """True for a spreadsheet's total label (合計, 小計, Total, Grand total, ...)."""
+    text = re.sub(r"[\s:：]+", " ", str(value)).strip().lower()
+    return text in TOTAL_LABELS or text.replace(" ", "") in TOTAL_LABELS
+
+
+def _total_rows(out: pd.DataFrame, file: str, warnings: list[DataWarning], amount: str = "amount") -> pd.Series:
+    """Mask of total rows, set aside with a warning naming them (never counted): rows
+    whose customer id is a total label, and (``mrr`` tables) the rows of a customer
+    whose value in each of its months equals the sum of at least two other customers'
+    values that month."""
+    ids = out["customer_id"]
+    labelled = ids.isin(ids[ids.map(is_total_label)].unique()) if len(ids) else pd.Series(False, index=out.index)
+    total = labelled.copy()
+    if amount == "mrr" and len(out) > 2:
+        rest = out[~labelled]
+        cm = rest.groupby(["customer_id", "month"], observed=True, sort=False)["mrr"].sum()
+        by_month = cm.groupby(level="month", observed=True)
+        month_sum, month_n = by_month.transform("sum"), by_month.transform("size")
+        equal = (np.isclose(cm.to_numpy(), (month_sum - cm).to_numpy(), rtol=0, atol=1e-6)
+                 & (month_n.to_numpy() >= 3) & (cm.to_numpy() > 0))
+        is_total = pd.Series(equal, index=cm.index).groupby(level="customer_id", sort=False).all()
+        if is_total.any():
+            total |= ids == is_total[is_total].index[0]  # one such row at most: the others are customers
+    if total.any():
+        names = ", ".join(repr(x) for x in pd.unique(ids[total])[:3])
+        warnings.append(DataWarning(file, "total_row", f"total row(s) {names} set aside: a total is not a customer "
+                                    "and is never counted", tuple(out.loc[total, "_row"].tolist()), "customer_id"))
+    return total
+
+
 def _amount_warnings(out: pd.DataFrame, file: str) -> list[DataWarning]:
     found = []
-    fine = (out["amount"] * 100 - np.round(out["amount"] * 100)).abs() > 1e-6
+    ticks = out["amount"] * 1200
+    # a whole number of ticks written to 6 decimals (43.333333 = 52000 ticks) is exact, not rounded
+    fine = (ticks - np.round(ticks)).abs() > 1e-3
     if fine.any():
         found.append(DataWarning(file, "sub_cent_amounts", "amounts with more than two decimals are rounded to "
                                  "1/1200 of a unit in MRR", tuple(out.loc[fine, "_row"].tolist()), "amount"))
@@ -757,6 +874,7 @@ def _overlaps(subs: pd.DataFrame, file: str) -> list[DataWarning]:
     Rows sorted by (customer, plan, start); a row overlaps when it starts before the
     latest end among the earlier rows of its customer and plan. Works on integer
     arrays only (no copy of the frame)."""
+    subs = subs[~(subs["end_date"] == subs["start_date"]).to_numpy()]  # zero-length rows never count
     if len(subs) < 2:
         return []
     customer = pd.factorize(subs["customer_id"])[0].astype("int64")
@@ -787,6 +905,7 @@ def validate_mrr_table(df: pd.DataFrame, file: str, currency: str | None = None
     out["customer_id"] = _ids(df, "customer_id", file, warnings)
     out["month"] = _months(df, "month", file)
     out["mrr"] = parse_amounts(df, "mrr", file, what="mrr")
+    out = out[~_total_rows(out, file, warnings, "mrr")]
     dup = out.duplicated(["customer_id", "month"], keep=False)
     if dup.any():
         warnings.append(DataWarning(file, "duplicate_customer_month", "several rows for the same customer and "
@@ -876,16 +995,25 @@ def load_subscriptions(path: str | Path, mapping: Mapping[str, str] | None = Non
 
 
 def load_dataset(directory: str | Path, mapping: Mapping[str, str] | None = None,
-                 currency: str | None = None) -> Dataset:
+                 currency: str | None = None, as_of: str | _dt.date | pd.Timestamp | None = None,
+                 require_currency: bool = True) -> Dataset:
     """Load every input found in ``directory``: ``subscriptions`` (or ``mrr``) is
     required; ``customers``, ``charges``, ``events``, ``company`` are optional. Each as
-    ``<kind>.csv`` or ``<kind>.parquet``. Customer-month MRR (metrics.md §2) runs to the
-    latest month of the data, at most the current month. Cross-file checks (charges or
-    events of customers that appear nowhere else, ids that differ only by leading zeros
-    between files) become warnings."""
+    ``<kind>.csv`` or ``<kind>.parquet``; ``dataset.yml`` (saas_kit.metadata) gives the
+    as-of date and the currency when the arguments do not.
+
+    Customer-month MRR (metrics.md §2) runs to the last complete month before the
+    as-of date (``as_of``, else dataset.yml, else today): nothing dated after it counts.
+    ``require_currency``: raise when no currency is known (the default; commands that
+    print plain numbers pass False and get ``Dataset.currency`` None). Cross-file
+    checks (charges or events of customers that appear nowhere else, ids that differ
+    only by leading zeros between files) become warnings."""
     directory = Path(directory)
     _check_directory(directory)
-    currency = _currency_parameter(currency)
+    metadata = read_metadata(directory)
+    currency = _currency_parameter(currency) or metadata.get("currency")
+    as_of = parse_as_of(as_of) or metadata.get("as_of") or today()
+    through = last_complete_month(as_of)
     warnings: list[DataWarning] = []
     files: list[dict] = []
     subs_path = _pick_file(directory, "subscriptions", warnings)
@@ -896,34 +1024,55 @@ def load_dataset(directory: str | Path, mapping: Mapping[str, str] | None = None
                                         "MRR table is ignored"))
         subscriptions, currency, w = load_subscriptions(subs_path, mapping, currency)
         warnings += w
-        last = min(latest_month_number(subscriptions), period_to_number(_current_month()))
-        customer_mrr, main_path, main_frame = monthly_mrr(subscriptions, number_to_period(last)), subs_path, subscriptions
+        warnings += _after_as_of(subscriptions, "start_date", subs_path, as_of, "subscriptions starting after the "
+                                 "as-of date are not yet MRR")
+        customer_mrr, main_path, main_frame = monthly_mrr(subscriptions, through), subs_path, subscriptions
     elif mrr_path is not None:
         raw = read_table(mrr_path, "mrr", mapping)
         _note_extra(raw, "mrr", mrr_path, warnings)
         table, currency, w = validate_mrr_table(raw, str(mrr_path), currency)
         warnings += w
+        late = table["month"] > through
+        if late.any():
+            warnings.append(DataWarning(mrr_path.name, "after_as_of", f"months after {through} (not complete at the "
+                                        f"as-of date {as_of.date()}) are not counted",
+                                        tuple(table.loc[late, "_row"].tolist()), "month"))
+            table = table[~late]
         subscriptions, customer_mrr, main_path, main_frame = None, mrr_from_table(table), mrr_path, table
     else:
         raise DataError("no subscriptions.csv / subscriptions.parquet (or mrr.csv / mrr.parquet) in the data "
                         "directory", file=str(directory))
     if customer_mrr.empty:
-        raise DataError("no subscription is active at any month end up to the current month: nothing to report",
-                        file=str(main_path))
-    files.append(_file_entry(main_path, main_path.stem, main_frame,
-                             f"{customer_mrr['month'].min()} to {customer_mrr['month'].max()}"))
-    loaded = {kind: _load_optional(directory, kind, mapping, currency, warnings, files)
+        raise DataError(f"no subscription is active at any month end up to {through}, the last complete month "
+                        f"before the as-of date {as_of.date()}: nothing to report", file=str(main_path))
+    if require_currency and not currency:
+        raise DataError(f"the data has no currency: {CURRENCY_HINT}", file=str(main_path))
+    customer_mrr.attrs["through"] = through
+    files.append(_file_entry(main_path, main_path.stem, main_frame, f"{customer_mrr['month'].min()} to {through}"))
+    loaded = {kind: _load_optional(directory, kind, mapping, currency, warnings, files, as_of)
               for kind in ("customers", "charges", "events", "company")}
     warnings += _cross_file_warnings(customer_mrr, subscriptions, loaded)
     return Dataset(
         directory=directory,
-        currency=currency or "JPY",
+        currency=currency,
         customer_mrr=customer_mrr,
         subscriptions=None if subscriptions is None else subscriptions.drop(columns="_row"),
         **{kind: None if frame is None else frame.drop(columns="_row") for kind, (frame, _) in loaded.items()},
         files=pd.DataFrame(files, columns=["file", "kind", "rows", "columns", "period"]),
         warnings=warnings,
+        as_of=as_of,
+        last_month=through,
+        metadata=metadata,
     )
+
+
+def _after_as_of(frame: pd.DataFrame, column: str, path: Path, as_of: pd.Timestamp, message: str
+                 ) -> list[DataWarning]:
+    late = frame[column] >= as_of + pd.Timedelta(days=1)
+    if not late.any():
+        return []
+    return [DataWarning(path.name, "after_as_of", f"{message} ({as_of.date()})", tuple(frame.loc[late, "_row"]
+                                                                                         .tolist()), column)]
 
 
 def _check_directory(directory: Path) -> None:
@@ -947,7 +1096,8 @@ def _file_entry(path: Path, kind: str, frame: pd.DataFrame, period: str) -> dict
 
 
 def _load_optional(directory: Path, kind: str, mapping: Mapping[str, str] | None, currency: str | None,
-                   warnings: list[DataWarning], files: list[dict]) -> tuple[pd.DataFrame | None, str]:
+                   warnings: list[DataWarning], files: list[dict], as_of: pd.Timestamp | None = None
+                   ) -> tuple[pd.DataFrame | None, str]:
     """(validated frame with ``_row`` or None, file name) of one optional input."""
     path = _pick_file(directory, kind, warnings)
     if path is None:
@@ -961,6 +1111,11 @@ def _load_optional(directory: Path, kind: str, mapping: Mapping[str, str] | None
                     "company": validate_company}[kind](raw, str(path))
     warnings += w
     date_col = {"charges": "date", "events": "timestamp", "company": "month", "customers": "signup_date"}[kind]
+    if as_of is not None and kind in ("charges", "events"):
+        found = _after_as_of(frame, date_col, path, as_of, f"{kind} dated after the as-of date are not counted")
+        if found:
+            warnings += found
+            frame = frame[frame[date_col] < as_of + pd.Timedelta(days=1)].reset_index(drop=True)
     span = ""
     if date_col in frame.columns and frame[date_col].notna().any():
         lo, hi = frame[date_col].min(), frame[date_col].max()
@@ -1017,12 +1172,15 @@ def _note_extra(raw: pd.DataFrame, kind: str, path: Path, warnings: list[DataWar
 SNAPSHOT_ENV = "SAAS_KIT_DATASET_SNAPSHOT"
 
 
-def _snapshot_key(directory: str | Path, mapping: Mapping[str, str] | None, currency: str | None) -> tuple:
-    return (str(Path(directory).resolve()), tuple(sorted((mapping or {}).items())), (currency or "").upper())
+def _snapshot_key(directory: str | Path, mapping: Mapping[str, str] | None, currency: str | None,
+                  as_of: object = None) -> tuple:
+    as_of = parse_as_of(as_of)
+    return (str(Path(directory).resolve()), tuple(sorted((mapping or {}).items())), (currency or "").upper(),
+            "" if as_of is None else as_of.date().isoformat())
 
 
 def write_snapshot(dataset: Dataset, path: str | Path, mapping: Mapping[str, str] | None = None,
-                   currency: str | None = None) -> Path:
+                   currency: str | None = None, as_of: object = None) -> Path:
     """Save a validated dataset so that the notebooks of one report run reuse it instead
     of reading and validating the same export six times. The file lives in the run's
     private staging folder and is deleted with it."""
@@ -1030,13 +1188,13 @@ def write_snapshot(dataset: Dataset, path: str | Path, mapping: Mapping[str, str
 
     path = Path(path)
     with open(path, "wb") as f:
-        pickle.dump({"key": _snapshot_key(dataset.directory, mapping, currency), "dataset": dataset}, f,
+        pickle.dump({"key": _snapshot_key(dataset.directory, mapping, currency, as_of), "dataset": dataset}, f,
                     protocol=pickle.HIGHEST_PROTOCOL)
     return path
 
 
 def load_dataset_cached(directory: str | Path, mapping: Mapping[str, str] | None = None,
-                        currency: str | None = None) -> Dataset:
+                        currency: str | None = None, as_of: object = None) -> Dataset:
     """:func:`load_dataset`, or the snapshot of this run when ``SAAS_KIT_DATASET_SNAPSHOT``
     names one made from the same folder, mapping and currency (set by ``saas-kit
     report`` for its notebooks only)."""
@@ -1047,6 +1205,6 @@ def load_dataset_cached(directory: str | Path, mapping: Mapping[str, str] | None
     if snapshot and Path(snapshot).is_file():
         with open(snapshot, "rb") as f:
             saved = pickle.load(f)  # written by this package into its own staging folder
-        if saved.get("key") == _snapshot_key(directory, mapping, currency):
+        if saved.get("key") == _snapshot_key(directory, mapping, currency, as_of):
             return saved["dataset"]
-    return load_dataset(directory, mapping, currency)
+    return load_dataset(directory, mapping, currency, as_of=as_of)
