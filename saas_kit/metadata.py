@@ -77,7 +77,8 @@ def read_metadata(directory: str | Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        # BaseLoader: every value stays text (no YAML date or number guessing), checked below
+        loaded = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=yaml.BaseLoader)
     except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
         raise DataError(f"cannot read the metadata file ({type(exc).__name__}: {str(exc).splitlines()[0]})",
                         file=str(path)) from None
