@@ -224,19 +224,22 @@ def read_table(path: str | Path, kind: str, mapping: Mapping[str, str] | None = 
     """
     if kind not in SCHEMAS:
         raise ParameterError(f"unknown input kind {kind!r} (one of {', '.join(SCHEMAS)})")
-    path = Path(path)
     name = str(path)
-    _check_file(path)
-    if path.suffix.lower() in (".parquet", ".pq"):
-        df = _read_parquet(path)
-    else:
-        df = _read_csv(path)
-    df = _drop_empty_rows(df)
-    df = _apply_mapping(df, mapping, name)
+    df = read_raw(path, mapping)
     if len(df) == 0:
         raise DataError("file has a header but no data rows", file=name, row=1 if "_row" in df else None)
     _check_required(df, kind, name)
     return df
+
+
+def read_raw(path: str | Path, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Any CSV or Parquet export read as :func:`read_table` reads it (encodings, ``_row``
+    numbers, all-empty rows dropped, the column mapping applied) without checking it
+    against a canonical schema: the billing-export importers start here."""
+    path = Path(path)
+    _check_file(path)
+    df = _read_parquet(path) if path.suffix.lower() in (".parquet", ".pq") else _read_csv(path)
+    return _apply_mapping(_drop_empty_rows(df), mapping, str(path))
 
 
 def _drop_empty_rows(df: pd.DataFrame) -> pd.DataFrame:
