@@ -1,4 +1,4 @@
-"""``mrr-matrix``: the spreadsheet shape (one row per customer, one column per month)
+r"""``mrr-matrix``: the spreadsheet shape (one row per customer, one column per month)
 -> ``mrr.csv`` (and ``customers.csv`` with the other columns) (metrics.md §8).
 
 - Month headers: ``2026-01``, ``2026/1``, ``2026.1``, ``2026年1月``, or a date such as
