@@ -250,8 +250,8 @@ def _drop_empty_rows(df: pd.DataFrame) -> pd.DataFrame:
     if len(df) == 0 or len(df.columns) < 2:
         return df
     candidates = np.arange(len(df))
-    for column in df.columns[1:]:
-        cells = df[column].iloc[candidates]
+    for j in range(1, len(df.columns)):  # by position: a duplicated header is reported later
+        cells = df.iloc[candidates, j]
         if cells.dtype == object:
             text = cells.map(_cell) if not _all_text(cells) else cells
             blank = (text.astype("string[pyarrow]").str.strip() == "").to_numpy(dtype=bool, na_value=True)
