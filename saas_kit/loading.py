@@ -1119,6 +1119,13 @@ def _load_optional(directory: Path, kind: str, mapping: Mapping[str, str] | None
         if found:
             warnings += found
             frame = frame[frame[date_col] < as_of + pd.Timedelta(days=1)].reset_index(drop=True)
+    if as_of is not None and kind == "company":
+        late = frame["month"] > last_complete_month(as_of)
+        if late.any():
+            warnings.append(DataWarning(path.name, "after_as_of", f"months after {last_complete_month(as_of)} (not "
+                                        f"complete at the as-of date {as_of.date()}) are not shown",
+                                        tuple(frame.loc[late, "_row"].tolist()), "month"))
+            frame = frame[~late].reset_index(drop=True)
     span = ""
     if date_col in frame.columns and frame[date_col].notna().any():
         lo, hi = frame[date_col].min(), frame[date_col].max()

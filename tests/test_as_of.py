@@ -209,3 +209,15 @@ def test_a_customer_that_happens_to_equal_one_other_is_not_a_total(tmp_path):
     text = "customer_id,month,mrr,currency\nA,2024-01,10,JPY\nB,2024-01,10,JPY\n"
     dataset = load_dataset(_folder(tmp_path, text, "mrr.csv"), as_of="2024-02-01")
     assert dataset.customer_mrr["mrr"].sum() == 20 and not any(w.kind == "total_row" for w in dataset.warnings)
+
+
+def test_company_months_and_charges_after_the_as_of_date_are_not_shown(tmp_path):
+    folder = _folder(tmp_path)
+    (folder / "company.csv").write_text("month,employees\n2024-01,3\n2024-02,3\n2024-03,4\n2024-04,5\n",
+                                        encoding="utf-8")
+    (folder / "charges.csv").write_text("customer_id,date,amount\nA,2024-02-10,500\nA,2024-04-02,700\n",
+                                        encoding="utf-8")
+    dataset = load_dataset(folder, as_of="2024-04-01")
+    assert dataset.company["month"].astype(str).tolist() == ["2024-01", "2024-02", "2024-03"]
+    assert dataset.charges["amount"].tolist() == [500.0]
+    assert {w.file for w in dataset.warnings if w.kind == "after_as_of"} == {"company.csv", "charges.csv"}

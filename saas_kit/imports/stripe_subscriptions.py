@@ -18,6 +18,9 @@ Status rules (metrics.md §8; ChartMogul's and Stripe's defaults): ``incomplete`
 ``active``, ``past_due``, ``unpaid`` and ``canceled`` count until ``ended_at`` (for a
 canceled row without ``ended_at``, ``canceled_at``); ``paused`` does not count. One row
 per subscription item: each item is a subscription row (same customer).
+``cancel_at_period_end`` and ``current_period_end`` only say when a live subscription
+will end, which is after the export's date and so never changes a complete month: they
+are not needed.
 """
 from __future__ import annotations
 
