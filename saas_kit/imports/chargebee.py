@@ -18,11 +18,9 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-import pandas as pd
-
-from saas_kit.imports.common import (amounts_minor, currencies, fail, instants, minor_exponent, pick_columns,
-                                     read_export, text)
-from saas_kit.imports.snapshot import build_subscriptions, interval_months
+from saas_kit.imports.common import currencies, instants, minor_exponent, pick_columns, read_export, text
+from saas_kit.imports.snapshot import (build_subscriptions, interval_column_months, monthly_ticks, price_per_interval,
+                                       statuses, subscription_ids)
 from saas_kit.imports.summary import ImportResult
 
 ALIASES = {
@@ -50,40 +48,21 @@ def import_chargebee_subscriptions(paths: Sequence[str], mapping: Mapping[str, s
     result.currency = currencies(raw, cols["currency"], result.currency or None, "Chargebee export")
     result.rows_read = len(raw)
     unit = amounts or "minor"
-    status = text(raw, cols["status"]).str.lower().replace("", "active")
-    unknown = ~status.isin(list(STATES))
-    if unknown.any():
-        fail(raw, unknown.idxmax(), f"unknown Chargebee status {status[unknown].iloc[0]!r} (known: "
-             f"{', '.join(sorted(STATES))})", cols["status"])
+    status = statuses(raw, cols["status"], STATES, "Chargebee")
     transferred = status == "transferred"
     state = status.map(STATES)
-    quantity = amounts_minor(raw, cols["quantity"], 0, "minor", required=False, allow_negative=False, default=1)
-    price = amounts_minor(raw, cols["unit_price"], minor_exponent(result.currency), unit, allow_negative=False)
-    period = text(raw, cols["period"]).replace("", "1")
-    period_unit = text(raw, cols["period_unit"]).replace("", "month")
-    months = []
-    for i in raw.index:
-        if not period[i].isdigit() or int(period[i]) < 1:
-            fail(raw, i, f"billing_period {period[i]!r} is not a whole number >= 1", cols["period"])
-        m = interval_months(period_unit[i], int(period[i]))
-        if m is None:
-            fail(raw, i, f"unknown billing_period_unit {period_unit[i]!r} (day, week, month or year)",
-                 cols["period_unit"])
-        months.append(m)
+    price_minor = price_per_interval(raw, cols["unit_price"], cols["quantity"], minor_exponent(result.currency), unit)
+    months = interval_column_months(raw, cols["period_unit"], cols["period"])
     cancelled = instants(raw, cols["cancelled_at"])
-    customer = text(raw, cols["customer"])
-    if (customer == "").any():
-        fail(raw, (customer == "").idxmax(), "customer id is missing", cols["customer"])
-    sub_id = text(raw, cols["id"])
-    sub_id = sub_id.where(sub_id != "", "row-" + raw["_row"].astype(str))
-    price_minor = pd.Series([p * q for p, q in zip(price, quantity)], index=raw.index, dtype=object)
-    result.add("transferred (continues under another row)", transferred, raw, pd.Series(0, index=raw.index), "MRR")
+    customer, sub_id = subscription_ids(raw, cols["customer"], cols["id"])
+    result.add("transferred (continues under another row)", transferred, raw,
+               monthly_ticks(price_minor, months, minor_exponent(result.currency)), "MRR")
     keep = ~transferred
     subs = build_subscriptions(
         result, raw[keep], customer=customer[keep], subscription=sub_id[keep], state=state[keep],
         start=instants(raw, cols["start"], required=True)[keep], trial_end=instants(raw, cols["trial_end"])[keep],
         end=cancelled.where(status.isin(["cancelled", "canceled"]))[keep], price_minor=price_minor[keep],
-        months=pd.Series(months, index=raw.index, dtype=object)[keep], plan=text(raw, cols["plan"])[keep])
+        months=months[keep], plan=text(raw, cols["plan"])[keep])
     result.frames["subscriptions"] = subs
     result.rows_kept = len(subs)
     return result

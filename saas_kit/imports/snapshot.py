@@ -24,7 +24,7 @@ from fractions import Fraction
 
 import pandas as pd
 
-from saas_kit.imports.common import minor_exponent, minor_to_ticks, round_ticks
+from saas_kit.imports.common import amounts_minor, fail, minor_exponent, minor_to_ticks, round_ticks, text
 from saas_kit.imports.summary import ImportResult
 from saas_kit.money import ticks_to_text
 
@@ -46,6 +46,12 @@ def interval_months(unit: str, count: int) -> Fraction | None:
     return UNIT_MONTHS[key] * count if key in UNIT_MONTHS else None
 
 
+def monthly_ticks(price_minor: pd.Series, months: pd.Series, exponent: int) -> pd.Series:
+    """MRR of each row in whole ticks: price per interval ÷ months per interval."""
+    return pd.Series([round_ticks(minor_to_ticks(p, exponent) / m) for p, m in zip(price_minor, months)],
+                     index=price_minor.index, dtype="int64")
+
+
 def build_subscriptions(result: ImportResult, raw: pd.DataFrame, *, customer: pd.Series, subscription: pd.Series,
                         state: pd.Series, start: pd.Series, trial_end: pd.Series, end: pd.Series,
                         price_minor: pd.Series, months: pd.Series, plan: pd.Series) -> pd.DataFrame:
@@ -55,8 +61,7 @@ def build_subscriptions(result: ImportResult, raw: pd.DataFrame, *, customer: pd
     ``months``: months per interval (Fraction); ``state``: count / trial / incomplete /
     paused / future."""
     exponent = minor_exponent(result.currency)
-    mrr_ticks = pd.Series([round_ticks(minor_to_ticks(p, exponent) / m) for p, m in zip(price_minor, months)],
-                          index=raw.index, dtype="int64")
+    mrr_ticks = monthly_ticks(price_minor, months, exponent)
     counted_from = start.where(trial_end.isna() | (trial_end <= start), trial_end)
     as_of = result.as_of
     rules = [
@@ -101,3 +106,47 @@ def build_subscriptions(result: ImportResult, raw: pd.DataFrame, *, customer: pd
         "plan": plan[left].to_numpy(),
         "currency": result.currency,
     })
+
+
+def statuses(raw: pd.DataFrame, column: str | None, states: dict[str, str], system: str) -> pd.Series:
+    """Lower-case status of each row (blank = active); an unknown one is a DataError."""
+    status = text(raw, column).str.lower().replace("", "active")
+    unknown = ~status.isin(list(states))
+    if unknown.any():
+        fail(raw, unknown.idxmax(), f"unknown {system} status {status[unknown].iloc[0]!r} (known: "
+             f"{', '.join(sorted(states))})", column)
+    return status
+
+
+def interval_column_months(raw: pd.DataFrame, unit_column: str | None, count_column: str | None) -> pd.Series:
+    """Months per billing interval (Fraction) from a unit column (day / week / month /
+    year; blank = month) and a count column (blank = 1)."""
+    unit = text(raw, unit_column).replace("", "month")
+    count = text(raw, count_column).replace("", "1")
+    out = []
+    for i in raw.index:
+        if not count[i].isdigit() or int(count[i]) < 1:
+            fail(raw, i, f"interval count {count[i]!r} is not a whole number >= 1", count_column)
+        months = interval_months(unit[i], int(count[i]))
+        if months is None:
+            fail(raw, i, f"unknown billing interval {unit[i]!r} (day, week, month or year)", unit_column)
+        out.append(months)
+    return pd.Series(out, index=raw.index, dtype=object)
+
+
+def price_per_interval(raw: pd.DataFrame, price_column: str, quantity_column: str | None, exponent: int,
+                       unit: str) -> pd.Series:
+    """Unit price × quantity (blank quantity = 1) in exact minor units."""
+    quantity = amounts_minor(raw, quantity_column, 0, "minor", required=False, allow_negative=False, default=1)
+    price = amounts_minor(raw, price_column, exponent, unit, allow_negative=False)
+    return pd.Series([p * q for p, q in zip(price, quantity)], index=raw.index, dtype=object)
+
+
+def subscription_ids(raw: pd.DataFrame, customer_column: str, id_column: str | None) -> tuple[pd.Series, pd.Series]:
+    """(customer id, subscription id) of each row; a missing customer is a DataError, a
+    missing subscription id becomes ``row-N``."""
+    customer = text(raw, customer_column)
+    if (customer == "").any():
+        fail(raw, (customer == "").idxmax(), "customer id is missing", customer_column)
+    sub_id = text(raw, id_column)
+    return customer, sub_id.where(sub_id != "", "row-" + raw["_row"].astype(str))

@@ -26,12 +26,9 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-import pandas as pd
-
-from saas_kit.errors import DataError
-from saas_kit.imports.common import (amounts_minor, currencies, fail, instants, minor_exponent, pick_columns,
-                                     read_export, text)
-from saas_kit.imports.snapshot import build_subscriptions, interval_months
+from saas_kit.imports.common import currencies, instants, minor_exponent, pick_columns, read_export, text
+from saas_kit.imports.snapshot import (build_subscriptions, interval_column_months, price_per_interval, statuses,
+                                       subscription_ids)
 from saas_kit.imports.summary import ImportResult
 
 ALIASES = {
@@ -62,29 +59,17 @@ def import_stripe_subscriptions(paths: Sequence[str], mapping: Mapping[str, str]
     result.currency = currencies(raw, cols["currency"], result.currency or None, "Stripe export")
     result.rows_read = len(raw)
     unit = amounts or ("major" if cols["unit_amount"] == "amount" else "minor")
-    exponent = minor_exponent(result.currency)
-    status = text(raw, cols["status"]).str.lower().replace("", "active")
-    unknown = ~status.isin(list(STATES))
-    if unknown.any():
-        fail(raw, unknown.idxmax(), f"unknown Stripe status {status[unknown].iloc[0]!r} (known: "
-             f"{', '.join(sorted(STATES))})", cols["status"])
-    state = status.map(STATES)
-    quantity = amounts_minor(raw, cols["quantity"], 0, "minor", required=False, allow_negative=False, default=1)
-    price = amounts_minor(raw, cols["unit_amount"], exponent, unit, allow_negative=False)
-    months = _months(raw, cols)
+    status = statuses(raw, cols["status"], STATES, "Stripe")
     ended = instants(raw, cols["ended_at"])
     canceled = instants(raw, cols["canceled_at"])
     end = ended.where(ended.notna(), canceled.where(status.isin(["canceled", "cancelled"])))
-    customer = text(raw, cols["customer"])
-    if (customer == "").any():
-        fail(raw, (customer == "").idxmax(), "customer id is missing", cols["customer"])
-    sub_id = text(raw, cols["id"])
-    sub_id = sub_id.where(sub_id != "", "row-" + raw["_row"].astype(str))
+    customer, sub_id = subscription_ids(raw, cols["customer"], cols["id"])
     subs = build_subscriptions(
-        result, raw, customer=customer, subscription=sub_id, state=state,
+        result, raw, customer=customer, subscription=sub_id, state=status.map(STATES),
         start=instants(raw, cols["start"], required=True), trial_end=instants(raw, cols["trial_end"]), end=end,
-        price_minor=pd.Series([p * q for p, q in zip(price, quantity)], index=raw.index, dtype=object),
-        months=months, plan=text(raw, cols["plan"]))
+        price_minor=price_per_interval(raw, cols["unit_amount"], cols["quantity"], minor_exponent(result.currency),
+                                       unit),
+        months=interval_column_months(raw, cols["interval"], cols["interval_count"]), plan=text(raw, cols["plan"]))
     if unit == "major":
         result.notes.append(f"amounts read in currency units from the column {cols['unit_amount']!r} "
                             "(the dashboard export's convention; --amounts minor reads them as cents)")
@@ -92,18 +77,3 @@ def import_stripe_subscriptions(paths: Sequence[str], mapping: Mapping[str, str]
     result.rows_kept = len(subs)
     return result
 
-
-def _months(raw: pd.DataFrame, cols: dict) -> pd.Series:
-    unit = text(raw, cols["interval"]).replace("", "month")
-    count = text(raw, cols["interval_count"]).replace("", "1")
-    out = []
-    for i in raw.index:
-        if not count[i].isdigit() or int(count[i]) < 1:
-            fail(raw, i, f"interval_count {count[i]!r} is not a whole number >= 1", cols["interval_count"])
-        months = interval_months(unit[i], int(count[i]))
-        if months is None:
-            fail(raw, i, f"unknown interval {unit[i]!r} (day, week, month or year)", cols["interval"])
-        out.append(months)
-    if not out:
-        raise DataError("the export has no rows", file=str(raw.attrs.get("file", "")))
-    return pd.Series(out, index=raw.index, dtype=object)
