@@ -18,6 +18,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "movements": ("saas_kit.commands", "print MRR movements per month as CSV"),
     "metrics": ("saas_kit.commands", "print a month's headline metrics"),
     "generate": ("saas_kit.generate", "generate a sample company (CSV or Parquet)"),
+    "import": ("saas_kit.imports.command", "turn a billing export (Stripe, Chargebee, invoice lines, an MRR "
+                                           "spreadsheet) into a data folder"),
     "report": ("saas_kit.report", "execute every notebook with papermill and build the HTML report"),
 }
 

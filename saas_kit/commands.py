@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from saas_kit.errors import DataError
+from saas_kit.errors import DataError, ParameterError
 from saas_kit.loading import (load_dataset, parse_mapping, parse_month_parameter, read_table, validate_mrr_table,
                                validate_subscriptions)
+from saas_kit.metadata import last_complete_month, parse_as_of, read_metadata, today
 from saas_kit.money import ticks_to_text, to_ticks
 from saas_kit.movements import MOVEMENTS, mrr_movements
 from saas_kit.mrr import monthly_mrr, mrr_from_table
@@ -21,12 +22,20 @@ MOVEMENTS_COLUMNS = ["month", "opening_mrr", "new", "expansion", "reactivation",
 
 def add_movements_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("subscriptions_file", metavar="SUBSCRIPTIONS_FILE",
-                        help="subscriptions (or ready monthly mrr) as CSV or Parquet")
+                        help="subscriptions (or ready monthly mrr) as CSV or Parquet, or a data folder "
+                             "(as written by saas-kit import)")
     parser.add_argument("--map", action="append", default=[], metavar="OLD=NEW",
                         help="rename an export column to the canonical name (repeatable), e.g. monthly_amount=amount")
     parser.add_argument("--currency", default=None, help="currency of the amounts when the file has no currency column")
     parser.add_argument("--through", default=None, metavar="YYYY-MM",
-                        help="last month to report (default: the latest month in the file)")
+                        help="last month to report (default: the last complete month before the as-of date)")
+    _add_as_of_argument(parser)
+
+
+def _add_as_of_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as-of", default=None, metavar="YYYY-MM-DD", dest="as_of",
+                        help="when the export was taken: only months complete before it are shown and nothing "
+                             "dated after it counts (default: the folder's dataset.yml, else today)")
 
 
 def run_movements(args: argparse.Namespace) -> int:
@@ -35,16 +44,29 @@ def run_movements(args: argparse.Namespace) -> int:
     mapping = parse_mapping(args.map)
     through = parse_month_parameter(args.through) if args.through else None
     path = Path(args.subscriptions_file)
-    raw = read_table(path, "subscriptions", mapping) if _is_subscriptions(path, mapping) else None
-    if raw is not None:
-        subs, _, _ = validate_subscriptions(raw, str(path), args.currency)
-        customer_mrr = monthly_mrr(subs, through)
+    if path.is_dir():
+        dataset = load_dataset(path, mapping, args.currency, as_of=getattr(args, "as_of", None),
+                               require_currency=False)
+        customer_mrr, last = dataset.customer_mrr, dataset.latest_month
     else:
-        table, _, _ = validate_mrr_table(read_table(path, "mrr", mapping), str(path), args.currency)
-        customer_mrr = mrr_from_table(table)
-    if customer_mrr.empty:
-        raise DataError("no subscription is active at any month end: no movements to print", file=str(path))
-    bridge = mrr_movements(customer_mrr, last_month=through)
+        # a file inside a data folder takes that folder's dataset.yml (as-of date, currency)
+        metadata = read_metadata(path.parent) if path.is_file() else {}
+        as_of = parse_as_of(getattr(args, "as_of", None)) or metadata.get("as_of") or today()
+        last = last_complete_month(as_of)
+        raw = read_table(path, "subscriptions", mapping) if _is_subscriptions(path, mapping) else None
+        if raw is not None:
+            subs, _, _ = validate_subscriptions(raw, str(path), args.currency)
+            customer_mrr = monthly_mrr(subs, last)
+        else:
+            table, _, _ = validate_mrr_table(read_table(path, "mrr", mapping), str(path), args.currency)
+            customer_mrr = mrr_from_table(table[table["month"] <= last])
+        if customer_mrr.empty:
+            raise DataError(f"no subscription is active at any month end up to {last}, the last complete month "
+                            f"before the as-of date {as_of.date()}: no movements to print", file=str(path))
+    if through is not None and through > last:
+        raise ParameterError(f"--through {through} is after {last}, the last complete month before the as-of "
+                             "date (give a later --as-of if the export is newer)")
+    bridge = mrr_movements(customer_mrr, last_month=through if through is not None else last)
     text = io.StringIO()
     write_movements_csv(bridge, text)
     sys.stdout.write(text.getvalue())  # all or nothing: no half-printed table on an error
@@ -87,13 +109,16 @@ def write_movements_csv(bridge: pd.DataFrame, out) -> None:
 
 def add_metrics_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data_dir", metavar="DATA_DIR", help="folder with subscriptions.csv and the optional files")
-    parser.add_argument("--month", default=None, metavar="YYYY-MM", help="report month (default: latest in the data)")
+    parser.add_argument("--month", default=None, metavar="YYYY-MM",
+                        help="report month (default: the last complete month before the as-of date)")
     parser.add_argument("--map", action="append", default=[], metavar="OLD=NEW", help="column mapping (repeatable)")
-    parser.add_argument("--currency", default=None)
+    parser.add_argument("--currency", default=None, metavar="CODE",
+                        help="ISO currency of the amounts when neither the data nor dataset.yml gives one")
     parser.add_argument("--style", choices=["en", "ja"], default="en", help="number style")
     parser.add_argument("--format", choices=["text", "csv"], default="text", dest="output_format")
     parser.add_argument("--activation-rule", default="invite_teammate>=3@14d", metavar="EVENT>=N@Dd",
                         help="activation rule for the activation rate (needs events); default %(default)s")
+    _add_as_of_argument(parser)
 
 
 def run_metrics(args: argparse.Namespace) -> int:
@@ -103,7 +128,7 @@ def run_metrics(args: argparse.Namespace) -> int:
 
     from saas_kit.kpis import activation_kpis, headline_kpis
 
-    dataset = load_dataset(args.data_dir, parse_mapping(args.map), args.currency)
+    dataset = load_dataset(args.data_dir, parse_mapping(args.map), args.currency, as_of=args.as_of)
     month = dataset.check_month(args.month)
     kpis = headline_kpis(dataset, month, style=args.style)
     if dataset.events is not None and dataset.customers is not None:
@@ -112,7 +137,8 @@ def run_metrics(args: argparse.Namespace) -> int:
     if args.output_format == "csv":
         kpis.drop(columns=["key"]).to_csv(sys.stdout, index=False)
         return 0
-    print(f"Headline metrics for {month} ({dataset.currency}, data {dataset.first_month} to {dataset.latest_month})")
+    print(f"Headline metrics for {month} ({dataset.currency}, data {dataset.first_month} to {dataset.latest_month}, "
+          f"as of {dataset.as_of.date()})")
     width = max(len(s) for s in kpis["metric"])
     for row in kpis.itertuples(index=False):
         print(f"  {row.metric:<{width}}  {row.value_text:>14}  m/m {row.mom_text:>9}  y/y {row.yoy_text:>9}  {row.band}")

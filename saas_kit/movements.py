@@ -51,8 +51,10 @@ def customer_movements(
     the last two), plus any extra columns of ``customer_mrr`` that are constant per
     customer (e.g. ``segment``) carried over. Churn after the last month with MRR is
     emitted in the following month when that month is ``<= last_month`` (default:
-    the latest month in ``customer_mrr``).
+    ``customer_mrr.attrs["through"]``, the last complete month before the as-of date
+    set by the loader (metrics.md §2), else the latest month in ``customer_mrr``).
     """
+    last_month = last_month if last_month is not None else customer_mrr.attrs.get("through")
     customer_mrr = _positive(customer_mrr)
     if customer_mrr.empty:
         z = np.zeros(0, dtype="int64")
@@ -88,7 +90,9 @@ def mrr_movements(
     """The MRR bridge per month (metrics.md §3; seeds 002 and 004).
 
     One row per month from ``start_month`` (default: the first month with MRR) to
-    ``last_month`` (default: the latest month in the data), every month present, with
+    ``last_month`` (default: ``customer_mrr.attrs["through"]``, the last complete month
+    before the as-of date set by the loader, so that a churn in it shows (metrics.md §2);
+    else the latest month in the data), every month present, with
     ``opening_mrr`` (total MRR at the end of M-1), ``new``, ``expansion``,
     ``reactivation``, ``contraction``, ``churn`` (positive amounts), ``net_new_mrr``
     ``= new + reactivation + expansion - contraction - churn``, ``closing_mrr``, and
@@ -101,6 +105,7 @@ def mrr_movements(
     the group as the first column. Raises ``AssertionError`` if a month fails to
     reconcile exactly (it cannot, by construction; the check guards regressions).
     """
+    last_month = last_month if last_month is not None else customer_mrr.attrs.get("through")
     customer_mrr = _positive(customer_mrr)
     if customer_mrr.empty:
         return _empty_bridge(by)

@@ -31,6 +31,8 @@ def make_project(base: Path) -> tuple[Path, Path]:
         "c1,2025-01-01,,10000\n"
         "c2,2025-03-01,2026-05-01,20000\n"
         "c3,2026-10-01,,5000\n", encoding="utf-8")
+    # the currency is never assumed and the as-of date makes 2026-10 the last complete month (metrics.md §2, §8)
+    (data / "dataset.yml").write_text("as_of: 2026-11-01\ncurrency: JPY\n", encoding="utf-8")
     return project, data
 
 

@@ -174,6 +174,6 @@ def test_no_segment_column_gives_a_header_only_file(tmp_path):
     data.mkdir()
     (data / "subscriptions.csv").write_text("customer_id,start_date,end_date,amount\nc1,2026-01-01,,100\n",
                                             encoding="utf-8")
-    export.write_downloads(load_dataset(data), "2026-02", tmp_path / "d")
+    export.write_downloads(load_dataset(data, currency="JPY"), "2026-02", tmp_path / "d")
     rows = _read(tmp_path / "d" / "segments.csv")
     assert rows[0][0] == "segment" and len(rows) == 1

@@ -52,7 +52,7 @@ def test_files_are_byte_identical(tmp_path):
     for fmt in ("csv", "parquet"):
         p1 = write_company(generate_company(customers=250, seed=3), tmp_path / f"a_{fmt}", fmt=fmt)
         p2 = write_company(generate_company(customers=250, seed=3), tmp_path / f"b_{fmt}", fmt=fmt)
-        assert [p.name for p in p1] == [f"{n}.{fmt}" for n in FILES]
+        assert [p.name for p in p1] == [f"{n}.{fmt}" for n in FILES] + ["dataset.yml"]
         for x, y in zip(p1, p2):
             assert x.read_bytes() == y.read_bytes(), x.name
 
@@ -243,9 +243,14 @@ def test_small_run_through_the_cli_hooks(tmp_path, capsys):
     assert args.months == 36 and args.end_month == "2026-10" and args.format == "csv"
     assert run_generate(args) == 0
     printed = capsys.readouterr().out.strip().splitlines()
-    assert len(printed) == 5
+    assert len(printed) == 6
     for name in FILES:
         assert (out / f"{name}.csv").is_file()
+    # the as-of date is the day after the window, so 2026-10 is the last complete month (metrics.md §2)
+    from saas_kit.loading import load_dataset
+    dataset = load_dataset(out)
+    assert (dataset.as_of, dataset.latest_month, dataset.currency) == (
+        pd.Timestamp("2026-11-01"), pd.Period("2026-10", "M"), "JPY")
     assert not [p for p in tmp_path.iterdir() if p.name != "out"]  # no temp dir left behind
     subs = pd.read_csv(out / "subscriptions.csv", dtype=str, keep_default_na=False)
     assert subs.start_date.str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()

@@ -584,7 +584,7 @@ def test_ids_of_another_type_across_files_warn(tmp_path):
     pd.DataFrame({"customer_id": [7, 8], "start_date": ["2024-01-01"] * 2, "amount": [100, 200]}).to_parquet(
         tmp_path / "subscriptions.parquet")
     write(tmp_path, "customers", [["007", "SMB", "2023-12-01"], ["8", "SMB", "2023-12-01"]])
-    dataset = load_dataset(tmp_path)
+    dataset = load_dataset(tmp_path, currency="JPY")
     assert sorted(dataset.customer_mrr["customer_id"].unique()) == ["7", "8"]
     kinds = {w.kind: w for w in dataset.warnings}
     assert "007" in str(kinds["ids_differ_by_leading_zeros"]) and "customers.csv" in str(kinds["ids_differ_by_leading_zeros"])
@@ -659,35 +659,38 @@ def test_both_csv_and_parquet_present_warns(tmp_path):
 def test_load_dataset_of_every_kind(tmp_path):
     for kind in ("subscriptions", "customers", "charges", "events", "company"):
         write(tmp_path, kind)
-    dataset = load_dataset(tmp_path)
+    dataset = load_dataset(tmp_path, as_of="2025-02-01")
     assert dataset.currency == "JPY" and dataset.warnings == []
     # C1 1000/month from 2024-01 (open); C2 12000/year = 1000/month 2024-02 to 2025-01
     months = dataset.customer_mrr.groupby("month")["mrr"].sum()
     assert months[pd.Period("2024-01", "M")] == 1000.0 and months[pd.Period("2024-02", "M")] == 2000.0
     assert months[pd.Period("2025-01", "M")] == 2000.0  # C2's last active day is 2025-01-31
-    # the data ends with its latest date (C2's last active day), metrics.md §2 / saas_kit.mrr
+    # the data ends with the last complete month before the as-of date, metrics.md §2
     assert (dataset.first_month, dataset.latest_month) == (pd.Period("2024-01", "M"), pd.Period("2025-01", "M"))
     assert dataset.company["employees"].dtype == "int64"
     assert dataset.files["kind"].tolist() == ["subscriptions", "customers", "charges", "events", "company"]
 
 
-def test_mrr_is_not_projected_past_the_current_month(tmp_path):
+def test_mrr_is_not_projected_past_the_last_complete_month(tmp_path):
+    """Without an as-of date it is today: the current month is unfinished, so the last
+    month shown is the one before (metrics.md §2)."""
     end = (pd.Timestamp.today() + pd.DateOffset(years=2)).strftime("%Y-%m-01")
     write(tmp_path, "subscriptions", with_cell("subscriptions", 1, "end_date", end))
     dataset = load_dataset(tmp_path)
-    assert dataset.latest_month == pd.Timestamp.today().to_period("M")
+    assert dataset.latest_month == pd.Timestamp.today().to_period("M") - 1
+    assert dataset.customer_mrr["month"].max() == dataset.latest_month
 
 
 def test_load_dataset_from_mrr_table(tmp_path):
     write(tmp_path, "mrr")
-    dataset = load_dataset(tmp_path)
+    dataset = load_dataset(tmp_path, as_of="2024-03-01")
     assert dataset.customer_mrr["mrr"].tolist() == [1000.0, 1500.0]
     assert (dataset.first_month, dataset.latest_month) == (pd.Period("2024-01", "M"), pd.Period("2024-02", "M"))
 
 
 def _dataset(tmp_path) -> Dataset:
     write(tmp_path, "mrr")
-    return load_dataset(tmp_path)
+    return load_dataset(tmp_path, as_of="2024-03-01")
 
 
 def test_check_month_default_and_inside(tmp_path):
@@ -698,7 +701,7 @@ def test_check_month_default_and_inside(tmp_path):
     assert dataset.check_month(pd.Period("2024-01", "M")) == pd.Period("2024-01", "M")
 
 
-@pytest.mark.parametrize("month,words", [("2023-12", "outside the data"), ("2024-03", "outside the data"),
+@pytest.mark.parametrize("month,words", [("2023-12", "outside the data"), ("2024-03", "not complete at the as-of date 2024-03-01"), ("2024-04", "not complete"),
                                          ("2999-01", "future"), ("2024-13", "YYYY-MM"), ("2024-1", "YYYY-MM"),
                                          ("202401", "YYYY-MM"), (202401, "int"), ("Jan 2024", "YYYY-MM"),
                                          (float("nan"), "YYYY-MM"), ("1900-01", "before 1990")])
@@ -759,7 +762,8 @@ def test_playbook_reference_data_loads_with_a_mapping():
                           st.one_of(st.none(), st.integers(0, 6))), min_size=1, max_size=12))
 def test_overlap_warning_matches_a_pairwise_definition(rows):
     """A row is flagged when an earlier-starting row (or an equal start listed before it)
-    of the same customer and plan is still running when it starts."""
+    of the same customer and plan is still running when it starts. Zero-length rows
+    (start == end) never count, so they neither overlap nor are overlapped."""
     frame = pd.DataFrame({
         "_row": np.arange(2, len(rows) + 2),
         "customer_id": [r[0] for r in rows], "plan": [r[1] for r in rows],
@@ -768,8 +772,9 @@ def test_overlap_warning_matches_a_pairwise_definition(rows):
                                                                  for r in rows], unit="D"),
     })
     flagged = set()
-    for i, (c, p, s, length) in enumerate(rows):
-        for j, (c2, p2, s2, length2) in enumerate(rows):
+    counted = [(j, r) for j, r in enumerate(rows) if r[3] != 0]
+    for i, (c, p, s, length) in counted:
+        for j, (c2, p2, s2, length2) in counted:
             earlier = s2 < s or (s2 == s and j < i)
             running = length2 is None or s2 + length2 > s
             if (c2, p2) == (c, p) and earlier and running:

@@ -1,0 +1,218 @@
+"""Loading a data folder: every input file, ``dataset.yml`` (as-of date and currency),
+month-end MRR up to the last complete month, and the cross-file warnings."""
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+
+from saas_kit.errors import DataError, DataWarning
+from saas_kit.metadata import last_complete_month, parse_as_of, read_metadata, today
+from saas_kit.mrr import monthly_mrr, mrr_from_table
+from saas_kit.loading.schema import CURRENCY_HINT, KEEPS_EXTRA_COLUMNS, SCHEMAS
+from saas_kit.loading.dataset import Dataset
+from saas_kit.loading.read import read_table
+from saas_kit.loading.parse import _currency_parameter, _leading_zero_matches
+from saas_kit.loading.validate import (
+    validate_charges, validate_company, validate_customers, validate_events, validate_mrr_table,
+    validate_subscriptions)
+
+
+def find_file(directory: Path, kind: str) -> Path | None:
+    """``<kind>.csv`` or else ``<kind>.parquet`` in ``directory`` (None if neither)."""
+    for suffix in (".csv", ".parquet"):
+        p = directory / f"{kind}{suffix}"
+        if p.exists():
+            return p
+    return None
+
+
+def load_subscriptions(path: str | Path, mapping: Mapping[str, str] | None = None,
+                       currency: str | None = None) -> tuple[pd.DataFrame, str, list[DataWarning]]:
+    """Read and validate one subscriptions file: (frame, currency, warnings)."""
+    df = read_table(path, "subscriptions", mapping)
+    warnings: list[DataWarning] = []
+    _note_extra(df, "subscriptions", Path(path), warnings)
+    subs, currency, w = validate_subscriptions(df, str(path), currency)
+    return subs, currency, warnings + w
+
+
+def load_dataset(directory: str | Path, mapping: Mapping[str, str] | None = None,
+                 currency: str | None = None, as_of: str | _dt.date | pd.Timestamp | None = None,
+                 require_currency: bool = True) -> Dataset:
+    """Load every input found in ``directory``: ``subscriptions`` (or ``mrr``) is
+    required; ``customers``, ``charges``, ``events``, ``company`` are optional. Each as
+    ``<kind>.csv`` or ``<kind>.parquet``; ``dataset.yml`` (saas_kit.metadata) gives the
+    as-of date and the currency when the arguments do not.
+
+    Customer-month MRR (metrics.md §2) runs to the last complete month before the
+    as-of date (``as_of``, else dataset.yml, else today): nothing dated after it counts.
+    ``require_currency``: raise when no currency is known (the default; commands that
+    print plain numbers pass False and get ``Dataset.currency`` None). Cross-file
+    checks (charges or events of customers that appear nowhere else, ids that differ
+    only by leading zeros between files) become warnings."""
+    directory = Path(directory)
+    _check_directory(directory)
+    metadata = read_metadata(directory)
+    currency = _currency_parameter(currency) or metadata.get("currency")
+    as_of = parse_as_of(as_of) or metadata.get("as_of") or today()
+    through = last_complete_month(as_of)
+    warnings: list[DataWarning] = []
+    files: list[dict] = []
+    subs_path = _pick_file(directory, "subscriptions", warnings)
+    mrr_path = _pick_file(directory, "mrr", warnings)
+    if subs_path is not None:
+        if mrr_path is not None:
+            warnings.append(DataWarning(mrr_path.name, "ignored_file", "the subscriptions file is used; this ready "
+                                        "MRR table is ignored"))
+        subscriptions, currency, w = load_subscriptions(subs_path, mapping, currency)
+        warnings += w
+        warnings += _after_as_of(subscriptions, "start_date", subs_path, as_of, "subscriptions starting after the "
+                                 "as-of date are not yet MRR")
+        customer_mrr, main_path, main_frame = monthly_mrr(subscriptions, through), subs_path, subscriptions
+    elif mrr_path is not None:
+        raw = read_table(mrr_path, "mrr", mapping)
+        _note_extra(raw, "mrr", mrr_path, warnings)
+        table, currency, w = validate_mrr_table(raw, str(mrr_path), currency)
+        warnings += w
+        late = table["month"] > through
+        if late.any():
+            warnings.append(DataWarning(mrr_path.name, "after_as_of", f"months after {through} (not complete at the "
+                                        f"as-of date {as_of.date()}) are not counted",
+                                        tuple(table.loc[late, "_row"].tolist()), "month"))
+            table = table[~late]
+        subscriptions, customer_mrr, main_path, main_frame = None, mrr_from_table(table), mrr_path, table
+    else:
+        raise DataError("no subscriptions.csv / subscriptions.parquet (or mrr.csv / mrr.parquet) in the data "
+                        "directory", file=str(directory))
+    if customer_mrr.empty:
+        raise DataError(f"no subscription is active at any month end up to {through}, the last complete month "
+                        f"before the as-of date {as_of.date()}: nothing to report", file=str(main_path))
+    if require_currency and not currency:
+        raise DataError(f"the data has no currency: {CURRENCY_HINT}", file=str(main_path))
+    customer_mrr.attrs["through"] = through
+    files.append(_file_entry(main_path, main_path.stem, main_frame, f"{customer_mrr['month'].min()} to {through}"))
+    loaded = {kind: _load_optional(directory, kind, mapping, currency, warnings, files, as_of)
+              for kind in ("customers", "charges", "events", "company")}
+    warnings += _cross_file_warnings(customer_mrr, subscriptions, loaded)
+    return Dataset(
+        directory=directory,
+        currency=currency,
+        customer_mrr=customer_mrr,
+        subscriptions=None if subscriptions is None else subscriptions.drop(columns="_row"),
+        **{kind: None if frame is None else frame.drop(columns="_row") for kind, (frame, _) in loaded.items()},
+        files=pd.DataFrame(files, columns=["file", "kind", "rows", "columns", "period"]),
+        warnings=warnings,
+        as_of=as_of,
+        last_month=through,
+        metadata=metadata,
+    )
+
+
+def _after_as_of(frame: pd.DataFrame, column: str, path: Path, as_of: pd.Timestamp, message: str
+                 ) -> list[DataWarning]:
+    late = frame[column] >= as_of + pd.Timedelta(days=1)
+    if not late.any():
+        return []
+    return [DataWarning(path.name, "after_as_of", f"{message} ({as_of.date()})", tuple(frame.loc[late, "_row"]
+                                                                                         .tolist()), column)]
+
+
+def _check_directory(directory: Path) -> None:
+    if not directory.exists():
+        raise DataError("data directory not found", file=str(directory))
+    if not directory.is_dir():
+        raise DataError("expected a data directory, got a file", file=str(directory))
+
+
+def _pick_file(directory: Path, kind: str, warnings: list[DataWarning]) -> Path | None:
+    path = find_file(directory, kind)
+    if path is not None and path.suffix == ".csv" and (directory / f"{kind}.parquet").exists():
+        warnings.append(DataWarning(f"{kind}.parquet", "ignored_file", f"{kind}.csv is used; the Parquet file "
+                                    "of the same kind is ignored"))
+    return path
+
+
+def _file_entry(path: Path, kind: str, frame: pd.DataFrame, period: str) -> dict:
+    return {"file": path.name, "kind": kind, "rows": len(frame),
+            "columns": ", ".join(c for c in frame.columns if c != "_row"), "period": period}
+
+
+def _load_optional(directory: Path, kind: str, mapping: Mapping[str, str] | None, currency: str | None,
+                   warnings: list[DataWarning], files: list[dict], as_of: pd.Timestamp | None = None
+                   ) -> tuple[pd.DataFrame | None, str]:
+    """(validated frame with ``_row`` or None, file name) of one optional input."""
+    path = _pick_file(directory, kind, warnings)
+    if path is None:
+        return None, ""
+    raw = read_table(path, kind, mapping)
+    _note_extra(raw, kind, path, warnings)
+    if kind == "charges":
+        frame, w = validate_charges(raw, str(path), currency)
+    else:
+        frame, w = {"customers": validate_customers, "events": validate_events,
+                    "company": validate_company}[kind](raw, str(path))
+    warnings += w
+    date_col = {"charges": "date", "events": "timestamp", "company": "month", "customers": "signup_date"}[kind]
+    if as_of is not None and kind in ("charges", "events"):
+        found = _after_as_of(frame, date_col, path, as_of, f"{kind} dated after the as-of date are not counted")
+        if found:
+            warnings += found
+            frame = frame[frame[date_col] < as_of + pd.Timedelta(days=1)].reset_index(drop=True)
+    if as_of is not None and kind == "company":
+        late = frame["month"] > last_complete_month(as_of)
+        if late.any():
+            warnings.append(DataWarning(path.name, "after_as_of", f"months after {last_complete_month(as_of)} (not "
+                                        f"complete at the as-of date {as_of.date()}) are not shown",
+                                        tuple(frame.loc[late, "_row"].tolist()), "month"))
+            frame = frame[~late].reset_index(drop=True)
+    span = ""
+    if date_col in frame.columns and frame[date_col].notna().any():
+        lo, hi = frame[date_col].min(), frame[date_col].max()
+        span = f"{pd.Period(lo, 'M')} to {pd.Period(hi, 'M')}"
+    files.append(_file_entry(path, kind, frame, span))
+    return frame, path.name
+
+
+def _cross_file_warnings(customer_mrr: pd.DataFrame, subscriptions: pd.DataFrame | None,
+                         loaded: dict[str, tuple[pd.DataFrame | None, str]]) -> list[DataWarning]:
+    found: list[DataWarning] = []
+    known = set(customer_mrr["customer_id"].unique())
+    if subscriptions is not None:
+        known |= set(subscriptions["customer_id"].unique())
+    for kind in ("customers", "charges", "events"):
+        frame, name = loaded[kind]
+        if frame is None:
+            continue
+        ids = frame["customer_id"]
+        clashes = _leading_zero_matches(set(ids.unique()) - known, known)
+        if clashes:
+            found.append(DataWarning(name, "ids_differ_by_leading_zeros", "customer ids here and in the "
+                                     "subscriptions differ only by leading zeros and are treated as different "
+                                     f"customers: {', '.join(clashes[:4])}", (), "customer_id"))
+        unknown = ~ids.isin(known)
+        if kind != "customers" and unknown.any():
+            found.append(DataWarning(name, "unknown_customers",
+                                     f"{int(unknown.sum())} {kind} rows belong to customers without any "
+                                     f"subscription (kept; they do not affect MRR)",
+                                     tuple(frame.loc[unknown, "_row"].tolist()), "customer_id"))
+    customers, name = loaded["customers"]
+    if customers is not None:
+        missing = known - set(customers["customer_id"])
+        if missing:
+            found.append(DataWarning(name, "customers_missing",
+                                     f"{len(missing)} customers with subscriptions are missing from the customers "
+                                     f"file; their segment shows as '(unknown)'", (), "customer_id"))
+    return found
+
+
+def _note_extra(raw: pd.DataFrame, kind: str, path: Path, warnings: list[DataWarning]) -> None:
+    if kind in KEEPS_EXTRA_COLUMNS:
+        return
+    required, optional = SCHEMAS[kind]
+    extra = [c for c in raw.columns if c != "_row" and c not in required and c not in optional]
+    if extra:
+        warnings.append(DataWarning(path.name, "ignored_columns",
+                                    f"columns not used and ignored: {', '.join(extra)}", ()))

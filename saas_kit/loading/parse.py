@@ -1,0 +1,312 @@
+"""Parsing cells: text, dates, amounts, ids, currencies and months, each failing with a
+DataError that names the file, the row and the column."""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from saas_kit.errors import DataError, DataWarning, ParameterError
+from saas_kit.mrr import period_to_number
+from saas_kit.loading.schema import (
+    EARLIEST_DATE, FUTURE_TOLERANCE, LATEST_DATE, MAX_AMOUNT, _CURRENCY, _DATE, _MONTH, _PLAIN_NUMBER,
+    _current_month)
+
+
+def _cell(v: object) -> str:
+    """One cell as text: missing values (None, NaN, NaT) as "", whole floats without ".0"."""
+    if isinstance(v, str):
+        return v
+    if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, (_dt.datetime, _dt.date)):
+        return v.isoformat()
+    return str(v)
+
+
+def _is_number_column(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Cells as stripped text (see :func:`_cell`). Columns that hold only text (every CSV
+    column, most Parquet ones) are stripped in Arrow's C code, not cell by cell."""
+    if _all_text(series):
+        return _strip(series)
+    return series.map(_cell).astype(object).str.strip()
+
+
+def _all_text(series: pd.Series) -> bool:
+    """Only Python/Arrow strings, no missing values."""
+    return (series.dtype == object or isinstance(series.dtype, pd.StringDtype)) and \
+        pd.api.types.infer_dtype(series, skipna=False) == "string"
+
+
+def _strip(series: pd.Series) -> pd.Series:
+    """Strip surrounding whitespace in Arrow's C code; object dtype out, like the rest.
+    Cells without such whitespace keep their own string object (no copy of the text)."""
+    arrow = series.astype("string[pyarrow]")
+    stripped = arrow.str.strip()
+    changed = (stripped != arrow).to_numpy(dtype=bool, na_value=False)
+    out = series.astype(object)
+    if changed.any():
+        values = out.to_numpy(copy=True)
+        values[changed] = stripped[changed].to_numpy(dtype=object)
+        out = pd.Series(values, index=series.index, name=series.name, dtype=object)
+    return out
+
+
+def _first_bad(df: pd.DataFrame, mask: pd.Series) -> int:
+    return int(df.loc[mask, "_row"].iloc[0])
+
+
+def _fail(df: pd.DataFrame, mask: pd.Series, message: str, file: str, column: str) -> None:
+    raise DataError(message, file=file, row=_first_bad(df, mask), column=column)
+
+
+_FAST_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
+
+
+def _fast_iso(text: pd.Series) -> pd.Series:
+    """The plain ISO forms every billing system writes, parsed in C; NaT elsewhere
+    (those cells go through the general parser) and for years outside 1900-2199."""
+    fast = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    todo = text != ""
+    for fmt in _FAST_FORMATS:
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        parsed = parsed.where(parsed.dt.year.between(1900, 2199))
+        hit = parsed.notna()
+        if hit.any():
+            fast[hit[hit].index] = parsed[hit].astype("datetime64[ns]")
+        todo = todo & fast.isna()
+    return fast
+
+
+def _dates_from_text(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(timestamps, year) of text cells; NaT for blank, unreadable and impossible dates
+    and for years outside 1900-2199 (the caller rejects those by their year)."""
+    # Fast path: plain ISO dates (almost every export) parse in C; the rest below.
+    fast = _fast_iso(text)
+    if fast.notna().all():
+        return fast.astype("datetime64[ns]"), pd.Series(fast.dt.year, index=text.index, dtype="float64")
+    rest = fast.isna()
+    if (~rest).any():
+        slow_ts, slow_year = _dates_from_text(text[rest])
+        ts = fast.astype("datetime64[ns]").copy()
+        ts[rest] = slow_ts
+        year = pd.Series(fast.dt.year, index=text.index, dtype="float64")
+        year[rest] = slow_year
+        return ts, year
+    parts = text.str.extract(_DATE, flags=re.ASCII)
+    num = parts.drop(columns="frac").apply(pd.to_numeric)
+    usec = parts["frac"].fillna("0").str.ljust(6, "0").str[:6].astype("int64")
+    convertible = (num["year"].between(1900, 2199) & num["month"].between(1, 12) & num["day"].between(1, 31)
+                   & num["hour"].fillna(0).between(0, 23) & num["minute"].fillna(0).between(0, 59)
+                   & num["second"].fillna(0).between(0, 59))
+    ts = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    if convertible.any():
+        comp = num.loc[convertible].fillna(0).astype("int64")
+        comp["us"] = usec[convertible]
+        ts[convertible] = pd.to_datetime(comp, errors="coerce").astype("datetime64[ns]")
+    return ts, num["year"]
+
+
+def parse_dates(df: pd.DataFrame, column: str, file: str, required: bool = True,
+                with_time: bool = False, end_date: bool = False) -> pd.Series:
+    """Dates ``YYYY-MM-DD`` (also ``YYYY/M/D``, ``YYYY年M月D日``; an optional time is kept
+    only ``with_time``). Unreadable or impossible dates (2026-02-30), dates before 1990
+    and dates more than a year after today raise DataError naming the first bad row.
+    ``end_date``: any future date is fine, and dates from 2100 on become NaT
+    (placeholders such as 9999-12-31 for "no end")."""
+    col = df[column]
+    if pd.api.types.is_datetime64_any_dtype(col):
+        parsed = col.dt.tz_localize(None) if col.dt.tz is not None else col
+        year = parsed.dt.year
+        blank = parsed.isna()
+    else:
+        text = _text(col)
+        blank = text == ""
+        parsed, year = _dates_from_text(text)
+        unreadable = ~blank & year.isna()
+        if unreadable.any():
+            _fail(df, unreadable, f"cannot read date {text[unreadable].iloc[0][:40]!r} (expected YYYY-MM-DD)",
+                  file, column)
+        if end_date:
+            far = ~blank & (year >= LATEST_DATE.year)
+            parsed = parsed.where(~far)
+            blank = blank | far
+        impossible = ~blank & parsed.isna() & year.between(1900, 2199)
+        if impossible.any():
+            _fail(df, impossible, f"impossible date {text[impossible].iloc[0][:40]!r} (no such day or time)",
+                  file, column)
+    if required and blank.any():
+        _fail(df, blank, "date is missing", file, column)
+    _check_date_range(df, parsed, year, blank, column, file, future_ok=end_date)
+    parsed = parsed.astype("datetime64[ns]")
+    return parsed if with_time else parsed.dt.normalize()
+
+
+def _check_date_range(df: pd.DataFrame, parsed: pd.Series, year: pd.Series, blank: pd.Series,
+                      column: str, file: str, future_ok: bool = False) -> None:
+    early = ~blank & (year < EARLIEST_DATE.year)
+    if early.any():
+        _fail(df, early, f"implausible date in year {int(year[early].iloc[0])} (dates before "
+              f"{EARLIEST_DATE.year} are rejected)", file, column)
+    if future_ok:
+        return
+    limit = pd.Timestamp.today().normalize() + FUTURE_TOLERANCE
+    future = ~blank & ((year > limit.year) | (parsed > limit))
+    if future.any():
+        shown = parsed[future].iloc[0]
+        shown = f"date {shown.date()}" if pd.notna(shown) else f"date in year {int(year[future].iloc[0])}"
+        _fail(df, future, f"{shown} is in the far future (more than a year after today)", file, column)
+
+
+def parse_amounts(df: pd.DataFrame, column: str, file: str, allow_negative: bool = False,
+                  what: str = "amount") -> pd.Series:
+    """Plain decimal numbers only. ``1,200`` or ``¥1,200`` are rejected with a message
+    (a comma can be a thousands or a decimal separator; guessing would change numbers).
+    Blank, non-finite, negative (unless allowed) and larger than 10^12 are errors."""
+    if _is_number_column(df[column]):  # Parquet numbers: nothing to parse
+        values = df[column].astype("float64")
+        text = None
+        if values.isna().any():
+            _fail(df, values.isna(), f"{what} is missing", file, column)
+        return _check_amount_values(df, values, text, column, file, allow_negative, what)
+    text = _text(df[column])
+    blank = text == ""
+    if blank.any():
+        _fail(df, blank, f"{what} is missing", file, column)
+    bad = ~text.astype("string[pyarrow]").str.fullmatch(_PLAIN_NUMBER.pattern).astype(bool).to_numpy()
+    bad = pd.Series(bad, index=text.index)
+    if bad.any():
+        value = str(text[bad].iloc[0])[:40]
+        why = "not a number"
+        if re.search(r"\d,\d", value) or re.search(r"[¥$€£円￥]", value):
+            why = ("not a plain number (thousands separators and currency symbols are not accepted: "
+                   "export plain numbers such as 1200)")
+        _fail(df, bad, f"{what} {value!r} is {why}", file, column)
+    return _check_amount_values(df, text.astype("float64"), text, column, file, allow_negative, what)
+
+
+def _check_amount_values(df: pd.DataFrame, values: pd.Series, text: pd.Series | None, column: str, file: str,
+                         allow_negative: bool, what: str) -> pd.Series:
+    """Range checks shared by text and numeric amount columns."""
+    big = ~(values.abs() <= MAX_AMOUNT)
+    if big.any():
+        shown = text[big].iloc[0][:40] if text is not None else f"{values[big].iloc[0]:g}"
+        _fail(df, big, f"{what} {shown} is implausibly large (limit {MAX_AMOUNT:.0e})", file, column)
+    if not allow_negative and (values < 0).any():
+        _fail(df, values < 0, f"negative {what} {values[values < 0].iloc[0]:g} (refunds and credits are "
+              f"not recurring revenue; remove them or export them separately)", file, column)
+    return values
+
+
+def _ids(df: pd.DataFrame, column: str, file: str, warnings: list[DataWarning]) -> pd.Series:
+    """Ids as trimmed text (a number 7.0 from Parquet becomes '7'); blank ids are errors,
+    trimmed ones and ids that differ only by leading zeros are warnings."""
+    col = df[column]
+    raw = col.astype(object) if _all_text(col) else col.map(_cell).astype(object)
+    stripped = _strip(raw)
+    blank = stripped == ""
+    if blank.any():
+        _fail(df, blank, "id is missing", file, column)
+    padded = stripped != raw
+    if padded.any():
+        warnings.append(DataWarning(file, "whitespace_in_id", "ids with leading or trailing spaces were trimmed",
+                                    tuple(df.loc[padded, "_row"].tolist()), column))
+    clashes = leading_zero_clashes(stripped.unique())
+    if clashes:
+        warnings.append(DataWarning(file, "ambiguous_ids", "ids that differ only by leading zeros are treated as "
+                                    f"different customers: {', '.join(clashes[:4])}", (), column))
+    return stripped
+
+
+def leading_zero_clashes(ids: Iterable[str]) -> list[str]:
+    """Ids that are equal as numbers but differ as text ('007' and '7'), sorted."""
+    s = pd.Series(pd.unique(pd.Series(list(ids) if not isinstance(ids, (pd.Series, np.ndarray)) else ids)),
+                  dtype="string[pyarrow]")
+    numeric = s[s.str.fullmatch(r"[0-9]+").fillna(False).astype(bool)].astype(object)
+    canon = numeric.str.lstrip("0").replace("", "0")
+    return sorted(numeric[canon.duplicated(keep=False)].tolist())
+
+
+def _leading_zero_matches(ids: Iterable[str], known: set[str]) -> list[str]:
+    """Ids (not in ``known``) equal as numbers to a known id: '007' when '7' is known."""
+    canon = {k.lstrip("0") or "0" for k in known if k.isascii() and k.isdigit()}
+    return sorted(i for i in ids if i.isascii() and i.isdigit() and (i.lstrip("0") or "0") in canon)
+
+
+def _duplicates(df: pd.DataFrame, ids: pd.Series, what: str, file: str, column: str) -> None:
+    dup = ids.duplicated(keep=False)
+    if not dup.any():
+        return
+    first = ids[dup].iloc[0]
+    rows = df.loc[ids == first, "_row"].tolist()
+    raise DataError(f"duplicate {what} {first!r} (rows {', '.join(map(str, rows[:5]))})",
+                    file=file, row=rows[1], column=column)
+
+
+def _currency(df: pd.DataFrame, file: str, currency: str | None) -> str | None:
+    """The one currency of the file (ISO code; None when neither the file nor the
+    caller gives one); a second one is an error (metrics.md §1)."""
+    expected = _currency_parameter(currency)
+    if "currency" not in df.columns:
+        return expected
+    codes = _text(df["currency"]).astype("string[pyarrow]").str.upper()
+    given = codes != ""
+    malformed = given & ~codes.str.fullmatch(_CURRENCY.pattern).fillna(False).astype(bool)
+    codes = codes.astype(object)
+    if malformed.any():
+        _fail(df, malformed, f"currency {codes[malformed].iloc[0][:20]!r} is not a 3-letter ISO code such as JPY",
+              file, "currency")
+    if expected is None:
+        expected = codes[given].iloc[0] if given.any() else None
+    if expected is None:
+        return None
+    bad = given & (codes != expected)
+    if bad.any():
+        _fail(df, bad, f"mixed currencies: {codes[bad].iloc[0]} where the data is in {expected} "
+              f"(convert to one currency before loading)", file, "currency")
+    return expected
+
+
+def _currency_parameter(currency: str | None) -> str | None:
+    if currency is None or (isinstance(currency, str) and not currency.strip()):
+        return None
+    code = str(currency).strip().upper()
+    if not _CURRENCY.fullmatch(code):
+        raise ParameterError(f"currency must be a 3-letter ISO code such as JPY, got {currency!r}")
+    return code
+
+
+def _months(df: pd.DataFrame, column: str, file: str) -> pd.Series:
+    """``YYYY-MM`` (or a date, whose day is ignored) -> Period[M], checked like dates."""
+    col = df[column]
+    if pd.api.types.is_datetime64_any_dtype(col):
+        text = col.dt.strftime("%Y-%m").fillna("")
+    else:
+        text = _text(col)
+    parts = text.str.extract(f"^{_MONTH.pattern}$", flags=re.ASCII)
+    year = pd.to_numeric(parts[0])
+    month = pd.to_numeric(parts[1])
+    bad = year.isna() | ~month.between(1, 12)
+    if bad.any():
+        value = text[bad].iloc[0][:40]
+        _fail(df, bad, "month is missing" if value == "" else f"cannot read month {value!r} (expected YYYY-MM)",
+              file, column)
+    early = year < EARLIEST_DATE.year
+    if early.any():
+        _fail(df, early, f"implausible month in year {int(year[early].iloc[0])}", file, column)
+    numbers = (year * 12 + month - 1).astype("int64")
+    future = numbers > period_to_number(_current_month())
+    if future.any():
+        _fail(df, future, f"month {text[future].iloc[0][:7]!r} is in the future", file, column)
+    return pd.Series(pd.PeriodIndex.from_ordinals(numbers.to_numpy() - 1970 * 12, freq="M"), index=df.index)

@@ -1,0 +1,264 @@
+"""Reading files: CSV (UTF-8, BOM, Shift_JIS, UTF-16) or Parquet into text cells with the
+spreadsheet row number ``_row`` of each record; the column mapping; the required columns."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from saas_kit.errors import DataError, ParameterError
+from saas_kit.loading.schema import INTERNAL_COLUMNS, SCHEMAS, _COMMA_SEPARATED_HINT, _NON_SJIS
+from saas_kit.loading.parse import _all_text, _cell, _is_number_column
+
+
+def read_table(path: str | Path, kind: str, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Read a CSV (text: UTF-8 with or without BOM, Shift_JIS/cp932 or UTF-16 with BOM;
+    comma-separated) or Parquet file, apply the column mapping and check the required
+    columns of ``kind``.
+
+    Every cell of a CSV is kept as text (``""`` when blank). The returned frame has an
+    ``_row`` column with the spreadsheet row number of each record.
+    """
+    if kind not in SCHEMAS:
+        raise ParameterError(f"unknown input kind {kind!r} (one of {', '.join(SCHEMAS)})")
+    name = str(path)
+    df = read_raw(path, mapping)
+    if len(df) == 0:
+        raise DataError("file has a header but no data rows", file=name, row=1 if "_row" in df else None)
+    _check_required(df, kind, name)
+    return df
+
+
+def read_raw(path: str | Path, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Any CSV or Parquet export read as :func:`read_table` reads it (encodings, ``_row``
+    numbers, all-empty rows dropped, the column mapping applied) without checking it
+    against a canonical schema: the billing-export importers start here."""
+    path = Path(path)
+    _check_file(path)
+    df = _read_parquet(path) if path.suffix.lower() in (".parquet", ".pq") else _read_csv(path)
+    return _apply_mapping(_drop_empty_rows(df), mapping, str(path))
+
+
+def _drop_empty_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows with every cell blank (a trailing Excel row of commas, an all-null Parquet
+    row) are not records: a spreadsheet shows them as blank rows. Only the rows still
+    blank in every earlier column are looked at, so a normal file costs one pass over
+    its first column."""
+    if len(df) == 0 or len(df.columns) < 2:
+        return df
+    candidates = np.arange(len(df))
+    for j in range(1, len(df.columns)):  # by position: a duplicated header is reported later
+        cells = df.iloc[candidates, j]
+        if cells.dtype == object:
+            text = cells.map(_cell) if not _all_text(cells) else cells
+            blank = (text.astype("string[pyarrow]").str.strip() == "").to_numpy(dtype=bool, na_value=True)
+        else:
+            blank = cells.isna().to_numpy()
+        candidates = candidates[blank]
+        if len(candidates) == 0:
+            return df
+    return df.drop(index=df.index[candidates]).reset_index(drop=True)
+
+
+def _check_file(path: Path) -> None:
+    name = str(path)
+    try:
+        if not path.exists():
+            raise DataError("file not found", file=name)
+        if path.is_dir():
+            raise DataError("is a directory, expected a CSV or Parquet file", file=name)
+        if path.stat().st_size == 0:
+            raise DataError("file is empty", file=name)
+    except OSError as exc:
+        raise DataError(f"cannot open the file ({exc.strerror or exc})", file=name) from None
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow as pa
+
+    try:
+        # Text arrives dictionary-encoded (categorical): a value repeated on many rows
+        # (a plan, an event name, a customer's id in the events) becomes one Python
+        # string shared by those rows below, not one string per row.
+        df = pd.read_parquet(path, to_pandas_kwargs={"strings_to_categorical": True})
+    except Exception as exc:  # pyarrow raises many types for broken files
+        raise DataError(f"cannot read Parquet file ({type(exc).__name__}: {exc})", file=str(path)) from None
+    finally:
+        pa.default_memory_pool().release_unused()  # hand the file's Arrow buffers back to the system
+    df = df.reset_index(drop=True)
+    df.columns = _safe_names([str(c).strip() for c in df.columns])
+    # Text columns as Python text like the CSV reader gives; numbers and dates keep their
+    # types (the validators take them as they are, which is much faster).
+    df = df.astype({c: "object" for c in df.columns
+                    if not (pd.api.types.is_datetime64_any_dtype(df[c]) or _is_number_column(df[c]))})
+    df.insert(0, "_row", np.arange(1, len(df) + 1))
+    return df
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    text = _decode(path)
+    if not text.strip():
+        raise DataError("file is empty", file=str(path))
+    if "\x00" in text:
+        raise DataError("file contains NUL bytes: it is not a text CSV (Parquet files need the .parquet "
+                        "extension)", file=str(path))
+    fast = _read_csv_fast(text, str(path))
+    if fast is not None:
+        return fast
+    header_row, header, records = _csv_records(text, str(path))
+    return _frame(header_row, header, records, str(path))
+
+
+def _read_csv_fast(text: str, name: str) -> pd.DataFrame | None:
+    """Read a well-formed CSV with pyarrow (multi-threaded C) when its row numbers are
+    certain: the file has exactly one line per record after the header (no blank lines,
+    no line breaks inside quoted values). None = use the exact reader, which also
+    produces every error message."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    first = text.split("\n", 1)[0].rstrip("\r")
+    try:
+        header = next(csv.reader([first]), [])
+    except csv.Error:
+        return None
+    if len(header) < 2 or "\r" in text.replace("\r\n", "") or any(not h.strip() for h in header):
+        return None
+    data = text.encode("utf-8")
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(data),
+            read_options=pa_csv.ReadOptions(column_names=[f"c{i}" for i in range(len(header))], skip_rows=1),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=False),
+            convert_options=pa_csv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(len(header))},
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    if table.num_rows != lines - 1 or table.num_rows == 0:
+        return None
+    columns = [c for c in _frame(1, header, [], name).columns if c != "_row"]  # the header checks
+    df = pd.DataFrame({i: table.column(i).to_numpy(zero_copy_only=False) for i in range(len(columns))},
+                      dtype=object)
+    df.columns = columns  # positionally: a duplicated header name must survive to be reported
+    df.insert(0, "_row", np.arange(2, 2 + len(df), dtype="int64"))
+    return df
+
+
+def _decode(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read the file ({exc.strerror or exc})", file=str(path)) from None
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    else:
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+        try:
+            text = raw.decode("cp932")
+            if not _NON_SJIS.search(text):
+                return text
+        except UnicodeDecodeError:
+            pass
+    raise DataError("cannot decode the file: it is neither UTF-8 nor Shift_JIS (cp932) text; "
+                    "save it as UTF-8 CSV", file=str(path))
+
+
+def _csv_records(text: str, name: str) -> tuple[int, list[str], list[tuple[int, list[str]]]]:
+    """(header row, header, [(spreadsheet row, fields)]) of non-blank records."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    header_row = 0
+    records: list[tuple[int, list[str]]] = []
+    row = 0
+    try:
+        for row, fields in enumerate(reader, start=1):
+            if not any(f.strip() for f in fields):
+                continue  # a blank line: a blank spreadsheet row
+            if header is None:
+                header, header_row = fields, row
+            else:
+                records.append((row, fields))
+    except csv.Error as exc:
+        raise DataError(f"malformed CSV ({exc}; check the quotes in this row)", file=name, row=row + 1,
+                        column=None) from None
+    if header is None:
+        raise DataError("file is empty", file=name)
+    return header_row, header, records
+
+
+def _frame(header_row: int, header: list[str], records: list[tuple[int, list[str]]], name: str) -> pd.DataFrame:
+    columns = [h.strip() for h in header]
+    if len(columns) == 1 and re.search(r"[;\t|]", columns[0]):
+        sep = {";": "semicolon", "\t": "tab", "|": "pipe"}[re.search(r"[;\t|]", columns[0]).group()]
+        raise DataError(f"the file seems to be {sep}-separated, not comma-separated; {_COMMA_SEPARATED_HINT}",
+                        file=name, row=header_row, column=columns[0][:40])
+    columns = _safe_names([c or f"(unnamed column {i + 1})" for i, c in enumerate(columns)])
+    n = len(columns)
+    rows = np.empty(len(records), dtype="int64")
+    cells: list[list[str]] = []
+    for i, (row, fields) in enumerate(records):
+        if len(fields) > n:
+            if any(f.strip() for f in fields[n:]):
+                raise DataError(f"row has {len(fields)} values but the header has {n} columns (an unquoted comma, "
+                                f"e.g. in 1,200? quote such values or {_COMMA_SEPARATED_HINT} with plain numbers)",
+                                file=name, row=row, column=columns[-1])
+            fields = fields[:n]
+        elif len(fields) < n:
+            fields = fields + [""] * (n - len(fields))
+        rows[i] = row
+        cells.append(fields)
+    df = pd.DataFrame(cells, columns=columns, dtype=object) if cells else pd.DataFrame(columns=columns, dtype=object)
+    df.insert(0, "_row", rows)
+    return df
+
+
+def _safe_names(columns: list[str]) -> list[str]:
+    """A user column named like an internal column (``_row``) becomes ``_row (column N)``."""
+    return [f"{c} (column {i + 1})" if c in INTERNAL_COLUMNS else c for i, c in enumerate(columns)]
+
+
+def _original_name(column: str) -> str:
+    """The header as written in the file (undoes :func:`_safe_names`)."""
+    m = re.fullmatch(r"(.*) \(column \d+\)", column)
+    return m.group(1) if m and m.group(1) in INTERNAL_COLUMNS else column
+
+
+def _apply_mapping(df: pd.DataFrame, mapping: Mapping[str, str] | None, name: str) -> pd.DataFrame:
+    mapping = dict(mapping or {})
+    for old, new in mapping.items():
+        if new in INTERNAL_COLUMNS:
+            raise ParameterError(f"column mapping {old}={new}: {new!r} is a name the loader uses itself; "
+                                 "map the column to a canonical name such as customer_id")
+    cols = [c if i == 0 and c == "_row" else mapping.get(_original_name(str(c).strip()), str(c).strip())
+            for i, c in enumerate(df.columns)]
+    df.columns = cols
+    dup = df.columns[df.columns.duplicated()]
+    if len(dup):
+        raise DataError("column appears twice (in the header or after the column mapping)", file=name,
+                        row=1, column=str(dup[0]))
+    return df
+
+
+def _check_required(df: pd.DataFrame, kind: str, name: str) -> None:
+    required, _ = SCHEMAS[kind]
+    found = [c for c in df.columns if c != "_row"]
+    missing = [c for c in required if c not in df.columns]
+    if not missing:
+        return
+    hints = [f"{c}={m}" for m in missing for c in found if c.lower().replace(" ", "_") == m]
+    hint = f" (map export headers with --map {' --map '.join(hints) if hints else 'OLD=NEW'})"
+    raise DataError(f"missing required column(s) {', '.join(missing)}; found {', '.join(found)}{hint}",
+                    file=name, row=1, column=missing[0])

@@ -1,0 +1,223 @@
+"""Validators per input kind (metrics.md §1): the canonical frame of each file, its
+currency and its warnings (total rows, overlaps, zero-length rows, sub-tick amounts)."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from saas_kit.errors import DataError, DataWarning
+from saas_kit.loading.schema import BILLING_PERIODS, TOTAL_LABELS
+from saas_kit.loading.parse import _currency, _duplicates, _fail, _ids, _months, _text, parse_amounts, parse_dates
+
+
+def validate_subscriptions(df: pd.DataFrame, file: str, currency: str | None = None
+                           ) -> tuple[pd.DataFrame, str, list[DataWarning]]:
+    """Canonical subscriptions frame (customer_id, subscription_id, start_date, end_date,
+    amount, billing_period, plan, currency; plus ``_row``) + currency + warnings
+    (metrics.md §1)."""
+    warnings: list[DataWarning] = []
+    out = pd.DataFrame({"_row": df["_row"]})
+    out["customer_id"] = _ids(df, "customer_id", file, warnings)
+    if "subscription_id" in df.columns:
+        out["subscription_id"] = _ids(df, "subscription_id", file, warnings)
+        _duplicates(df, out["subscription_id"], "subscription id", file, "subscription_id")
+    else:
+        out["subscription_id"] = "row-" + df["_row"].astype(str)
+    out["start_date"] = parse_dates(df, "start_date", file)
+    out["end_date"] = _end_dates(df, out, file, warnings)
+    out["amount"] = parse_amounts(df, "amount", file)
+    out["billing_period"] = _billing_periods(df, file)
+    out["plan"] = _text(df["plan"]) if "plan" in df.columns else ""
+    currency = _currency(df, file, currency)
+    out["currency"] = currency
+    out = out[~_total_rows(out, file, warnings)]
+    warnings.extend(_amount_warnings(out, file))
+    warnings.extend(_overlaps(out, file))
+    return out.reset_index(drop=True), currency, warnings
+
+
+def _end_dates(df: pd.DataFrame, out: pd.DataFrame, file: str, warnings: list[DataWarning]) -> pd.Series:
+    if "end_date" not in df.columns:
+        return pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    end = parse_dates(df, "end_date", file, required=False, end_date=True)
+    if pd.api.types.is_datetime64_any_dtype(df["end_date"]):
+        placeholder = pd.Series(False, index=df.index)  # typed dates: no 9999-12-31 text to read
+    else:
+        placeholder = end.isna() & (_text(df["end_date"]) != "")
+    if placeholder.any():
+        warnings.append(DataWarning(file, "open_end_placeholder", "end dates from 2100 on (such as 9999-12-31) "
+                                    "are read as 'still active'", tuple(df.loc[placeholder, "_row"].tolist()),
+                                    "end_date"))
+    before = end.notna() & (end < out["start_date"])
+    if before.any():
+        i = before[before].index[0]
+        raise DataError(f"end_date {end[i].date()} is before start_date {out.at[i, 'start_date'].date()}",
+                        file=file, row=int(df.at[i, "_row"]), column="end_date")
+    same = end.notna() & (end == out["start_date"])
+    if same.any():
+        warnings.append(DataWarning(file, "zero_length", "subscriptions that end on their start date never "
+                                    "count in MRR", tuple(df.loc[same, "_row"].tolist()), "end_date"))
+    return end
+
+
+def _billing_periods(df: pd.DataFrame, file: str) -> pd.Series:
+    if "billing_period" not in df.columns:
+        return pd.Series("month", index=df.index, dtype=object)
+    raw = _text(df["billing_period"]).str.lower()
+    mapped = raw.where(raw != "", "month").map(BILLING_PERIODS)
+    if mapped.isna().any():
+        _fail(df, mapped.isna(), f"unknown billing period {raw[mapped.isna()].iloc[0][:40]!r} "
+              "(use month, quarter or year)", file, "billing_period")
+    return mapped.astype(object)
+
+
+def is_total_label(value: object) -> bool:
+    """True for a spreadsheet's total label (合計, 小計, Total, Grand total, ...)."""
+    text = re.sub(r"[\s:：]+", " ", str(value)).strip().lower()
+    return text in TOTAL_LABELS or text.replace(" ", "") in TOTAL_LABELS
+
+
+def _total_rows(out: pd.DataFrame, file: str, warnings: list[DataWarning], amount: str = "amount") -> pd.Series:
+    """Mask of total rows, set aside with a warning naming them (never counted): rows
+    whose customer id is a total label, and (``mrr`` tables) the rows of a customer
+    whose value in each of its months equals the sum of at least two other customers'
+    values that month."""
+    ids = out["customer_id"]
+    labelled = ids.isin(ids[ids.map(is_total_label)].unique()) if len(ids) else pd.Series(False, index=out.index)
+    total = labelled.copy()
+    if amount == "mrr" and len(out) > 2:
+        rest = out[~labelled]
+        cm = rest.groupby(["customer_id", "month"], observed=True, sort=False)["mrr"].sum()
+        by_month = cm.groupby(level="month", observed=True)
+        month_sum, month_n = by_month.transform("sum"), by_month.transform("size")
+        equal = (np.isclose(cm.to_numpy(), (month_sum - cm).to_numpy(), rtol=0, atol=1e-6)
+                 & (month_n.to_numpy() >= 3) & (cm.to_numpy() > 0))
+        is_total = pd.Series(equal, index=cm.index).groupby(level="customer_id", sort=False).all()
+        if is_total.any():
+            total |= ids == is_total[is_total].index[0]  # one such row at most: the others are customers
+    if total.any():
+        names = ", ".join(repr(x) for x in pd.unique(ids[total])[:3])
+        warnings.append(DataWarning(file, "total_row", f"total row(s) {names} set aside: a total is not a customer "
+                                    "and is never counted", tuple(out.loc[total, "_row"].tolist()), "customer_id"))
+    return total
+
+
+def _amount_warnings(out: pd.DataFrame, file: str) -> list[DataWarning]:
+    found = []
+    ticks = out["amount"] * 1200
+    # a whole number of ticks written to 6 decimals (43.333333 = 52000 ticks) is exact, not rounded
+    fine = (ticks - np.round(ticks)).abs() > 1e-3
+    if fine.any():
+        found.append(DataWarning(file, "sub_cent_amounts", "amounts with more than two decimals are rounded to "
+                                 "1/1200 of a unit in MRR", tuple(out.loc[fine, "_row"].tolist()), "amount"))
+    zero = out["amount"] == 0
+    if zero.any():
+        found.append(DataWarning(file, "zero_amount", "zero-amount subscriptions (free plans or 100% discounts) "
+                                 "are kept but add no MRR", tuple(out.loc[zero, "_row"].tolist()), "amount"))
+    return found
+
+
+def _overlaps(subs: pd.DataFrame, file: str) -> list[DataWarning]:
+    """Same customer and plan with overlapping periods: often a duplicated export row.
+
+    Rows sorted by (customer, plan, start); a row overlaps when it starts before the
+    latest end among the earlier rows of its customer and plan. Works on integer
+    arrays only (no copy of the frame)."""
+    subs = subs[~(subs["end_date"] == subs["start_date"]).to_numpy()]  # zero-length rows never count
+    if len(subs) < 2:
+        return []
+    customer = pd.factorize(subs["customer_id"])[0].astype("int64")
+    plan = pd.factorize(subs["plan"])[0].astype("int64")
+    group = customer * (int(plan.max()) + 1) + plan  # one integer per customer and plan
+    del customer, plan
+    start = subs["start_date"].to_numpy(dtype="datetime64[ns]").view("int64")
+    end = subs["end_date"].to_numpy(dtype="datetime64[ns]").view("int64").copy()
+    end[subs["end_date"].isna().to_numpy()] = np.iinfo("int64").max  # open: runs forever
+    order = np.lexsort((start, group))
+    group, start, end = group[order], start[order], end[order]
+    latest_end = pd.Series(end).groupby(group, sort=False).cummax().to_numpy()
+    overlap = np.zeros(len(group), dtype=bool)
+    overlap[1:] = (group[1:] == group[:-1]) & (start[1:] < latest_end[:-1])
+    if not overlap.any():
+        return []
+    rows = subs["_row"].to_numpy()[order][overlap]
+    return [DataWarning(file, "overlapping_subscriptions",
+                        "the same customer has overlapping subscriptions to the same plan (both count in MRR)",
+                        tuple(sorted(rows.tolist())), "start_date")]
+
+
+def validate_mrr_table(df: pd.DataFrame, file: str, currency: str | None = None
+                       ) -> tuple[pd.DataFrame, str, list[DataWarning]]:
+    """Ready monthly MRR table (customer_id, month, mrr; metrics.md §1) + currency + warnings."""
+    warnings: list[DataWarning] = []
+    out = pd.DataFrame({"_row": df["_row"]})
+    out["customer_id"] = _ids(df, "customer_id", file, warnings)
+    out["month"] = _months(df, "month", file)
+    out["mrr"] = parse_amounts(df, "mrr", file, what="mrr")
+    out = out[~_total_rows(out, file, warnings, "mrr")]
+    dup = out.duplicated(["customer_id", "month"], keep=False)
+    if dup.any():
+        warnings.append(DataWarning(file, "duplicate_customer_month", "several rows for the same customer and "
+                                    "month are added together", tuple(out.loc[dup, "_row"].tolist()), "month"))
+    return out.reset_index(drop=True), _currency(df, file, currency), warnings
+
+
+def validate_customers(df: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[DataWarning]]:
+    """Customers (customer_id, optional segment and signup_date, other attributes kept)."""
+    warnings: list[DataWarning] = []
+    out = df.copy()
+    out["customer_id"] = _ids(df, "customer_id", file, warnings)
+    _duplicates(df, out["customer_id"], "customer id", file, "customer_id")
+    if "signup_date" in df.columns:
+        out["signup_date"] = parse_dates(df, "signup_date", file, required=False)
+    if "segment" in df.columns:
+        out["segment"] = _text(df["segment"]).replace("", "(unknown)")
+    return out.reset_index(drop=True), warnings
+
+
+def validate_charges(df: pd.DataFrame, file: str, currency: str | None = None
+                     ) -> tuple[pd.DataFrame, list[DataWarning]]:
+    """One-off charges (customer_id, date, amount, kind); never part of MRR (seed 001)."""
+    warnings: list[DataWarning] = []
+    out = pd.DataFrame({"_row": df["_row"]})
+    out["customer_id"] = _ids(df, "customer_id", file, warnings)
+    out["date"] = parse_dates(df, "date", file)
+    out["amount"] = parse_amounts(df, "amount", file)
+    out["kind"] = _text(df["kind"]).replace("", "one-off") if "kind" in df.columns else "one-off"
+    _currency(df, file, currency)
+    return out.reset_index(drop=True), warnings
+
+
+def validate_events(df: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[DataWarning]]:
+    """Product events (customer_id, user_id, event, timestamp) for activation (metrics.md §7)."""
+    warnings: list[DataWarning] = []
+    out = pd.DataFrame({"_row": df["_row"]})
+    out["customer_id"] = _ids(df, "customer_id", file, warnings)
+    out["user_id"] = _text(df["user_id"]) if "user_id" in df.columns else ""
+    event = _text(df["event"])
+    if (event == "").any():
+        _fail(df, event == "", "event name is missing", file, "event")
+    out["event"] = event
+    out["timestamp"] = parse_dates(df, "timestamp", file, with_time=True)
+    return out.reset_index(drop=True), warnings
+
+
+def validate_company(df: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[DataWarning]]:
+    """Monthly company figures (month, employees, sales_marketing_spend) for ARR per
+    employee and CAC (metrics.md §4)."""
+    out = pd.DataFrame({"_row": df["_row"]})
+    out["month"] = _months(df, "month", file)
+    dup = out["month"].duplicated()
+    if dup.any():
+        _fail(out, dup, "month appears twice", file, "month")
+    if "sales_marketing_spend" in df.columns:
+        out["sales_marketing_spend"] = parse_amounts(df, "sales_marketing_spend", file, what="spend")
+    if "employees" in df.columns:
+        employees = parse_amounts(df, "employees", file, what="employees")
+        fraction = employees != np.round(employees)
+        if fraction.any():
+            _fail(df, fraction, f"employees {employees[fraction].iloc[0]:g} is not a whole number", file, "employees")
+        out["employees"] = employees.astype("int64")
+    return out.reset_index(drop=True), []
