@@ -12,6 +12,8 @@ and as ``pandas.Period[M]`` in every frame handed back.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -103,27 +105,49 @@ def latest_month_number(subscriptions: pd.DataFrame) -> int:
     return int(max(candidates))
 
 
-def _customer_months(subscriptions: pd.DataFrame, last_month: int) -> pd.DataFrame:
-    """Customer-month rows from the points where a customer's MRR changes.
+class ChangePoints(NamedTuple):
+    """Every customer's MRR as a step function: at change point j (sorted by customer
+    then month; one per customer and month at most) the customer's MRR becomes
+    ``level[j]`` ticks and stays there until the customer's next change point. The
+    customer of point j is ``uniques[key[j] // span]``, its month number
+    ``key[j] % span + first_month``. A customer's last point has level 0, so the level
+    before a customer's first point (``level[j - 1]``) is 0 too."""
+
+    key: np.ndarray  # int64, strictly ascending
+    level: np.ndarray  # int64 ticks >= 0
+    span: int
+    first_month: int
+    uniques: pd.Index  # customer ids, sorted
+
+    @property
+    def customer(self) -> np.ndarray:
+        return self.key // self.span
+
+    @property
+    def month(self) -> np.ndarray:
+        return self.key % self.span + self.first_month
+
+
+def change_points(subscriptions: pd.DataFrame, last_month: int) -> ChangePoints | None:
+    """The points where a customer's month-end MRR changes, up to ``last_month``
+    (metrics.md §2); None when no subscription counts in any month.
 
     Each subscription adds its ticks in its first active month and takes them away in
-    the month after its last one. Sorting those 2 x subscriptions change points by
-    (customer, month) and summing them gives, per customer, a step function whose
-    every step is a run of months at one exact MRR level (int64 ticks). Only the runs
-    with MRR > 0 are expanded to rows, straight into the output arrays: memory stays a
-    small multiple of the result and nothing of customer-month size is ever sorted.
-    """
+    the month after its last one (``last_month + 1`` for those still active then).
+    Sorting those 2 x subscriptions change points by (customer, month) and summing the
+    ones of the same customer and month gives, per customer, a step function whose
+    every step is a run of months at one exact MRR level (int64 ticks). A point whose
+    changes cancel (one subscription replaced by another of the same price) keeps the
+    level it had."""
     if subscriptions.empty:
-        return _empty_customer_months()
+        return None
     ticks = subscription_mrr_ticks(subscriptions)
     first, last = active_month_range(subscriptions, last_month)
     keep = (last >= first) & (ticks != 0)
     codes, uniques = pd.factorize(subscriptions["customer_id"], sort=True)
     codes, first, last, ticks = codes[keep].astype("int64"), first[keep], last[keep], ticks[keep]
     if len(codes) == 0:
-        return _empty_customer_months()
-
-    # Change points: +ticks at (customer, first), -ticks at (customer, last + 1).
+        return None
     m0 = int(first.min())
     span = int(last.max()) + 2 - m0
     key = np.concatenate([codes * span + (first - m0), codes * span + (last + 1 - m0)])
@@ -134,7 +158,18 @@ def _customer_months(subscriptions: pd.DataFrame, last_month: int) -> pd.DataFra
     key, delta = key[starts], np.add.reduceat(delta, starts)
     # A customer's changes sum to zero, so one running total over all customers is
     # every customer's exact MRR level, back at 0 after their last change point.
-    level = np.cumsum(delta)
+    return ChangePoints(key, np.cumsum(delta), span, m0, pd.Index(uniques))
+
+
+def _customer_months(subscriptions: pd.DataFrame, last_month: int) -> pd.DataFrame:
+    """Customer-month rows from the points where a customer's MRR changes
+    (:func:`change_points`). Only the runs with MRR > 0 are expanded to rows, straight into the output arrays: memory stays a
+    small multiple of the result and nothing of customer-month size is ever sorted.
+    """
+    points = change_points(subscriptions, last_month)
+    if points is None:
+        return _empty_customer_months()
+    key, level, span, m0, uniques = points.key, points.level, points.span, points.first_month, points.uniques
     # Run j covers months key[j] .. key[j+1] - 1. A positive level is never a
     # customer's last change point, so key[j+1] belongs to the same customer.
     run = np.flatnonzero(level[:-1] > 0)
