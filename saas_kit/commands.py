@@ -14,7 +14,8 @@ from saas_kit.loading import (load_dataset, parse_mapping, parse_month_parameter
 from saas_kit.metadata import last_complete_month, parse_as_of, read_metadata, today
 from saas_kit.money import ticks_to_text, to_ticks
 from saas_kit.movements import MOVEMENTS, mrr_movements
-from saas_kit.mrr import monthly_mrr, mrr_from_table
+from saas_kit.bridge_runs import bridge_from_subscriptions
+from saas_kit.mrr import mrr_from_table
 
 MOVEMENTS_COLUMNS = ["month", "opening_mrr", "new", "expansion", "reactivation", "contraction", "churn",
                      "closing_mrr", "customers", "new_customers", "churned_customers"]
@@ -56,21 +57,31 @@ def run_movements(args: argparse.Namespace) -> int:
         raw = read_table(path, "subscriptions", mapping) if _is_subscriptions(path, mapping) else None
         if raw is not None:
             subs, _, _ = validate_subscriptions(raw, str(path), args.currency)
-            customer_mrr = monthly_mrr(subs, last)
+            del raw
+            customer_mrr = None  # the bridge comes straight from the subscriptions (saas_kit.bridge_runs)
+            bridge = bridge_from_subscriptions(subs, last, through if through is not None and through <= last else None)
+            empty = bridge is None
         else:
             table, _, _ = validate_mrr_table(read_table(path, "mrr", mapping), str(path), args.currency)
             customer_mrr = mrr_from_table(table[table["month"] <= last])
-        if customer_mrr.empty:
+            empty = customer_mrr.empty
+        if empty:
             raise DataError(f"no subscription is active at any month end up to {last}, the last complete month "
                             f"before the as-of date {as_of.date()}: no movements to print", file=str(path))
-    if through is not None and through > last:
-        raise ParameterError(f"--through {through} is after {last}, the last complete month before the as-of "
-                             "date (give a later --as-of if the export is newer)")
-    bridge = mrr_movements(customer_mrr, last_month=through if through is not None else last)
+    through = _checked_through(through, last)
+    if customer_mrr is not None:
+        bridge = mrr_movements(customer_mrr, last_month=through if through is not None else last)
     text = io.StringIO()
     write_movements_csv(bridge, text)
     sys.stdout.write(text.getvalue())  # all or nothing: no half-printed table on an error
     return 0
+
+
+def _checked_through(through: pd.Period | None, last: pd.Period) -> pd.Period | None:
+    if through is not None and through > last:
+        raise ParameterError(f"--through {through} is after {last}, the last complete month before the as-of "
+                             "date (give a later --as-of if the export is newer)")
+    return through
 
 
 def _is_subscriptions(path: Path, mapping: dict[str, str]) -> bool:

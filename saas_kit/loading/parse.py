@@ -61,6 +61,33 @@ def _strip(series: pd.Series) -> pd.Series:
     return out
 
 
+def _distinct(series: pd.Series) -> tuple[np.ndarray | None, pd.Series]:
+    """(row -> distinct-value codes, the distinct cells) of a text column: parsing and
+    checking the distinct values and expanding the results with :func:`_expand` gives
+    the same row values as doing it on every row, at the cost of the distinct values (a
+    ledger of millions of rows has a few thousand distinct dates, prices and plans).
+    Columns that are not all text come back whole, with codes None."""
+    if not _all_text(series):
+        return None, series
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object), sort=False)
+    return codes, pd.Series(uniques, dtype=object)
+
+
+def _expand(values: pd.Series | np.ndarray, codes: np.ndarray | None, index: pd.Index) -> pd.Series:
+    """Row values from the values of the distinct cells (see :func:`_distinct`)."""
+    if codes is None:
+        return values if isinstance(values, pd.Series) else pd.Series(values, index=index)
+    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    name = values.name if isinstance(values, pd.Series) else None
+    return pd.Series(arr[codes], index=index, name=name)
+
+
+def _distinct_text(series: pd.Series) -> pd.Series:
+    """:func:`_text` of a column, computed on its distinct cells."""
+    codes, cells = _distinct(series)
+    return _expand(_text(cells), codes, series.index)
+
+
 def _first_bad(df: pd.DataFrame, mask: pd.Series) -> int:
     return int(df.loc[mask, "_row"].iloc[0])
 
@@ -131,9 +158,11 @@ def parse_dates(df: pd.DataFrame, column: str, file: str, required: bool = True,
         year = parsed.dt.year
         blank = parsed.isna()
     else:
-        text = _text(col)
+        codes, cells = _distinct(col)
+        text_distinct = _text(cells)
+        parsed, year = _dates_from_text(text_distinct)
+        text, parsed, year = (_expand(v, codes, col.index) for v in (text_distinct, parsed, year))
         blank = text == ""
-        parsed, year = _dates_from_text(text)
         unreadable = ~blank & year.isna()
         if unreadable.any():
             _fail(df, unreadable, f"cannot read date {text[unreadable].iloc[0][:40]!r} (expected YYYY-MM-DD)",
@@ -180,12 +209,14 @@ def parse_amounts(df: pd.DataFrame, column: str, file: str, allow_negative: bool
         if values.isna().any():
             _fail(df, values.isna(), f"{what} is missing", file, column)
         return _check_amount_values(df, values, text, column, file, allow_negative, what)
-    text = _text(df[column])
+    codes, cells = _distinct(df[column])
+    text_distinct = _text(cells)
+    text = _expand(text_distinct, codes, df.index)
     blank = text == ""
     if blank.any():
         _fail(df, blank, f"{what} is missing", file, column)
-    bad = ~text.astype("string[pyarrow]").str.fullmatch(_PLAIN_NUMBER.pattern).astype(bool).to_numpy()
-    bad = pd.Series(bad, index=text.index)
+    plain = text_distinct.astype("string[pyarrow]").str.fullmatch(_PLAIN_NUMBER.pattern).astype(bool).to_numpy()
+    bad = _expand(~plain, codes, df.index)
     if bad.any():
         value = str(text[bad].iloc[0])[:40]
         why = "not a number"
@@ -193,7 +224,8 @@ def parse_amounts(df: pd.DataFrame, column: str, file: str, allow_negative: bool
             why = ("not a plain number (thousands separators and currency symbols are not accepted: "
                    "export plain numbers such as 1200)")
         _fail(df, bad, f"{what} {value!r} is {why}", file, column)
-    return _check_amount_values(df, text.astype("float64"), text, column, file, allow_negative, what)
+    values = _expand(text_distinct.astype("float64"), codes, df.index)
+    return _check_amount_values(df, values, text, column, file, allow_negative, what)
 
 
 def _check_amount_values(df: pd.DataFrame, values: pd.Series, text: pd.Series | None, column: str, file: str,
@@ -260,7 +292,8 @@ def _currency(df: pd.DataFrame, file: str, currency: str | None) -> str | None:
     expected = _currency_parameter(currency)
     if "currency" not in df.columns:
         return expected
-    codes = _text(df["currency"]).astype("string[pyarrow]").str.upper()
+    row_codes, cells = _distinct(df["currency"])
+    codes = _expand(_text(cells).astype("string[pyarrow]").str.upper().astype(object), row_codes, df.index)
     given = codes != ""
     malformed = given & ~codes.str.fullmatch(_CURRENCY.pattern).fillna(False).astype(bool)
     codes = codes.astype(object)

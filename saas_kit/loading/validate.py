@@ -9,7 +9,8 @@ import pandas as pd
 
 from saas_kit.errors import DataError, DataWarning
 from saas_kit.loading.schema import BILLING_PERIODS, TOTAL_LABELS
-from saas_kit.loading.parse import _currency, _duplicates, _fail, _ids, _months, _text, parse_amounts, parse_dates
+from saas_kit.loading.parse import (
+    _currency, _distinct, _distinct_text, _duplicates, _expand, _fail, _ids, _months, _text, parse_amounts, parse_dates)
 
 
 def validate_subscriptions(df: pd.DataFrame, file: str, currency: str | None = None
@@ -29,7 +30,7 @@ def validate_subscriptions(df: pd.DataFrame, file: str, currency: str | None = N
     out["end_date"] = _end_dates(df, out, file, warnings)
     out["amount"] = parse_amounts(df, "amount", file)
     out["billing_period"] = _billing_periods(df, file)
-    out["plan"] = _text(df["plan"]) if "plan" in df.columns else ""
+    out["plan"] = _distinct_text(df["plan"]) if "plan" in df.columns else ""
     currency = _currency(df, file, currency)
     out["currency"] = currency
     out = out[~_total_rows(out, file, warnings)]
@@ -45,7 +46,7 @@ def _end_dates(df: pd.DataFrame, out: pd.DataFrame, file: str, warnings: list[Da
     if pd.api.types.is_datetime64_any_dtype(df["end_date"]):
         placeholder = pd.Series(False, index=df.index)  # typed dates: no 9999-12-31 text to read
     else:
-        placeholder = end.isna() & (_text(df["end_date"]) != "")
+        placeholder = end.isna() & (_distinct_text(df["end_date"]) != "")
     if placeholder.any():
         warnings.append(DataWarning(file, "open_end_placeholder", "end dates from 2100 on (such as 9999-12-31) "
                                     "are read as 'still active'", tuple(df.loc[placeholder, "_row"].tolist()),
@@ -65,8 +66,10 @@ def _end_dates(df: pd.DataFrame, out: pd.DataFrame, file: str, warnings: list[Da
 def _billing_periods(df: pd.DataFrame, file: str) -> pd.Series:
     if "billing_period" not in df.columns:
         return pd.Series("month", index=df.index, dtype=object)
-    raw = _text(df["billing_period"]).str.lower()
-    mapped = raw.where(raw != "", "month").map(BILLING_PERIODS)
+    codes, cells = _distinct(df["billing_period"])
+    raw = _text(cells).str.lower()
+    raw, mapped = _expand(raw, codes, df.index), _expand(raw.where(raw != "", "month").map(BILLING_PERIODS), codes,
+                                                         df.index)
     if mapped.isna().any():
         _fail(df, mapped.isna(), f"unknown billing period {raw[mapped.isna()].iloc[0][:40]!r} "
               "(use month, quarter or year)", file, "billing_period")
@@ -79,13 +82,31 @@ def is_total_label(value: object) -> bool:
     return text in TOTAL_LABELS or text.replace(" ", "") in TOTAL_LABELS
 
 
+# Every character a total label can be written with: the labels' letters in either case,
+# separators, and each character Python counts as whitespace (is_total_label folds those).
+_LABEL_CHARS = "".join(sorted({ch for label in TOTAL_LABELS for ch in label + label.upper()} | {":", "：", "-"}))
+_WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+_NOT_LABEL = "[^" + "".join(f"\\x{{{ord(ch):x}}}" for ch in _LABEL_CHARS + _WHITESPACE) + "]"  # RE2 (Arrow)
+
+
+def _label_candidates(ids: pd.Series) -> list:
+    """The distinct ids that could be a total label: an id with any other character (a
+    digit, a letter no label has) cannot be one. One vectorised pass in Arrow, so that
+    :func:`is_total_label` runs on a handful of ids, not on every row."""
+    distinct = pd.Series(pd.unique(ids.to_numpy()), dtype=object)
+    text = distinct.astype(str).astype("string[pyarrow]")
+    maybe = ~text.str.contains(_NOT_LABEL, regex=True).to_numpy(dtype=bool, na_value=True)
+    return distinct[maybe].tolist()
+
+
 def _total_rows(out: pd.DataFrame, file: str, warnings: list[DataWarning], amount: str = "amount") -> pd.Series:
     """Mask of total rows, set aside with a warning naming them (never counted): rows
     whose customer id is a total label, and (``mrr`` tables) the rows of a customer
     whose value in each of its months equals the sum of at least two other customers'
     values that month."""
     ids = out["customer_id"]
-    labelled = ids.isin(ids[ids.map(is_total_label)].unique()) if len(ids) else pd.Series(False, index=out.index)
+    labels = [i for i in _label_candidates(ids) if is_total_label(i)]
+    labelled = ids.isin(labels) if labels else pd.Series(False, index=out.index)
     total = labelled.copy()
     if amount == "mrr" and len(out) > 2:
         rest = out[~labelled]
