@@ -5,20 +5,45 @@ twelve-month), churn, Quick Ratio, ARR and T2D3, churn compounding, onboarding
 activation and benchmark bands, as pure functions on tidy pandas DataFrames. The
 specification is metrics.md (in the project's shared folder); see README.md.
 """
-from saas_kit.activation import (ActivationRule, activation_rate_by_cohort, customer_outcomes, early_churn_shares,
-                                 evaluate_rule, magic_moment_search, onboarding_funnel, retention_by_activation)
-from saas_kit.benchmarks import bands_table, place_in_band
-from saas_kit.cohorts import cohort_table
-from saas_kit.errors import DataError, DataWarning, ParameterError, SaasKitError
-from saas_kit.formatting import format_money, format_percent, format_ratio
-from saas_kit.kpis import headline_kpis
-from saas_kit.loading import Dataset, load_dataset, load_subscriptions, parse_mapping
-from saas_kit.movements import customer_movements, mrr_movements, reconciles, with_attribute
-from saas_kit.mrr import monthly_mrr, mrr_by_month, mrr_from_table
-from saas_kit.growth import arr_from_mrr, t2d3_plan, yoy_growth
-from saas_kit.compounding import cac, half_life, ltv, retention_after
-from saas_kit.rates import (grr, logo_churn_rate, monthly_rates, net_revenue_churn_rate, new_arr_mix,
-                            nrr, quick_ratio, segment_rates, trailing_retention)
+import importlib
+
+# name -> module: imported on first use (PEP 562), so that `saas-kit movements` does not
+# pay for the report's modules (activation, kpis, charts) at start-up.
+_EXPORTS = {
+    "saas_kit.activation": ("ActivationRule", "activation_rate_by_cohort", "customer_outcomes", "early_churn_shares",
+                            "evaluate_rule", "magic_moment_search", "onboarding_funnel", "retention_by_activation"),
+    "saas_kit.benchmarks": ("bands_table", "place_in_band"),
+    "saas_kit.cohorts": ("cohort_table",),
+    "saas_kit.errors": ("DataError", "DataWarning", "ParameterError", "SaasKitError"),
+    "saas_kit.formatting": ("format_money", "format_percent", "format_ratio"),
+    "saas_kit.kpis": ("headline_kpis",),
+    "saas_kit.loading": ("Dataset", "load_dataset", "load_subscriptions", "parse_mapping"),
+    "saas_kit.movements": ("customer_movements", "mrr_movements", "reconciles", "with_attribute"),
+    "saas_kit.mrr": ("monthly_mrr", "mrr_by_month", "mrr_from_table"),
+    "saas_kit.growth": ("arr_from_mrr", "t2d3_plan", "yoy_growth"),
+    "saas_kit.compounding": ("cac", "half_life", "ltv", "retention_after"),
+    "saas_kit.rates": ("grr", "logo_churn_rate", "monthly_rates", "net_revenue_churn_rate", "new_arr_mix", "nrr",
+                       "quick_ratio", "segment_rates", "trailing_retention"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str):
+    if name in _MODULE_OF:
+        value = getattr(importlib.import_module(_MODULE_OF[name]), name)
+        globals()[name] = value
+        return value
+    try:
+        return importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__name__}.{name}":
+            raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULE_OF))
+
 
 __version__ = "0.1.0"
 

@@ -44,7 +44,7 @@ def bridge_from_subscriptions(subscriptions: pd.DataFrame, last_month: pd.Period
     columns and values, computed from the change points. None when no subscription
     has MRR at any month end up to ``last_month`` (monthly_mrr's frame would be empty)."""
     last = period_to_number(last_month)
-    points = change_points(subscriptions, last)
+    points = change_points(subscriptions, last, sort_customers=False)
     if points is None:
         return None
     return bridge_from_change_points(points, last if through is None else period_to_number(through))

@@ -245,16 +245,21 @@ def _ids(df: pd.DataFrame, column: str, file: str, warnings: list[DataWarning]) 
     """Ids as trimmed text (a number 7.0 from Parquet becomes '7'); blank ids are errors,
     trimmed ones and ids that differ only by leading zeros are warnings."""
     col = df[column]
-    raw = col.astype(object) if _all_text(col) else col.map(_cell).astype(object)
-    stripped = _strip(raw)
-    blank = stripped == ""
+    # Each check runs once per distinct id (a customer's rows share one id); results
+    # are expanded back to the rows.
+    codes, cells = _distinct(col)
+    raw = cells.astype(object) if codes is not None or _all_text(cells) else cells.map(_cell).astype(object)
+    stripped_distinct = _strip(raw)
+    padded_distinct = (stripped_distinct != raw).to_numpy(dtype=bool)
+    blank = _expand((stripped_distinct == "").to_numpy(dtype=bool), codes, df.index)
     if blank.any():
         _fail(df, blank, "id is missing", file, column)
-    padded = stripped != raw
-    if padded.any():
+    stripped = _expand(stripped_distinct, codes, df.index)
+    if padded_distinct.any():
+        padded = _expand(padded_distinct, codes, df.index)
         warnings.append(DataWarning(file, "whitespace_in_id", "ids with leading or trailing spaces were trimmed",
                                     tuple(df.loc[padded, "_row"].tolist()), column))
-    clashes = leading_zero_clashes(stripped.unique())
+    clashes = leading_zero_clashes(stripped_distinct.to_numpy())
     if clashes:
         warnings.append(DataWarning(file, "ambiguous_ids", "ids that differ only by leading zeros are treated as "
                                     f"different customers: {', '.join(clashes[:4])}", (), column))

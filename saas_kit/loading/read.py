@@ -85,7 +85,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         # Text arrives dictionary-encoded (categorical): a value repeated on many rows
         # (a plan, an event name, a customer's id in the events) becomes one Python
         # string shared by those rows below, not one string per row.
-        df = pd.read_parquet(path, to_pandas_kwargs={"strings_to_categorical": True})
+        df = _parquet_frame(path)
     except Exception as exc:  # pyarrow raises many types for broken files
         raise DataError(f"cannot read Parquet file ({type(exc).__name__}: {exc})", file=str(path)) from None
     finally:
@@ -100,37 +100,65 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     return df
 
 
+def _parquet_frame(path: Path) -> pd.DataFrame:
+    """The Parquet file as pandas reads it (``pd.read_parquet`` with strings as
+    categoricals, the pandas index dropped), except that text columns without nulls
+    come as object arrays of Python strings, one string object per distinct value
+    (:func:`_python_strings`), which is what the caller turns them into anyway."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    index_columns = [c for c in (table.schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)]
+    names = [n for n in table.column_names if n not in index_columns]
+
+    def is_text(column) -> bool:
+        kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+        return (pa.types.is_string(kind) or pa.types.is_large_string(kind)) and column.null_count == 0
+
+    text = {n for n in names if is_text(table.column(n))}
+    rest = table.select([n for n in names if n not in text])
+    other = rest.to_pandas(strings_to_categorical=True) if rest.num_columns else None
+    if other is not None:
+        other = other.reset_index(drop=True)
+    columns = [pd.Series(_python_strings(table.column(n)), dtype=object, name=n) if n in text else other[n]
+               for n in names]
+    return pd.concat(columns, axis=1) if columns else pd.DataFrame(index=range(table.num_rows))
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
-    text = _decode(path)
+    text, raw = _decode(path)
     if not text.strip():
         raise DataError("file is empty", file=str(path))
     if "\x00" in text:
         raise DataError("file contains NUL bytes: it is not a text CSV (Parquet files need the .parquet "
                         "extension)", file=str(path))
-    fast = _read_csv_fast(text, str(path))
+    fast = _read_csv_fast(text, str(path), raw)
     if fast is not None:
         return fast
     header_row, header, records = _csv_records(text, str(path))
     return _frame(header_row, header, records, str(path))
 
 
-def _read_csv_fast(text: str, name: str) -> pd.DataFrame | None:
+def _read_csv_fast(text: str, name: str, utf8: bytes | None = None) -> pd.DataFrame | None:
     """Read a well-formed CSV with pyarrow (multi-threaded C) when its row numbers are
     certain: the file has exactly one line per record after the header (no blank lines,
     no line breaks inside quoted values). None = use the exact reader, which also
-    produces every error message."""
+    produces every error message. ``utf8``: the file's bytes when they are ``text`` in
+    UTF-8 (without a BOM), read as they are instead of encoding ``text`` again."""
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
-    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    first = text.split("\n", 1)[0].rstrip("\r")
+    data = utf8 if utf8 is not None else text.encode("utf-8")
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    end = text.find("\n")
+    first = (text if end < 0 else text[:end]).rstrip("\r")
     try:
         header = next(csv.reader([first]), [])
     except csv.Error:
         return None
-    if len(header) < 2 or "\r" in text.replace("\r\n", "") or any(not h.strip() for h in header):
+    if len(header) < 2 or data.count(b"\r") != data.count(b"\r\n") or any(not h.strip() for h in header):
         return None
-    data = text.encode("utf-8")
     try:
         table = pa_csv.read_csv(
             pa.py_buffer(data),
@@ -144,32 +172,49 @@ def _read_csv_fast(text: str, name: str) -> pd.DataFrame | None:
     if table.num_rows != lines - 1 or table.num_rows == 0:
         return None
     columns = [c for c in _frame(1, header, [], name).columns if c != "_row"]  # the header checks
-    df = pd.DataFrame({i: table.column(i).to_numpy(zero_copy_only=False) for i in range(len(columns))},
-                      dtype=object)
+    df = pd.DataFrame({i: _python_strings(table.column(i)) for i in range(len(columns))}, dtype=object, copy=False)
     df.columns = columns  # positionally: a duplicated header name must survive to be reported
     df.insert(0, "_row", np.arange(2, 2 + len(df), dtype="int64"))
     return df
 
 
-def _decode(path: Path) -> str:
+def _python_strings(column) -> np.ndarray:
+    """An Arrow text column (no nulls) as an object array of Python strings, one string
+    object per distinct value of each chunk (dictionary-encoded in Arrow's C++ first): a
+    column of a few thousand dates or plans costs a few thousand strings, not millions,
+    and equal cells are mostly the same object (hashing and comparing them later is
+    nearly free)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts = []
+    for chunk in column.chunks:
+        encoded = chunk if pa.types.is_dictionary(chunk.type) else pc.dictionary_encode(chunk)
+        words = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
+        parts.append(words[encoded.indices.to_numpy(zero_copy_only=False)])
+    return np.concatenate(parts) if parts else np.empty(0, dtype=object)
+
+
+def _decode(path: Path) -> tuple[str, bytes | None]:
+    """(the file's text, its bytes when they are that text in UTF-8 without a BOM)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise DataError(f"cannot read the file ({exc.strerror or exc})", file=str(path)) from None
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
-            return raw.decode("utf-16")
+            return raw.decode("utf-16"), None
         except UnicodeDecodeError:
             pass
     else:
         try:
-            return raw.decode("utf-8-sig")
+            return raw.decode("utf-8-sig"), (raw if not raw.startswith(b"\xef\xbb\xbf") else None)
         except UnicodeDecodeError:
             pass
         try:
             text = raw.decode("cp932")
             if not _NON_SJIS.search(text):
-                return text
+                return text, None
         except UnicodeDecodeError:
             pass
     raise DataError("cannot decode the file: it is neither UTF-8 nor Shift_JIS (cp932) text; "

@@ -1,0 +1,173 @@
+"""End-to-end benchmark (issue 14): what a user waits for, from the export file to the
+movements table, against DuckDB doing the same from the same file.
+
+    .venv/bin/python benchmarks/e2e.py [--sizes 100000 1000000] [--repeat 3] [--out benchmarks/E2E_RESULTS.md]
+
+For each size the generator's company (``saas-kit generate --event-customers 0``, as CSV and
+as Parquet, cached under benchmarks/data/e2e/) is read by two whole processes, started the
+way a user starts them:
+
+- ``saas-kit movements FILE`` (validation included; prints the bridge as CSV), and
+- ``python benchmarks/duckdb_e2e.py FILE LAST_MONTH`` (DuckDB window SQL from the same file:
+  subscriptions expanded to customer-months with the same month-end and as-of rules).
+
+Each pair runs ``--repeat`` times, alternating, in one run of this script; the table shows
+the best wall time of each and its peak resident memory (the child's high-water mark as the
+kernel reports it to ``wait4``: ``ru_maxrss``; this driver imports nothing heavy, so the
+floor a forked child inherits is this small process). Both outputs are then compared month
+by month, every amount in ticks.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import selectors
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "benchmarks" / "data" / "e2e"
+RESULTS = ROOT / "benchmarks" / "E2E_RESULTS.md"
+BIN = Path(sys.executable).parent
+FORMATS = ("csv", "parquet")
+COLUMNS = ["opening_mrr", "new", "expansion", "reactivation", "contraction", "churn", "closing_mrr", "customers",
+           "new_customers", "churned_customers"]
+MONEY = COLUMNS[:7]
+
+
+def ensure_data(customers: int, fmt: str) -> Path:
+    """The generated company's subscriptions file (generated once, reused)."""
+    folder = DATA / f"c{customers}-{fmt}"
+    path = folder / f"subscriptions.{fmt}"
+    if not path.exists():
+        print(f"generating {customers:,} customers as {fmt} ...", flush=True)
+        subprocess.run([str(BIN / "saas-kit"), "generate", "--customers", str(customers), "--event-customers", "0",
+                        "--format", fmt, "--out", str(folder)], check=True, stdout=subprocess.DEVNULL)
+    return path
+
+
+def last_month(folder: Path) -> str:
+    """The last complete month before the folder's as-of date (dataset.yml), as saas-kit
+    derives it (metrics.md §2): the month before the as-of date's month."""
+    for line in (folder / "dataset.yml").read_text().splitlines():
+        if line.startswith("as_of:"):
+            year, month = (int(x) for x in line.split(":", 1)[1].strip()[:7].split("-"))
+            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+            return f"{year:04d}-{month:02d}"
+    raise SystemExit(f"{folder}/dataset.yml has no as_of")
+
+
+def _run(argv: list[str]) -> tuple[float, float, str]:
+    """(wall seconds, peak resident MB, stdout) of one whole process, waited for with
+    wait4 so that the rusage is the child's own."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    chunks_out, chunks_err = [], []
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ, chunks_out)
+    sel.register(proc.stderr, selectors.EVENT_READ, chunks_err)
+    open_streams = 2
+    while open_streams:
+        for key, _ in sel.select():
+            data = os.read(key.fileobj.fileno(), 1 << 16)
+            if data:
+                key.data.append(data)
+            else:
+                sel.unregister(key.fileobj)
+                open_streams -= 1
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{b''.join(chunks_err).decode(errors='replace')[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024, b"".join(chunks_out).decode()
+
+
+def ours_in_ticks(text: str) -> dict[int, list[int]]:
+    """saas-kit's table: month number -> the compared columns, amounts in ticks (its
+    decimals are exact to well under half a tick, so rounding recovers the tick count)."""
+    lines = text.strip().splitlines()
+    header = lines[0].split(",")
+    table = {}
+    for line in lines[1:]:
+        cells = dict(zip(header, line.split(",")))
+        year, month = (int(x) for x in cells["month"].split("-"))
+        table[year * 12 + month - 1] = [int((Decimal(cells[c]) * 1200).to_integral_value()) if c in MONEY
+                                        else int(cells[c]) for c in COLUMNS]
+    return table
+
+
+def duck_in_ticks(text: str) -> dict[int, list[int]]:
+    lines = text.strip().splitlines()
+    header = lines[0].split(",")
+    return {int(cells[0]): [int(cells[header.index(c)]) for c in COLUMNS]
+            for cells in (line.split(",") for line in lines[1:])}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each command per file (best one counts)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    rows = []
+    for size in args.sizes:
+        for fmt in FORMATS:
+            path = ensure_data(size, fmt)
+            month = last_month(path.parent)
+            commands = {"saas-kit": [str(BIN / "saas-kit"), "movements", str(path)],
+                        "duckdb": [sys.executable, str(ROOT / "benchmarks" / "duckdb_e2e.py"), str(path), month]}
+            best: dict[str, tuple[float, float]] = {}
+            outputs: dict[str, str] = {}
+            for _ in range(args.repeat):
+                for name, command in commands.items():
+                    seconds, peak, out = _run(command)
+                    outputs[name] = out
+                    if name not in best or seconds < best[name][0]:
+                        best[name] = (seconds, peak)
+                    print(f"{size:>10,} {fmt:<8} {name:<9} {seconds:7.2f} s  {peak:6.0f} MB", flush=True)
+            ours, theirs = ours_in_ticks(outputs["saas-kit"]), duck_in_ticks(outputs["duckdb"])
+            agree = ours == theirs
+            rows.append({"size": size, "fmt": fmt, "rows": sum(1 for _ in open(path, "rb")) - 1 if fmt == "csv" else None,
+                         "ours": best["saas-kit"], "duck": best["duckdb"], "months": len(ours), "agree": agree})
+            if not agree:
+                bad = sorted(m for m in set(ours) | set(theirs) if ours.get(m) != theirs.get(m))[:3]
+                print(f"DISAGREE on months {bad}", flush=True)
+    write_results(rows, args)
+    print(f"wrote {args.out}")
+    return 0 if all(r["agree"] for r in rows) else 1
+
+
+def write_results(rows: list[dict], args) -> None:
+    targets = {100_000: 1.3, 1_000_000: 1.0}
+    lines = ["# End-to-end benchmark: export file → movements table", "",
+             f"Written by `benchmarks/e2e.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
+             f"(`{' '.join(['.venv/bin/python', 'benchmarks/e2e.py', '--sizes', *map(str, args.sizes), '--repeat', str(args.repeat)])}`). "
+             f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared with other jobs), Python "
+             f"{platform.python_version()}. Whole processes from the same file: `saas-kit movements FILE` (reads, "
+             "validates every rule, prints the bridge) and `benchmarks/duckdb_e2e.py FILE LAST_MONTH` (DuckDB window "
+             f"SQL, no validation). Best of {args.repeat} alternating runs each; peak = the process' peak resident "
+             "memory (ru_maxrss from wait4).", "",
+             "| customers | file | saas-kit (time / peak) | DuckDB (time / peak) | time ratio | memory ratio | "
+             "target | met | same table |",
+             "|--:|:--|--:|--:|--:|--:|:--|:--|:--|"]
+    for r in rows:
+        ratio = r["ours"][0] / r["duck"][0]
+        mem = r["ours"][1] / r["duck"][1]
+        limit = targets.get(r["size"])
+        target = f"time ≤ {limit}×" + (", memory ≤ 1×" if r["size"] >= 1_000_000 else "") if limit else "—"
+        met = "—" if limit is None else ("yes" if ratio <= limit and (r["size"] < 1_000_000 or mem <= 1) else "no")
+        lines.append(f"| {r['size']:,} | {r['fmt']} | {r['ours'][0]:.2f} s / {r['ours'][1]:.0f} MB | "
+                     f"{r['duck'][0]:.2f} s / {r['duck'][1]:.0f} MB | {ratio:.2f}× | {mem:.2f}× | {target} | {met} | "
+                     f"{'yes, ' + str(r['months']) + ' months' if r['agree'] else 'NO'} |")
+    lines += ["", "The per-step table of `benchmarks/run.py` (RESULTS.md) stays as the diagnosis of where the time "
+              "goes inside one process."]
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
