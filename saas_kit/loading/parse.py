@@ -61,13 +61,17 @@ def _strip(series: pd.Series) -> pd.Series:
     return out
 
 
-def _distinct(series: pd.Series) -> tuple[np.ndarray | None, pd.Series]:
+def _distinct(series: pd.Series, mostly_distinct_ok: bool = True) -> tuple[np.ndarray | None, pd.Series]:
     """(row -> distinct-value codes, the distinct cells) of a text column: parsing and
     checking the distinct values and expanding the results with :func:`_expand` gives
     the same row values as doing it on every row, at the cost of the distinct values (a
     ledger of millions of rows has a few thousand distinct dates, prices and plans).
-    Columns that are not all text come back whole, with codes None."""
+    Columns that are not all text come back whole, with codes None; so do columns whose
+    first rows are nearly all distinct unless ``mostly_distinct_ok`` (ids such as
+    subscription ids: counting them distinct first would only add a pass)."""
     if not _all_text(series):
+        return None, series
+    if not mostly_distinct_ok and len(series) > 40_000 and len(pd.unique(series.to_numpy()[:20_000])) > 16_000:
         return None, series
     codes, uniques = pd.factorize(series.to_numpy(dtype=object), sort=False)
     return codes, pd.Series(uniques, dtype=object)
@@ -244,22 +248,30 @@ def _check_amount_values(df: pd.DataFrame, values: pd.Series, text: pd.Series | 
 def _ids(df: pd.DataFrame, column: str, file: str, warnings: list[DataWarning]) -> pd.Series:
     """Ids as trimmed text (a number 7.0 from Parquet becomes '7'); blank ids are errors,
     trimmed ones and ids that differ only by leading zeros are warnings."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     col = df[column]
-    # Each check runs once per distinct id (a customer's rows share one id); results
-    # are expanded back to the rows.
-    codes, cells = _distinct(col)
+    # Each check runs once per distinct id (a customer's rows share one id), in Arrow's
+    # C++ kernels; the results are expanded back to the rows.
+    codes, cells = _distinct(col, mostly_distinct_ok=False)
     raw = cells.astype(object) if codes is not None or _all_text(cells) else cells.map(_cell).astype(object)
-    stripped_distinct = _strip(raw)
-    padded_distinct = (stripped_distinct != raw).to_numpy(dtype=bool)
-    blank = _expand((stripped_distinct == "").to_numpy(dtype=bool), codes, df.index)
+    values = raw.to_numpy(copy=True)
+    arrow = pa.array(values, type=pa.string())
+    trimmed = pc.utf8_trim_whitespace(arrow)  # what Series.str.strip does on Arrow strings
+    padded_distinct = pc.not_equal(trimmed, arrow).to_numpy(zero_copy_only=False)
+    if padded_distinct.any():
+        values[padded_distinct] = trimmed.filter(pa.array(padded_distinct)).to_numpy(zero_copy_only=False)
+    blank = _expand(pc.equal(trimmed, "").to_numpy(zero_copy_only=False), codes, df.index)
     if blank.any():
         _fail(df, blank, "id is missing", file, column)
-    stripped = _expand(stripped_distinct, codes, df.index)
+    stripped = _expand(values, codes, df.index)
     if padded_distinct.any():
         padded = _expand(padded_distinct, codes, df.index)
         warnings.append(DataWarning(file, "whitespace_in_id", "ids with leading or trailing spaces were trimmed",
                                     tuple(df.loc[padded, "_row"].tolist()), column))
-    clashes = leading_zero_clashes(stripped_distinct.to_numpy())
+    digits_only = pc.match_substring_regex(trimmed, "^[0-9]+$").to_numpy(zero_copy_only=False)
+    clashes = leading_zero_clashes(values[digits_only])  # only ids of digits can clash
     if clashes:
         warnings.append(DataWarning(file, "ambiguous_ids", "ids that differ only by leading zeros are treated as "
                                     f"different customers: {', '.join(clashes[:4])}", (), column))

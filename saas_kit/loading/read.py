@@ -190,6 +190,9 @@ def _python_strings(column) -> np.ndarray:
     parts = []
     for chunk in column.chunks:
         encoded = chunk if pa.types.is_dictionary(chunk.type) else pc.dictionary_encode(chunk)
+        if len(encoded.dictionary) * 2 > len(chunk) and not pa.types.is_dictionary(chunk.type):
+            parts.append(chunk.to_numpy(zero_copy_only=False).astype(object))  # mostly distinct: as it is
+            continue
         words = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
         parts.append(words[encoded.indices.to_numpy(zero_copy_only=False)])
     return np.concatenate(parts) if parts else np.empty(0, dtype=object)
