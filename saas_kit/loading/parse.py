@@ -79,11 +79,13 @@ def _distinct(series: pd.Series, mostly_distinct_ok: bool = True) -> tuple[np.nd
 
 def _expand(values: pd.Series | np.ndarray, codes: np.ndarray | None, index: pd.Index) -> pd.Series:
     """Row values from the values of the distinct cells (see :func:`_distinct`)."""
-    if codes is None:
-        return values if isinstance(values, pd.Series) else pd.Series(values, index=index)
+    if codes is None and isinstance(values, pd.Series):
+        return values
     arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
     name = values.name if isinstance(values, pd.Series) else None
-    return pd.Series(arr[codes], index=index, name=name)
+    # object stays object (pandas 3 would otherwise infer its Arrow-backed "str" dtype)
+    return pd.Series(arr if codes is None else arr[codes], index=index, name=name,
+                     dtype=object if arr.dtype == object else None)
 
 
 def _distinct_text(series: pd.Series) -> pd.Series:
