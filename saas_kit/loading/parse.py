@@ -167,8 +167,8 @@ def parse_dates(df: pd.DataFrame, column: str, file: str, required: bool = True,
         codes, cells = _distinct(col)
         text_distinct = _text(cells)
         parsed, year = _dates_from_text(text_distinct)
+        blank = _expand((text_distinct == "").to_numpy(dtype=bool), codes, col.index)
         text, parsed, year = (_expand(v, codes, col.index) for v in (text_distinct, parsed, year))
-        blank = text == ""
         unreadable = ~blank & year.isna()
         if unreadable.any():
             _fail(df, unreadable, f"cannot read date {text[unreadable].iloc[0][:40]!r} (expected YYYY-MM-DD)",
@@ -218,7 +218,7 @@ def parse_amounts(df: pd.DataFrame, column: str, file: str, allow_negative: bool
     codes, cells = _distinct(df[column])
     text_distinct = _text(cells)
     text = _expand(text_distinct, codes, df.index)
-    blank = text == ""
+    blank = _expand((text_distinct == "").to_numpy(dtype=bool), codes, df.index)
     if blank.any():
         _fail(df, blank, f"{what} is missing", file, column)
     plain = text_distinct.astype("string[pyarrow]").str.fullmatch(_PLAIN_NUMBER.pattern).astype(bool).to_numpy()
@@ -311,11 +311,13 @@ def _currency(df: pd.DataFrame, file: str, currency: str | None) -> str | None:
     expected = _currency_parameter(currency)
     if "currency" not in df.columns:
         return expected
-    row_codes, cells = _distinct(df["currency"])
-    codes = _expand(_text(cells).astype("string[pyarrow]").str.upper().astype(object), row_codes, df.index)
-    given = codes != ""
-    malformed = given & ~codes.str.fullmatch(_CURRENCY.pattern).fillna(False).astype(bool)
-    codes = codes.astype(object)
+    row_codes, cells = _distinct(df["currency"])  # checked once per distinct cell, expanded to the rows
+    distinct = _text(cells).astype("string[pyarrow]").str.upper()
+    given_distinct = (distinct != "").to_numpy(dtype=bool)
+    well_formed = distinct.str.fullmatch(_CURRENCY.pattern).fillna(False).astype(bool).to_numpy(dtype=bool)
+    codes = _expand(distinct.astype(object), row_codes, df.index)
+    given = _expand(given_distinct, row_codes, df.index)
+    malformed = _expand(given_distinct & ~well_formed, row_codes, df.index)
     if malformed.any():
         _fail(df, malformed, f"currency {codes[malformed].iloc[0][:20]!r} is not a 3-letter ISO code such as JPY",
               file, "currency")
@@ -323,7 +325,7 @@ def _currency(df: pd.DataFrame, file: str, currency: str | None) -> str | None:
         expected = codes[given].iloc[0] if given.any() else None
     if expected is None:
         return None
-    bad = given & (codes != expected)
+    bad = _expand(given_distinct & (distinct.astype(object) != expected).to_numpy(dtype=bool), row_codes, df.index)
     if bad.any():
         _fail(df, bad, f"mixed currencies: {codes[bad].iloc[0]} where the data is in {expected} "
               f"(convert to one currency before loading)", file, "currency")
