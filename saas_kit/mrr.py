@@ -153,7 +153,7 @@ def change_points(subscriptions: pd.DataFrame, last_month: int, sort_customers: 
     span = int(last.max()) + 2 - m0
     key = np.concatenate([codes * span + (first - m0), codes * span + (last + 1 - m0)])
     delta = np.concatenate([ticks, -ticks])
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key)  # any order among equal keys: their changes are summed below
     key, delta = key[order], delta[order]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     key, delta = key[starts], np.add.reduceat(delta, starts)
