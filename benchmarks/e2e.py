@@ -134,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
                           flush=True)
             ours, theirs = ours_in_ticks(outputs["saas-kit"]), duck_in_ticks(outputs["duckdb"])
             agree = ours == theirs
-            rows.append({"size": size, "fmt": fmt, "ours": best["saas-kit"], "duck": best["duckdb"], "months": len(ours), "agree": agree})
+            rows.append({"size": size, "fmt": fmt, "ours": best["saas-kit"], "duck": best["duckdb"],
+                         "months": len(ours), "agree": agree})
             if not agree:
                 bad = sorted(m for m in set(ours) | set(theirs) if ours.get(m) != theirs.get(m))[:3]
                 print(f"DISAGREE on months {bad}", flush=True)
@@ -147,7 +148,8 @@ def write_results(rows: list[dict], args) -> None:
     targets = {100_000: 1.3, 1_000_000: 1.0}
     lines = ["# End-to-end benchmark: export file → movements table", "",
              f"Written by `benchmarks/e2e.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
-             f"(`{' '.join(['.venv/bin/python', 'benchmarks/e2e.py', '--sizes', *map(str, args.sizes), '--repeat', str(args.repeat)])}`). "
+             f"(`{' '.join(['.venv/bin/python', 'benchmarks/e2e.py', '--sizes', *map(str, args.sizes)])} "
+             f"--repeat {args.repeat}`). "
              f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared with other jobs), Python "
              f"{platform.python_version()}. Whole processes from the same file: `saas-kit movements FILE` (reads, "
              "validates every rule, prints the bridge) and `benchmarks/duckdb_e2e.py FILE LAST_MONTH` (DuckDB window "

@@ -87,7 +87,8 @@ def bridge_from_change_points(points: ChangePoints, hi: int) -> pd.DataFrame:
     net = amounts["new"] + amounts["reactivation"] + amounts["expansion"] - amounts["contraction"] - amounts["churn"]
     opening = np.r_[0, closing[:-1]]
     if not np.array_equal(opening + net, closing):  # exact in int64 ticks; guards regressions
-        raise AssertionError(f"MRR bridge does not reconcile in month index {np.flatnonzero(opening + net != closing)[0]}")
+        bad = np.flatnonzero(opening + net != closing)[0]
+        raise AssertionError(f"MRR bridge does not reconcile in month index {bad}")
     out["opening_mrr"] = from_ticks(opening)
     for name in MOVEMENTS:
         out[name] = from_ticks(amounts[name])
