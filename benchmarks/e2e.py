@@ -12,10 +12,11 @@ way a user starts them:
 - ``python benchmarks/duckdb_e2e.py FILE LAST_MONTH`` (DuckDB window SQL from the same file:
   subscriptions expanded to customer-months with the same month-end and as-of rules).
 
-Each pair runs ``--repeat`` times (``--small-repeat`` below 1,000,000 customers), alternating, in one run of this script; the table shows
-the best wall time of each and its peak resident memory (the child's high-water mark as the
-kernel reports it to ``wait4``: ``ru_maxrss``; this driver imports nothing heavy, so the
-floor a forked child inherits is this small process). Both outputs are then compared month
+Each pair runs ``--repeat`` times (``--small-repeat`` below 1,000,000 customers),
+alternating, in one run of this script; the table shows the best wall time of each and
+its peak resident memory (the child's high-water mark as the kernel reports it to
+``wait4``: ``ru_maxrss``; this driver imports nothing heavy, so the floor a forked child
+inherits is this small process) and the CPU seconds of that run. Both outputs are then compared month
 by month, every amount in ticks.
 """
 from __future__ import annotations
@@ -40,9 +41,9 @@ COLUMNS = ["opening_mrr", "new", "expansion", "reactivation", "contraction", "ch
 MONEY = COLUMNS[:7]
 
 
-def ensure_data(customers: int, fmt: str) -> Path:
+def ensure_data(customers: int, fmt: str, data_root: Path = DATA) -> Path:
     """The generated company's subscriptions file (generated once, reused)."""
-    folder = DATA / f"c{customers}-{fmt}"
+    folder = data_root / f"c{customers}-{fmt}"
     path = folder / f"subscriptions.{fmt}"
     if not path.exists():
         print(f"generating {customers:,} customers as {fmt} ...", flush=True)
@@ -118,11 +119,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="runs below 1,000,000 customers (default 5: second-long runs, where a shared "
                              "machine's noise is largest)")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--data-root", type=Path, default=DATA, help="where generated companies are cached")
     args = parser.parse_args(argv)
     rows = []
     for size in args.sizes:
         for fmt in FORMATS:
-            path = ensure_data(size, fmt)
+            path = ensure_data(size, fmt, args.data_root)
             month = last_month(path.parent)
             commands = {"saas-kit": [str(BIN / "saas-kit"), "movements", str(path)],
                         "duckdb": [sys.executable, str(ROOT / "benchmarks" / "duckdb_e2e.py"), str(path), month]}
@@ -159,7 +161,8 @@ def write_results(rows: list[dict], args) -> None:
              "validates every rule, prints the bridge) and `benchmarks/duckdb_e2e.py FILE LAST_MONTH` (DuckDB window "
              f"SQL, no validation). Best of {args.repeat} alternating runs each ({args.small_repeat} below 1,000,000 "
              "customers); peak = the process' peak resident memory (ru_maxrss from wait4); CPU = user + system "
-             "seconds of all the process' threads in that run (DuckDB runs multi-threaded; on a machine shared with other jobs the wall time includes waiting for a core).",
+             "seconds of all the process' threads in that run (DuckDB runs multi-threaded; on a machine shared "
+             "with other jobs the wall time includes waiting for a core).",
              "",
              "| customers | file | saas-kit (time / peak) | DuckDB (time / peak) | time ratio | memory ratio | "
              "target | met | same table | CPU s saas-kit / DuckDB |",
