@@ -7,7 +7,9 @@ window signup gets its onboarding events, so the event log grows with the compan
 then times every step in a fresh subprocess (median of ``--repeat`` runs; peak resident
 memory from the subprocess' own high-water mark, VmHWM), runs the DuckDB window-SQL reference
 and the per-customer Python loop on the same data, checks that they agree with
-saas_kit on every month, and writes benchmarks/RESULTS.md.
+saas_kit on every month, and writes benchmarks/RESULTS.md: the per-step diagnosis inside
+one process. What a user waits for, whole commands from the export file against DuckDB
+from the same file, is measured by benchmarks/e2e.py (benchmarks/E2E_RESULTS.md).
 
 Memory target (loading + movements <= 4x the loaded ledger): the ledger is the loaded
 subscriptions frame as pandas counts it (``memory_usage(deep=True)``); the memory used
