@@ -146,18 +146,19 @@ def _at(series: pd.Series, month: pd.Period) -> float:
     return float(series.get(month, np.nan))
 
 
-def glue_kpis(kpis: pd.DataFrame, keys: list[str] | tuple[str, ...]) -> None:
-    """Glue ``kpi_<key>``, ``kpi_<key>_mom``, ``kpi_<key>_yoy`` and ``kpi_<key>_band``
-    (formatted text) for the overview page. Call from a notebook."""
-    from myst_nb import glue
-
+def kpi_texts(kpis: pd.DataFrame, keys: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """The overview's texts of ``keys``: ``kpi_<key>`` (value), ``kpi_<key>_mom``,
+    ``kpi_<key>_yoy`` (changes) and ``kpi_<key>_band`` (benchmark), from a
+    :func:`headline_kpis` table; the chapter pages glue them."""
     table = kpis.set_index("key")
+    out: dict[str, str] = {}
     for key in keys:
         row = table.loc[key]
-        glue(f"kpi_{key}", row["value_text"], display=False)
-        glue(f"kpi_{key}_mom", row["mom_text"], display=False)
-        glue(f"kpi_{key}_yoy", row["yoy_text"], display=False)
-        glue(f"kpi_{key}_band", row["band"], display=False)
+        out[f"kpi_{key}"] = row["value_text"]
+        out[f"kpi_{key}_mom"] = row["mom_text"]
+        out[f"kpi_{key}_yoy"] = row["yoy_text"]
+        out[f"kpi_{key}_band"] = row["band"]
+    return out
 
 
 # ------------------------------------------------------------------ activation

@@ -57,13 +57,14 @@ from saas_kit.publish import (
 )
 
 KERNEL_NAME = "saas-kit"
-#: The validated dataset of a run, written into its private staging folder (saas_kit.loading.write_snapshot).
-SNAPSHOT_FILE = "dataset.pickle"
+#: The month analysis of a run (saas_kit.analysis), written once into its private staging
+#: folder; its path is every notebook's ``analysis`` parameter.
+ANALYSIS_FILE = "analysis.pickle"
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 TOC_FILE = Path("book") / "_toc.yml"
-# Parameters the command sets itself (from --data / --month); a params file may not.
-RESERVED_PARAMETERS = ("data_dir", "month")
-REQUIRED_PARAMETERS = ("data_dir", "month")
+# Parameters the command sets itself (from --data / --month, and the analysis file); a params file may not.
+RESERVED_PARAMETERS = ("data_dir", "month", "analysis")
+REQUIRED_PARAMETERS = ("data_dir", "month", "analysis")
 ALLOWED_VALUES: dict[str, tuple[str, ...]] = {"style": ("en", "ja")}
 INJECTED_TAG = "injected-parameters"
 ERROR_MARKER_TAG = "papermill-error-cell-tag"
@@ -253,6 +254,8 @@ def load_params_file(path: str | Path, declared: dict[str, dict[str, Any]]) -> d
         if not isinstance(key, str):
             raise ParameterError(f"--params {path}: parameter names must be text, got {key!r}")
         if key in RESERVED_PARAMETERS:
+            if key == "analysis":
+                raise ParameterError(f"--params {path}: 'analysis' is set by the command (the run's month analysis)")
             flag = "--data" if key == "data_dir" else "--month"
             raise ParameterError(f"--params {path}: '{key}' is set by the command; use {flag} instead")
         owners = {nb: decl[key] for nb, decl in declared.items() if key in decl}
@@ -331,11 +334,6 @@ def _worker_main(argv: list[str] | None = None) -> None:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     import papermill
     from papermill.exceptions import PapermillExecutionError
-
-    from saas_kit.loading import SNAPSHOT_ENV
-
-    if spec.get("snapshot"):  # the kernel inherits it: the notebook reuses the run's validated data
-        os.environ[SNAPSHOT_ENV] = spec["snapshot"]
 
     result: dict[str, Any] = {"ok": True}
     try:
@@ -422,9 +420,8 @@ def _execute_one(nb: Path, out: Path, parameters: dict[str, Any], timeout: int, 
     """Run one notebook in a worker process; None on success."""
     if run.cancelled.is_set():
         return NotebookFailure(nb.name, None, "", "not run (cancelled)")
-    snapshot = logs / SNAPSHOT_FILE
     spec = {"input": str(nb), "output": str(out), "parameters": parameters, "kernel_name": KERNEL_NAME,
-            "timeout": timeout, "cwd": str(out.parent), "snapshot": str(snapshot) if snapshot.exists() else ""}
+            "timeout": timeout, "cwd": str(out.parent)}
     spec_path = logs / f"{nb.stem}.spec.json"
     result_path = logs / f"{nb.stem}.result.json"
     spec_path.write_text(json.dumps(spec), "utf-8")
@@ -611,10 +608,15 @@ def build_report(
         if missing := [p for p in REQUIRED_PARAMETERS if p not in decl]:
             raise ReportError(f"notebook {name}: its 'parameters' cell does not declare {', '.join(missing)}")
     extra = load_params_file(params_file, declared) if params_file is not None else {}
-    from saas_kit.loading import load_dataset, write_snapshot
+    from saas_kit.loading import load_dataset
 
-    dataset = load_dataset(data)
+    currency = extra.get("currency") or ""
+    dataset = load_dataset(data, None, currency.strip().upper() or None)
     month = check_month_name(str(dataset.check_month(month or None)))
+    notebook_params = {nb.name: {k: v for k, v in {**declared[nb.name], **extra}.items()
+                                 if k in declared[nb.name] and k not in RESERVED_PARAMETERS}
+                       for nb in notebooks}
+    analysis = month_analysis(dataset, month, notebook_params, progress)
     check_kernel(KERNEL_NAME)
     workers = max(1, min(jobs or _available_cores(), _available_cores(), len(notebooks)))
 
@@ -626,14 +628,14 @@ def build_report(
     try:
         src, build, logs = stage / "src", stage / "build", stage / "logs"
         logs.mkdir()
-        write_snapshot(dataset, logs / SNAPSHOT_FILE)  # loaded once here, reused by every notebook
+        analysis_path = analysis.save(logs / ANALYSIS_FILE)  # computed once here, read by every notebook
         stage_book(project, src, month)
         step = "executing the notebooks"
         (src / "notebooks").mkdir()
         data_abs = str(data.resolve())
         runs = []
         for nb in notebooks:
-            params = {"data_dir": data_abs, "month": month,
+            params = {"data_dir": data_abs, "month": month, "analysis": str(analysis_path),
                       **{k: v for k, v in extra.items() if k in declared[nb.name]}}
             runs.append((nb, src / "notebooks" / nb.name, params))
         progress(f"report {month}: executing {len(notebooks)} notebooks ({workers} at a time)")
@@ -662,7 +664,7 @@ def build_report(
         for _, executed, _ in runs:  # the executed notebooks, for auditing
             (site / "notebooks").mkdir(exist_ok=True)
             shutil.copy2(executed, site / "notebooks" / executed.name)
-        write_downloads(dataset, month, site / "downloads")  # CSV tables, safe for Excel
+        write_downloads(analysis, site / "downloads")  # CSV tables, safe for Excel
         step = "publishing"
         final = publish_month(site, out, month)
         shutil.rmtree(failed_dir(out, month), ignore_errors=True)
@@ -674,6 +676,23 @@ def build_report(
         shutil.rmtree(stage, ignore_errors=True)
     progress(f"report {month} done in {time.monotonic() - started:.1f} s")
     return final / "index.html"
+
+
+def month_analysis(dataset, month: str, notebook_params: dict[str, dict[str, Any]],
+                   progress: Callable[[str], None] = print):
+    """The run's :class:`saas_kit.analysis.MonthAnalysis`: every chapter whose notebook
+    is in the report, with that notebook's parameters (its declared defaults and the
+    ``--params`` values; ``style`` and ``currency`` are shared by all notebooks)."""
+    from saas_kit.analysis import COMMON_PARAMETERS, build_analysis
+    from saas_kit.pages import CHAPTERS
+
+    t0 = time.monotonic()
+    shared = {k: v for params in notebook_params.values() for k, v in params.items() if k in ("style", "currency")}
+    chapters = {Path(name).stem: {k: v for k, v in params.items() if k not in COMMON_PARAMETERS}
+                for name, params in notebook_params.items() if Path(name).stem in CHAPTERS}
+    analysis = build_analysis(dataset, month, shared.get("style", "en"), chapters, shared.get("currency") or "")
+    progress(f"  computed the month analysis in {time.monotonic() - t0:.1f} s")
+    return analysis
 
 
 def _keep_for_debugging(out: Path, month: str, files: list[Path]) -> dict[str, Path]:
