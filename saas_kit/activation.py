@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from saas_kit.errors import DataError, ParameterError
-from saas_kit.movements import _chunks
+from saas_kit.rows import chunks
 
 __all__ = [
     "ActivationRule",
@@ -717,7 +717,7 @@ def magic_moment_search(
     # kernel zeroing new pages) would cost more than the work on them.
     per_event = max(cust.n, 1)
     groups, delays = [], []
-    for rows in _chunks(len(events)):
+    for rows in chunks(len(events)):
         part = events.iloc[rows]
         pos, codes, delay = _events_in_window(part, cust, int(win[-1]))
         ev_codes = _index_in(part["event"], name_index)[pos]

@@ -29,10 +29,15 @@ DEFAULT_ACTIVATION_RULE = "invite_teammate>=3@14d"
 STYLES = ("en", "ja")
 
 
+def _plain(value: Any) -> Any:
+    """Lists and tuples compare as lists (a notebook's ``[7, 14]`` is a chapter's ``(7, 14)``)."""
+    return list(value) if isinstance(value, (list, tuple)) else value
+
+
 def chapter_defaults(chapter: str) -> dict[str, Any]:
     """The chapter function's keyword defaults (the notebook's parameters besides the common ones)."""
     sig = inspect.signature(CHAPTERS[chapter])
-    return {name: p.default for name, p in list(sig.parameters.items())[1:]}
+    return {name: _plain(p.default) for name, p in list(sig.parameters.items())[1:]}
 
 
 @dataclass
@@ -59,7 +64,7 @@ class MonthAnalysis:
         if chapter not in self.pages:
             raise ParameterError(f"the analysis has no page '{chapter}' (it has: {', '.join(self.pages)})")
         built = self.parameters[chapter]
-        wanted = {**chapter_defaults(chapter), **parameters}
+        wanted = {**chapter_defaults(chapter), **{k: _plain(v) for k, v in parameters.items()}}
         if differ := sorted(k for k in wanted if built.get(k) != wanted[k]):
             raise ParameterError(f"notebook {chapter}: the analysis was built with other parameters: " + ", ".join(
                 f"{k}={built.get(k)!r} (notebook: {wanted[k]!r})" for k in differ))
@@ -98,7 +103,8 @@ def build_analysis(dataset: Dataset, month: pd.Period | str | None = None, style
     chapters = {name: {} for name in CHAPTERS} if chapters is None else chapters
     if unknown := sorted(set(chapters) - set(CHAPTERS)):
         raise ParameterError(f"unknown chapter(s): {', '.join(unknown)} (known: {', '.join(CHAPTERS)})")
-    parameters = {name: {**chapter_defaults(name), **params} for name, params in chapters.items()}
+    parameters = {name: {**chapter_defaults(name), **{k: _plain(v) for k, v in params.items()}}
+                  for name, params in chapters.items()}
     rule = activation_rule or parameters.get("05_activation", {}).get("activation_rule", DEFAULT_ACTIVATION_RULE)
     activation_rows = None
     if dataset.events is not None and dataset.customers is not None:

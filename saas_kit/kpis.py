@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from saas_kit.activation import ActivationRule, activation_rate_by_cohort, evaluate_rule
-from saas_kit.benchmarks import place_in_band
+from saas_kit.bands import place_in_band
 from saas_kit.errors import DataError, ParameterError
 from saas_kit.formatting import format_money, format_percent, format_ratio
 from saas_kit.loading import Dataset

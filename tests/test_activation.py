@@ -669,14 +669,14 @@ def test_sort_pairs_orders_by_group_then_delay(seed):
 
 def test_magic_moment_search_in_chunks_equals_one_pass(monkeypatch):
     """The per-row steps run a million events at a time; tiny chunks give the same table."""
-    import saas_kit.movements as movements
+    import saas_kit.rows as rows
 
     events, customers, subs = _planted_company(seed=4, n=150)
     outcomes = customer_outcomes(customers, subs, "2025-01-01")
     whole = magic_moment_search(events, outcomes, min_group_size=1)
-    monkeypatch.setattr(movements, "_CHUNK_ROWS", 37)
+    monkeypatch.setattr(rows, "CHUNK_ROWS", 37)
     assert len(events) > 37 * 5
     pd.testing.assert_frame_equal(magic_moment_search(events, outcomes, min_group_size=1), whole)
     only = magic_moment_search(events, outcomes, events_to_try=["login"], min_group_size=1)
-    monkeypatch.setattr(movements, "_CHUNK_ROWS", 1 << 20)
+    monkeypatch.setattr(rows, "CHUNK_ROWS", 1 << 20)
     pd.testing.assert_frame_equal(magic_moment_search(events, outcomes, events_to_try=["login"], min_group_size=1), only)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from saas_kit import benchmarks, compounding, growth
+from saas_kit import compounding, growth
+from saas_kit.arr import arr_from_mrr, mrr_by_billing_period, mrr_from_arr, one_off_by_kind, recurring_and_one_off
+from saas_kit.bands import bands_table
 from saas_kit.formatting import format_count, format_ratio
 from saas_kit.mrr import mrr_by_month
 from saas_kit.pages.base import MonthBasis, Page
@@ -19,16 +21,16 @@ def seed_examples(fmt) -> tuple[dict[str, str], pd.DataFrame]:
     """Seeds 001 and 004's small examples recomputed: MRR -> ARR, an annual contract,
     the ¥100M milestone and a T2D3 plan from ¥10M."""
     seed_mrr = 5_000_000
-    seed_arr = float(growth.arr_from_mrr(seed_mrr))
+    seed_arr = float(arr_from_mrr(seed_mrr))
     one_annual_contract = pd.DataFrame({
         "customer_id": ["example"], "subscription_id": ["S1"],
         "start_date": pd.to_datetime(["2025-04-01"]), "end_date": pd.to_datetime(["2026-04-01"]),
         "amount": [1_200_000.0], "billing_period": ["year"], "plan": ["Annual"], "currency": ["JPY"],
     })
-    annual_split = growth.mrr_by_billing_period(one_annual_contract, "2025-09").set_index("billing_period")
+    annual_split = mrr_by_billing_period(one_annual_contract, "2025-09").set_index("billing_period")
     annual_mrr = float(annual_split.loc["year", "mrr"])
     annual_arr = float(annual_split.loc["year", "arr"])
-    milestone_mrr = float(growth.mrr_from_arr(100_000_000))
+    milestone_mrr = float(mrr_from_arr(100_000_000))
     seed_plan = growth.t2d3_plan(10_000_000, 2025)
     yen = fmt.yen
     texts = {"arr_example_arr": yen(seed_arr), "arr_example_annual_mrr": yen(annual_mrr),
@@ -91,7 +93,7 @@ def arr_page(basis: MonthBasis, t2d3_base_month: str = "", trend_months: int = 3
     t = page.texts
     t.update(basis.common_texts())
     t.update(basis.kpi_texts(["arr"]))
-    arr_series = growth.arr_from_mrr(mrr_by_month(ds.customer_mrr)).loc[:month]
+    arr_series = arr_from_mrr(mrr_by_month(ds.customer_mrr)).loc[:month]
     arr_now = float(arr_series[month])
     yoy_series = growth.yoy_growth(arr_series)
     yoy_now = float(yoy_series[month])
@@ -99,7 +101,7 @@ def arr_page(basis: MonthBasis, t2d3_base_month: str = "", trend_months: int = 3
     example_texts, page.tables["examples"] = seed_examples(fmt)
     t.update(example_texts)
 
-    by_period = growth.mrr_by_billing_period(ds.subscriptions, month)
+    by_period = mrr_by_billing_period(ds.subscriptions, month)
     prepaid = by_period[by_period["billing_period"] != "month"]
     t["arr_prepaid_share"] = fmt.pct(prepaid["mrr"].sum() / by_period["mrr"].sum())
     t["arr_annual_share"] = fmt.pct(float(by_period.set_index("billing_period").loc["year", "mrr_share"]))
@@ -113,9 +115,9 @@ def arr_page(basis: MonthBasis, t2d3_base_month: str = "", trend_months: int = 3
         "Share of MRR": [fmt.pct(v) for v in by_period["mrr_share"]],
     }).set_index("Billing period")
 
-    split = growth.recurring_and_one_off(ds.customer_mrr, ds.charges)
+    split = recurring_and_one_off(ds.customer_mrr, ds.charges)
     page.data["one_off"] = split[split["month"] <= month].tail(24)
-    by_kind = growth.one_off_by_kind(ds.charges, month - 11, month)
+    by_kind = one_off_by_kind(ds.charges, month - 11, month)
     one_off_12m = by_kind["amount"].sum()
     t["arr_one_off_12m"] = fmt.money(one_off_12m)
     t["arr_one_off_vs_arr"] = fmt.pct(one_off_12m / arr_now)
@@ -140,7 +142,7 @@ def arr_page(basis: MonthBasis, t2d3_base_month: str = "", trend_months: int = 3
     rows = [(month - 12 * k) for k in (0, 1, 2) if (month - 12 * k) in arr_series.index]
     page.tables["yoy"] = pd.DataFrame({
         "Month": [str(m) for m in rows],
-        "MRR": [fmt.money(float(growth.mrr_from_arr(arr_series[m]))) for m in rows],
+        "MRR": [fmt.money(float(mrr_from_arr(arr_series[m]))) for m in rows],
         "ARR": [fmt.money(arr_series[m]) for m in rows],
         "YoY growth": [fmt.pct(yoy_series[m], signed=True) for m in rows],
     }).set_index("Month")
@@ -191,7 +193,7 @@ def arr_page(basis: MonthBasis, t2d3_base_month: str = "", trend_months: int = 3
     lifts = [growth.churn_lift_on_arr(0.05, 0.04, n) for n in (12, 13, 14)]
     recent = compounding.trailing_churn(basis.bridge, month)
     own = compounding.arr_sensitivity_to_churn(arr_now, [0.05, 0.04], 12,
-                                               monthly_new_arr=float(growth.arr_from_mrr(recent["new_mrr_per_month"])))
+                                               monthly_new_arr=float(arr_from_mrr(recent["new_mrr_per_month"])))
     lift_own = float(own["vs_first_rate"].iloc[1])
     for n, lift in zip((12, 13, 14), lifts):
         t[f"arr_churn_lift_{n}"] = fmt.pct(lift, signed=True)
@@ -203,7 +205,7 @@ def arr_page(basis: MonthBasis, t2d3_base_month: str = "", trend_months: int = 3
         "Seed 001 says": ["about +15%", "", "", ""],
     }).set_index("Assumption")
 
-    bands = pd.concat([benchmarks.bands_table(m) for m in ("arr_growth", "t2d3", "arr_multiple", "arr_milestone")],
+    bands = pd.concat([bands_table(m) for m in ("arr_growth", "t2d3", "arr_multiple", "arr_milestone")],
                       ignore_index=True)
     page.tables["bands"] = bands[["metric_name", "band", "range", "applies_to", "source", "caveat"]].rename(columns={
         "metric_name": "Metric", "band": "Band", "range": "Range", "applies_to": "Applies to",

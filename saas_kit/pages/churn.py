@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from saas_kit import benchmarks, cohorts, compounding, growth, rates
+from saas_kit import cohorts, compounding, growth, rates
+from saas_kit.arr import arr_from_mrr
+from saas_kit.bands import bands_table, place_in_band
 from saas_kit.formatting import format_count, format_ratio
 from saas_kit.movements import mrr_movements, with_attribute
 from saas_kit.pages.base import MonthBasis, Page
@@ -30,7 +32,7 @@ def two_months(mrr_by_customer: list[float], leavers: int) -> pd.Series:
 
 def logo_churn_verdict(value: float, segment: str) -> str:
     """``good (1–2% a month)``-style verdict of seed 004's logo churn band."""
-    band = benchmarks.place_in_band("logo_churn_monthly", value, segment=segment)
+    band = place_in_band("logo_churn_monthly", value, segment=segment)
     return f"{band.verdict} ({band.label})" if band else "n/a"
 
 
@@ -184,7 +186,7 @@ def churn_page(basis: MonthBasis, gross_margin: float = 0.8, window_months: int 
     ltv_value = compounding.ltv(steady["arpa"], gross_margin, c_logo)
     acquisition = compounding.trailing_cac(ds.company, bridge, month, window_months)
     ratio = compounding.ltv_to_cac(ltv_value, acquisition["cac"])
-    band = benchmarks.place_in_band("ltv_to_cac", ratio)
+    band = place_in_band("ltv_to_cac", ratio)
     unit = {"churn_lifetime": f"{compounding.expected_lifetime(c_logo):.1f}",
             "churn_half_life": f"{compounding.half_life(c_logo):.1f}", "churn_arpa": fmt.money(steady["arpa"]),
             "churn_gross_margin": fmt.pct(gross_margin, 0), "churn_ltv": fmt.money(ltv_value),
@@ -200,10 +202,10 @@ def churn_page(basis: MonthBasis, gross_margin: float = 0.8, window_months: int 
         "Value": [fmt.pct(c_logo), *unit.values()],
     }).set_index("")
 
-    arr_now = float(growth.arr_from_mrr(steady["mrr"]))
+    arr_now = float(arr_from_mrr(steady["mrr"]))
     grid = compounding.churn_rates_around(steady["revenue_churn"], step=0.01, count=2)
     sens = compounding.arr_sensitivity_to_churn(
-        arr_now, grid, 12, monthly_new_arr=float(growth.arr_from_mrr(steady["new_mrr_per_month"])),
+        arr_now, grid, 12, monthly_new_arr=float(arr_from_mrr(steady["new_mrr_per_month"])),
         monthly_expansion_rate=steady["expansion_rate"])
     one_lower = sens[np.isclose(sens["monthly_churn"], grid[0] - 0.01)]
     point = float(one_lower["ending_arr"].iloc[0] - sens["ending_arr"].iloc[0]) if len(one_lower) else float("nan")
@@ -217,7 +219,7 @@ def churn_page(basis: MonthBasis, gross_margin: float = 0.8, window_months: int 
         "Against today's churn": [fmt.pct(v, signed=True) for v in shown["vs_first_rate"]],
     }).set_index("Monthly revenue churn")
 
-    bands = pd.concat([benchmarks.bands_table(m) for m in ("logo_churn_monthly", "ltv_to_cac", "early_churn_share_30d")],
+    bands = pd.concat([bands_table(m) for m in ("logo_churn_monthly", "ltv_to_cac", "early_churn_share_30d")],
                       ignore_index=True)
     page.tables["bands"] = bands[["metric_name", "band", "range", "applies_to", "verdict", "source", "caveat"]].rename(
         columns={"metric_name": "Metric", "band": "Band", "range": "Range", "applies_to": "Applies to",

@@ -7,8 +7,10 @@ import math
 
 import pandas as pd
 
-from saas_kit import benchmarks, rates
-from saas_kit.growth import arr_from_mrr
+from saas_kit import rates
+from saas_kit.arr import arr_from_mrr
+from saas_kit.bands import applies_text, bands_for, bands_table, place_in_band, position_in_band, range_text
+
 from saas_kit.pages.base import MonthBasis, Page
 
 KPI_KEYS = ["net_new_arr", "quick_ratio"]
@@ -82,7 +84,7 @@ def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12
     cases = SEED_002_CASES.copy()
     cases["net_new"] = rates.net_new(cases["new"], 0, 0, cases["churn"])
     cases["quick_ratio"] = rates.quick_ratio(cases["new"], 0, 0, 0, cases["churn"])
-    verdicts = [benchmarks.place_in_band("quick_ratio", v).verdict for v in cases["quick_ratio"]]
+    verdicts = [place_in_band("quick_ratio", v).verdict for v in cases["quick_ratio"]]
     for i, row in cases.iterrows():
         t[f"nna_case{i + 1}_net"] = fmt.money(row["net_new"])
         t[f"nna_case{i + 1}_qr"] = fmt.ratio(row["quick_ratio"])
@@ -103,7 +105,7 @@ def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12
     flows_now = flows.loc[month]
     t.update(basis.kpi_texts(KPI_KEYS))
     qr_ttm = float(flows_now["quick_ratio"])
-    qr_ttm_band = benchmarks.place_in_band("quick_ratio", qr_ttm)
+    qr_ttm_band = place_in_band("quick_ratio", qr_ttm)
     t["nna_window"] = str(window)
     t["nna_arr"] = fmt.money(now["arr"])
     t["nna_gains"] = fmt.money(arr_from_mrr(now["new"] + now["expansion"] + now["reactivation"]))
@@ -130,28 +132,28 @@ def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12
     page.data.update(recent=recent, recent_flows=flows.reindex(recent["month"]), window=window)
 
     share = float(now["new_arr_share"])
-    stage_bands = benchmarks.bands_for("new_arr_share", arr=now["arr"])
+    stage_bands = bands_for("new_arr_share", arr=now["arr"])
     stage_band = stage_bands[0] if stage_bands else None
-    position = benchmarks.position_in_band(stage_band, share) if stage_band else None
+    position = position_in_band(stage_band, share) if stage_band else None
     t["nna_share"] = fmt.pct(share)
     t["nna_expansion_share"] = fmt.pct(1 - share) if not math.isnan(share) else "n/a"
-    t["nna_stage_band"] = (f"{benchmarks.range_text(stage_band)} for companies with "
-                           f"{benchmarks.applies_text(stage_band)}" if stage_band else "n/a")
+    t["nna_stage_band"] = (f"{range_text(stage_band)} for companies with "
+                           f"{applies_text(stage_band)}" if stage_band else "n/a")
     t["nna_share_position"] = {"within": "within", "above": "above", "below": "below"}.get(position,
                                                                                         "not comparable with")
     t["nna_share_reading"] = share_reading(position)
     page.data["stage_band"] = stage_band
-    page.data["stage_band_text"] = benchmarks.applies_text(stage_band) if stage_band else ""
+    page.data["stage_band_text"] = applies_text(stage_band) if stage_band else ""
 
     employees = employees_in(ds.company, month)
     ape = float(rates.arr_per_employee(now["arr"], employees))
-    ape_band = benchmarks.place_in_band("arr_per_employee", ape)
+    ape_band = place_in_band("arr_per_employee", ape)
     t["nna_employees"] = "n/a" if math.isnan(employees) else f"{int(employees):,}"
     t["nna_ape"] = fmt.money(ape)
     t["nna_ape_band"] = (f"{ape_band.verdict} ({ape_band.label})" if ape_band else
                          "not available (no headcount for this month in company.csv)")
 
-    bands = pd.concat([benchmarks.bands_table(m) for m in ("quick_ratio", "new_arr_share", "arr_per_employee")],
+    bands = pd.concat([bands_table(m) for m in ("quick_ratio", "new_arr_share", "arr_per_employee")],
                       ignore_index=True)
     page.tables["bands"] = pd.DataFrame({
         "Metric": bands["metric_name"], "Band": bands["band"], "Range": bands["range"],

@@ -7,7 +7,8 @@ import math
 
 import pandas as pd
 
-from saas_kit import benchmarks, rates
+from saas_kit import rates
+from saas_kit.bands import bands_for, bands_table, position_in_band, range_text
 from saas_kit.kpis import NRR_JAPAN_AVERAGE
 from saas_kit.movements import mrr_movements, with_attribute
 from saas_kit.pages.base import MonthBasis, Page
@@ -84,11 +85,11 @@ def ttm_state(nrr_ttm: float) -> str:
 
 def grr_benchmark(segment, value) -> str:
     """A segment's twelve-month GRR against seed 000's typical figure for SMB or Enterprise."""
-    bands = benchmarks.bands_for("grr", segment=segment) if segment in ("SMB", "Enterprise") else ()
+    bands = bands_for("grr", segment=segment) if segment in ("SMB", "Enterprise") else ()
     if not bands or value is None or math.isnan(value):
         return "—"
     band = bands[0]
-    return f"{benchmarks.position_in_band(band, value)} {band.label.lower()} ({benchmarks.range_text(band)})"
+    return f"{position_in_band(band, value)} {band.label.lower()} ({range_text(band)})"
 
 
 def nrr_page(basis: MonthBasis, trend_months: int = 24, segment_column: str = "segment") -> Page:
@@ -177,7 +178,7 @@ def nrr_page(basis: MonthBasis, trend_months: int = 24, segment_column: str = "s
                             fmt.pct(now["grr"]), fmt.pct(ttm_now["grr_ttm"])],
     }).set_index("Measure")
 
-    bands = pd.concat([benchmarks.bands_table("nrr"), benchmarks.bands_table("grr")], ignore_index=True)
+    bands = pd.concat([bands_table("nrr"), bands_table("grr")], ignore_index=True)
     page.tables["bands"] = pd.DataFrame({
         "Metric": bands["metric_name"], "Benchmark": bands["band"], "Value": bands["range"],
         "Applies to": bands["applies_to"].replace("", "all"), "Source": bands["source"], "Caveat": bands["caveat"],

@@ -3,10 +3,13 @@ by cohort and its trend, retention of activated vs not, the magic-moment search,
 churn, time to first value and the funnel (metrics.md §7, seed 004)."""
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 import pandas as pd
 
-from saas_kit import activation, benchmarks
+from saas_kit import activation
+from saas_kit.bands import bands_for, bands_table, position_in_band, range_text
 from saas_kit.formatting import format_count, format_days, format_p_value, format_points
 from saas_kit.kpis import onboarding_scope
 from saas_kit.pages.base import MonthBasis, Page
@@ -14,6 +17,10 @@ from saas_kit.pages.base import MonthBasis, Page
 #: Half-year change of the pooled activation rate read as "about flat" (two points).
 FLAT_CHANGE = 0.02
 EXAMPLE_RULE = "add_friend>=7@10d"
+#: The sample product's onboarding steps, in order; the magic-moment search grid.
+FUNNEL_STEPS = ("login", "import_data", "create_project", "invite_teammate", "create_report")
+SEARCH_THRESHOLDS = (1, 2, 3, 5, 10)
+SEARCH_WINDOWS = (7, 14, 30)
 
 
 def pooled_rate(cohorts: pd.DataFrame) -> float:
@@ -80,13 +87,12 @@ def example_table() -> pd.DataFrame:
 
 
 def activation_page(basis: MonthBasis, activation_rule: str = "invite_teammate>=3@14d", retention_days: int = 90,
-                    funnel_steps: list[str] | None = None, funnel_window_days: int = 30,
-                    search_thresholds: list[int] | None = None, search_windows: list[int] | None = None) -> Page:
+                    funnel_steps: Sequence[str] = FUNNEL_STEPS, funnel_window_days: int = 30,
+                    search_thresholds: Sequence[int] = SEARCH_THRESHOLDS,
+                    search_windows: Sequence[int] = SEARCH_WINDOWS) -> Page:
     """Every figure of the activation chapter."""
     fmt, month, ds = basis.fmt, basis.month, basis.dataset
-    funnel_steps = funnel_steps or ["login", "import_data", "create_project", "invite_teammate", "create_report"]
-    search_thresholds = search_thresholds or [1, 2, 3, 5, 10]
-    search_windows = search_windows or [7, 14, 30]
+    funnel_steps, search_thresholds, search_windows = list(funnel_steps), list(search_thresholds), list(search_windows)
     page = Page("05_activation", fmt, month)
     t = page.texts
     t.update(basis.common_texts())
@@ -161,20 +167,20 @@ def activation_page(basis: MonthBasis, activation_rule: str = "invite_teammate>=
     all_outcomes = activation.customer_outcomes(scope.all_customers, ds.subscriptions, scope.as_of, retention_days)
     early = activation.early_churn_shares(all_outcomes, (30, 45, 90))
     share = early.set_index("days")["share"]
-    band30 = benchmarks.bands_for("early_churn_share_30d")[0]
-    band45 = benchmarks.bands_for("early_churn_share_45d")[0]
+    band30 = bands_for("early_churn_share_30d")[0]
+    band45 = bands_for("early_churn_share_45d")[0]
     for d in (30, 45, 90):
         t[f"early_churn_{d}d"] = fmt.pct(share[d])
     t["early_churn_churned"] = format_count(early["churned"].iloc[0])
-    t["early_churn_30d_position"] = benchmarks.position_in_band(band30, share[30]) or "not comparable with"
+    t["early_churn_30d_position"] = position_in_band(band30, share[30]) or "not comparable with"
     t["early_churn_45d_position"] = {"below": "below", "within": "at", "above": "above"}.get(
-        benchmarks.position_in_band(band45, share[45]), "not comparable with")
+        position_in_band(band45, share[45]), "not comparable with")
     page.tables["early_churn"] = pd.DataFrame({
         "lost within": [f"{d} days of signup" for d in early["days"]],
         "churned customers": [format_count(v) for v in early["churned_within"]],
         "of all churned": [format_count(v) for v in early["churned"]],
         "share": [fmt.pct(v) for v in early["share"]],
-        "seed 004 reference": [benchmarks.range_text(band30), benchmarks.range_text(band45) + " (one company)", "—"],
+        "seed 004 reference": [range_text(band30), range_text(band45) + " (one company)", "—"],
     }).set_index("lost within")
 
     closed_act = act.loc[act["window_complete"].fillna(False).to_numpy(dtype=bool)]
@@ -212,7 +218,7 @@ def activation_page(basis: MonthBasis, activation_rule: str = "invite_teammate>=
         "from signup": [fmt.pct(v) for v in funnel["conversion_from_start"]],
     }).set_index("step")
 
-    bands = pd.concat([benchmarks.bands_table("early_churn_share_30d"), benchmarks.bands_table("early_churn_share_45d")])
+    bands = pd.concat([bands_table("early_churn_share_30d"), bands_table("early_churn_share_45d")])
     page.tables["bands"] = pd.DataFrame({
         "metric": bands["metric_name"], "reference": bands["band"], "range": bands["range"],
         "source": bands["source"], "caveat": bands["caveat"],
