@@ -25,6 +25,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Integral
 
+from saas_kit.calendar import month_label
 from saas_kit.errors import ParameterError
 
 #: Symbols written before the number; any other ISO code is written after it.
@@ -206,16 +207,6 @@ def format_count(n) -> str:
         return "n/a"
     rounded = int(_round(_decimal(n), 0))
     return f"{rounded:,}"
-
-
-def month_label(month, style: str = "en") -> str:
-    """A month as the report writes it: ``October 2026`` or ``2026年10月``."""
-    import pandas as pd
-
-    period = pd.Period(month, freq="M")
-    if style == "ja":
-        return f"{period.year}年{period.month}月"
-    return period.strftime("%B %Y")
 
 
 def format_points(value) -> str:

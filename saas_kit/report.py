@@ -7,17 +7,22 @@ The run, step by step (issue 3, "The monthly run"):
    the report month is valid (default: the latest month in the data), the ``--params``
    file names only parameters the notebooks declare, with the right types, and the
    ``saas-kit`` Jupyter kernel is this environment's Python.
+   Then the month analysis (:mod:`saas_kit.analysis`) is computed once, for every
+   chapter whose notebook declares the ``analysis`` parameter, with that notebook's
+   parameters.
 2. Stage: a hidden folder ``OUT/.<month>.tmp-XXXX/`` next to the output (same file
    system) gets a copy of ``_config.yml`` (title + report month) and ``book/``.
 3. Execute ``notebooks/[0-9][0-9]_*.ipynb`` with papermill into the staging copy,
    in parallel (one worker process per notebook, at most ``min(jobs, cores)`` at a
    time), one progress line per notebook started and finished. The cell papermill
-   injects is tagged ``remove-cell`` so the book hides it.
+   injects is tagged ``remove-cell`` so the book hides it. The analysis is saved once
+   in the staging folder and its path passed to each notebook as the papermill
+   parameter ``analysis``: notebooks only narrate and plot what it holds.
 4. ``jupyter-book build STAGING --path-output ... -W -n --keep-going``: warnings are
    errors. The book never executes anything (``execute_notebooks: off``).
 5. Publish (:mod:`saas_kit.publish`): the HTML, the executed notebooks (under
    ``notebooks/``) and the CSV downloads (``downloads/``, :mod:`saas_kit.export`,
-   computed here from the data, safe against formula injection) replace
+   read from the same analysis, safe against formula injection) replace
    ``OUT/<month>/`` in one rename; ``OUT/index.html`` lists the months.
 
 A failing notebook (an exception, a dead kernel, a cell over ``--timeout``) or build,
@@ -48,13 +53,8 @@ import yaml
 
 from saas_kit.errors import ParameterError, SaasKitError
 from saas_kit.export import write_downloads
-from saas_kit.publish import (
-    check_month_name,
-    failed_dir,
-    make_staging_dir,
-    month_label,
-    publish_month,
-)
+from saas_kit.calendar import check_month_name, month_label
+from saas_kit.publish import failed_dir, make_staging_dir, publish_month
 
 KERNEL_NAME = "saas-kit"
 #: The month analysis of a run (saas_kit.analysis), written once into its private staging
@@ -64,7 +64,9 @@ NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 TOC_FILE = Path("book") / "_toc.yml"
 # Parameters the command sets itself (from --data / --month, and the analysis file); a params file may not.
 RESERVED_PARAMETERS = ("data_dir", "month", "analysis")
-REQUIRED_PARAMETERS = ("data_dir", "month", "analysis")
+REQUIRED_PARAMETERS = ("data_dir", "month")
+#: The parameter through which a notebook receives the run's month analysis (its file's path).
+ANALYSIS_PARAMETER = "analysis"
 ALLOWED_VALUES: dict[str, tuple[str, ...]] = {"style": ("en", "ja")}
 INJECTED_TAG = "injected-parameters"
 ERROR_MARKER_TAG = "papermill-error-cell-tag"
@@ -272,14 +274,6 @@ def load_params_file(path: str | Path, declared: dict[str, dict[str, Any]]) -> d
             raise ParameterError(f"--params {path}: parameter '{key}' must be one of {ALLOWED_VALUES[key]}, got {value!r}")
         params[key] = value
     return params
-
-
-def resolve_month(data_dir: Path, month: str | None) -> str:
-    """The report month as ``YYYY-MM``: ``month`` checked against the data, or the
-    latest month in the data when ``month`` is None or empty (``Dataset.check_month``)."""
-    from saas_kit.loading import load_dataset
-
-    return str(load_dataset(data_dir).check_month(month or None))
 
 
 # ---------------------------------------------------------------------------- kernel
@@ -615,8 +609,7 @@ def build_report(
     month = check_month_name(str(dataset.check_month(month or None)))
     notebook_params = {nb.name: {k: v for k, v in {**declared[nb.name], **extra}.items()
                                  if k in declared[nb.name] and k not in RESERVED_PARAMETERS}
-                       for nb in notebooks}
-    analysis = month_analysis(dataset, month, notebook_params, progress)
+                       for nb in notebooks if ANALYSIS_PARAMETER in declared[nb.name]}
     check_kernel(KERNEL_NAME)
     workers = max(1, min(jobs or _available_cores(), _available_cores(), len(notebooks)))
 
@@ -628,6 +621,7 @@ def build_report(
     try:
         src, build, logs = stage / "src", stage / "build", stage / "logs"
         logs.mkdir()
+        analysis = month_analysis(dataset, month, notebook_params, progress)
         analysis_path = analysis.save(logs / ANALYSIS_FILE)  # computed once here, read by every notebook
         stage_book(project, src, month)
         step = "executing the notebooks"
@@ -635,8 +629,10 @@ def build_report(
         data_abs = str(data.resolve())
         runs = []
         for nb in notebooks:
-            params = {"data_dir": data_abs, "month": month, "analysis": str(analysis_path),
+            params = {"data_dir": data_abs, "month": month,
                       **{k: v for k, v in extra.items() if k in declared[nb.name]}}
+            if ANALYSIS_PARAMETER in declared[nb.name]:
+                params[ANALYSIS_PARAMETER] = str(analysis_path)
             runs.append((nb, src / "notebooks" / nb.name, params))
         progress(f"report {month}: executing {len(notebooks)} notebooks ({workers} at a time)")
         failures = execute_notebooks(runs, workers, timeout, logs, progress)
@@ -680,9 +676,11 @@ def build_report(
 
 def month_analysis(dataset, month: str, notebook_params: dict[str, dict[str, Any]],
                    progress: Callable[[str], None] = print):
-    """The run's :class:`saas_kit.analysis.MonthAnalysis`: every chapter whose notebook
-    is in the report, with that notebook's parameters (its declared defaults and the
-    ``--params`` values; ``style`` and ``currency`` are shared by all notebooks)."""
+    """The run's :class:`saas_kit.analysis.MonthAnalysis`, with the page of every chapter
+    whose notebook reads the analysis (declares the ``analysis`` parameter), built with
+    that notebook's parameters (its declared defaults and the ``--params`` values);
+    ``style`` and ``currency`` are shared by all notebooks. ``notebook_params`` maps
+    those notebooks' names to their parameters."""
     from saas_kit.analysis import COMMON_PARAMETERS, build_analysis
     from saas_kit.pages import CHAPTERS
 
