@@ -655,14 +655,14 @@ def test_magic_moment_search_counts_match_a_brute_force_count():
 @pytest.mark.parametrize("seed", range(6))
 def test_sort_pairs_orders_by_group_then_delay(seed):
     """Packed path (small ranges, any time unit) and fallback path (huge ranges) alike."""
-    from saas_kit.activation import _sort_pairs
+    from saas_kit.activation.frames import sort_pairs
 
     rng = np.random.default_rng(seed)
     n = 500
     unit = [1, 1_000, 1_000_000, 1_000_000_000][seed % 4]
     group = rng.integers(-5, 40, n) if seed < 4 else rng.integers(0, 2**40, n)
     delay = rng.integers(-3, 30 * 86_400, n) * unit if seed < 4 else rng.integers(0, 2**50, n)
-    g, d = _sort_pairs(group, delay)
+    g, d = sort_pairs(group, delay)
     order = np.lexsort((delay, group))
     assert g.tolist() == group[order].tolist() and d.tolist() == delay[order].tolist()
 

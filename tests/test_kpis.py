@@ -9,6 +9,7 @@ import pytest
 
 from conftest import customer_months
 from saas_kit import kpis
+from saas_kit.activation import activation_cohort, onboarding_scope
 from saas_kit.errors import DataError, ParameterError
 from saas_kit.loading import Dataset
 
@@ -51,18 +52,18 @@ EVENTS = [
 
 def test_activation_cohort_is_latest_month_with_all_windows_closed():
     # 14 days: signups up to 30 Sep close by 14 Oct, before 1 Nov
-    assert kpis.activation_cohort("2026-10", 14) == pd.Period("2026-09", "M")
+    assert activation_cohort("2026-10", 14) == pd.Period("2026-09", "M")
     # 45 days: a 30 Sep signup closes on 14 Nov, after 1 Nov -> August (31 Aug + 45 d = 15 Oct)
-    assert kpis.activation_cohort("2026-10", 45) == pd.Period("2026-08", "M")
+    assert activation_cohort("2026-10", 45) == pd.Period("2026-08", "M")
     # February report, 30 days: a 31 Jan signup closes on 2 Mar, after 1 Mar -> December
-    assert kpis.activation_cohort("2026-02", 30) == pd.Period("2025-12", "M")
-    assert kpis.activation_cohort("2026-03", 30) == pd.Period("2026-02", "M")
+    assert activation_cohort("2026-02", 30) == pd.Period("2025-12", "M")
+    assert activation_cohort("2026-03", 30) == pd.Period("2026-02", "M")
 
 
 @pytest.mark.parametrize("bad", [0, -3, 2.5, True, "14"])
 def test_activation_cohort_rejects_bad_window(bad):
     with pytest.raises(ParameterError):
-        kpis.activation_cohort("2026-10", bad)
+        activation_cohort("2026-10", bad)
 
 
 def test_activation_kpis_by_hand():
@@ -96,7 +97,7 @@ def test_activation_kpis_cohort_before_event_log_is_nan():
 
 def test_onboarding_scope_excludes_untracked_signups_and_later_events():
     ds = _dataset(CUSTOMERS, EVENTS)
-    scope = kpis.onboarding_scope(ds, "2026-09")
+    scope = onboarding_scope(ds, "2026-09")
     assert scope.as_of == pd.Timestamp("2026-10-01")
     assert scope.events_start == pd.Timestamp("2025-09-01")
     assert "P" not in set(scope.customers["customer_id"])

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from saas_kit import activation
+from saas_kit.activation import onboarding_scope
 from saas_kit.bands import bands_for, bands_table, position_in_band, range_text
 from saas_kit.formatting import format_count, format_days, format_p_value, format_points
-from saas_kit.kpis import onboarding_scope
 from saas_kit.pages.base import MonthBasis, Page
 
 #: Half-year change of the pooled activation rate read as "about flat" (two points).
