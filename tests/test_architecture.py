@@ -32,6 +32,9 @@ LAYERS = [
     {"charts"},
     {"analysis"},
     {"export", "publish"},
+    {"report.base"},
+    {"report.parameters", "report.execution", "report.book"},
+    {"report.run"},
     {"report", "commands"},
     {"cli"},
 ]

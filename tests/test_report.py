@@ -25,12 +25,12 @@ from saas_kit.calendar import month_label
 from saas_kit.errors import ParameterError
 from saas_kit.report import (
     ReportError,
-    _locate_failure,
     build_report,
     check_kernel,
     check_toc,
     discover_notebooks,
     load_params_file,
+    locate_failure,
     notebook_parameters,
     tag_injected_cell,
 )
@@ -176,7 +176,7 @@ def test_locate_failure_counts_cells_of_the_source_notebook(tmp_path):
     path = tmp_path / "n.ipynb"
     path.write_text(json.dumps(nb), encoding="utf-8")
     # source notebook: 0 = Title, 1 = parameters, 2 = the failing cell
-    assert _locate_failure(path) == (2, "# comment")
+    assert locate_failure(path) == (2, "# comment")
 
 
 def test_kernel_check_accepts_this_environment():
