@@ -114,3 +114,19 @@ def test_activation_kpis_needs_events():
         kpis.activation_kpis(ds, "2026-10")
     with pytest.raises(ParameterError):
         kpis.activation_kpis(_dataset(CUSTOMERS, EVENTS), "2026-10", "not a rule")
+
+
+def test_band_texts_take_their_figures_from_the_band_table(monkeypatch):
+    """Move a band in the table and the overview's text moves with it (no figure re-typed in kpis)."""
+    import dataclasses
+
+    from saas_kit import bands
+
+    assert kpis.band_text("nrr_ttm", 1.15) == ("above the Japanese B2B average (102.1%); within the US IPO "
+                                               "median (110–120%) [seeds 000, 003]")
+    assert kpis.band_text("grr_ttm", 0.85).endswith("[seed 000]; this is 80–90%")
+    assert kpis.band_text("arr", 2e9) == "past the ¥1B milestone [seeds 002, 004]"
+    moved = tuple(dataclasses.replace(b, low=1.30, high=1.40) if b.label.startswith("US SaaS at IPO") else b
+                  for b in bands.BANDS)
+    monkeypatch.setattr(bands, "BANDS", moved)
+    assert "below the US IPO median (130–140%)" in kpis.band_text("nrr_ttm", 1.15)

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from saas_kit.formatting import Formatter
-from saas_kit.kpis import headline_kpis, kpi_texts
+from saas_kit.kpis import headline_kpis, kpi_texts, monthly_kpi_series
 from saas_kit.loading import Dataset
 from saas_kit.movements import mrr_movements
 from saas_kit.rates import monthly_rates, trailing_retention
@@ -64,7 +64,7 @@ def month_basis(dataset: Dataset, month: pd.Period | str, style: str = "en",
     bridge = monthly_rates(mrr_movements(dataset.customer_mrr, last_month=month))
     bridge = bridge[bridge["month"] <= month].reset_index(drop=True)
     ttm = trailing_retention(dataset.customer_mrr)
-    kpis = headline_kpis(dataset, month, style=style)
+    kpis = headline_kpis(dataset, month, style=style, series=monthly_kpi_series(dataset.customer_mrr, bridge, ttm))
     if activation_rows is not None:
         kpis = pd.concat([kpis, activation_rows[kpis.columns]], ignore_index=True)
     return MonthBasis(dataset=dataset, month=month, style=style, fmt=fmt, bridge=bridge, ttm=ttm, kpis=kpis,
