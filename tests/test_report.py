@@ -16,19 +16,21 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from report_build import KPI_KEYS, MONTH, ROOT, make_project, shared_report
 from saas_kit import publish
+from saas_kit.calendar import month_label
 from saas_kit.errors import ParameterError
 from saas_kit.report import (
     ReportError,
-    _locate_failure,
     build_report,
     check_kernel,
     check_toc,
     discover_notebooks,
     load_params_file,
+    locate_failure,
     notebook_parameters,
     tag_injected_cell,
 )
@@ -174,7 +176,7 @@ def test_locate_failure_counts_cells_of_the_source_notebook(tmp_path):
     path = tmp_path / "n.ipynb"
     path.write_text(json.dumps(nb), encoding="utf-8")
     # source notebook: 0 = Title, 1 = parameters, 2 = the failing cell
-    assert _locate_failure(path) == (2, "# comment")
+    assert locate_failure(path) == (2, "# comment")
 
 
 def test_kernel_check_accepts_this_environment():
@@ -202,7 +204,7 @@ def test_kernel_check_missing_kernel():
 # -------------------------------------------------------------------- publish
 
 
-def test_swap_in_replaces_a_month_and_keeps_others(tmp_path):
+def test_publish_replaces_a_month_and_keeps_others(tmp_path):
     out = tmp_path / "out"
     (out / "2026-09").mkdir(parents=True)
     (out / "2026-09" / "index.html").write_text("september")
@@ -212,7 +214,7 @@ def test_swap_in_replaces_a_month_and_keeps_others(tmp_path):
     site = publish.make_staging_dir(out, "2026-10") / "site"
     site.mkdir()
     (site / "index.html").write_text("new october")
-    final = publish.swap_in(site, out, "2026-10")
+    final = publish.publish_month(site, out, "2026-10")
     assert final == out / "2026-10"
     assert (final / "index.html").read_text() == "new october"
     assert not (final / "stale.html").exists()
@@ -220,13 +222,13 @@ def test_swap_in_replaces_a_month_and_keeps_others(tmp_path):
     assert not [p for p in out.iterdir() if p.name.startswith(".2026-10.old")]
 
 
-def test_swap_in_puts_the_old_report_back_when_the_new_cannot_move_in(tmp_path):
+def test_publish_puts_the_old_report_back_when_the_new_cannot_move_in(tmp_path):
     out = tmp_path / "out"
     (out / "2026-10").mkdir(parents=True)
     (out / "2026-10" / "index.html").write_text("old october")
     before = _tree_hashes(out)
     with pytest.raises(OSError):
-        publish.swap_in(tmp_path / "no-such-site", out, "2026-10")
+        publish.publish_month(tmp_path / "no-such-site", out, "2026-10")
     assert _tree_hashes(out) == before
     assert sorted(p.name for p in out.iterdir()) == ["2026-10"]
 
@@ -238,15 +240,16 @@ def test_months_index_links_every_month_newest_first(tmp_path):
         (out / month / "index.html").write_text("x")
     (out / "2026-11").mkdir()  # no index.html: not a report
     (out / ".2026-11.tmp-abc").mkdir()
-    page = publish.write_months_index(out).read_text()
+    page = publish.months_index_page(publish.available_months(out))
     links = re.findall(r'href="([^"]+)"', page)
     assert links == ["2026-10/index.html", "2026-09/index.html", "2025-12/index.html"]
     assert "October 2026" in page and "December 2025" in page
 
 
 def test_month_label():
-    assert publish.month_label("2026-10") == "October 2026"
-    assert publish.month_label("2025-01") == "January 2025"
+    assert month_label("2026-10") == "October 2026"
+    assert month_label("2025-01") == "January 2025"
+    assert month_label(pd.Period("2026-03", "M"), "ja") == "2026年3月"
 
 
 # ------------------------------------------------------ whole runs (slow)
