@@ -21,6 +21,7 @@ def tiny_dir(tmp_path):
     (data / "events.csv").write_text(
         "customer_id,event,timestamp\nA,invite_teammate,2025-01-02\nA,invite_teammate,2025-01-03\n"
         "A,invite_teammate,2025-01-04\nB,login,2025-02-02\n", encoding="utf-8")
+    (data / "dataset.yml").write_text("as_of: '2025-04-01'\ncurrency: JPY\n", encoding="utf-8")  # March complete
     return data
 
 
@@ -77,7 +78,7 @@ def test_activation_page_needs_events(tmp_path):
     (tmp_path / "subscriptions.csv").write_text("customer_id,start_date,end_date,amount\nA,2025-01-01,,1000\n",
                                                 encoding="utf-8")
     with pytest.raises(DataError, match="events"):
-        build_analysis(load_dataset(tmp_path), "2025-01", chapters={"05_activation": {}})
+        build_analysis(load_dataset(tmp_path, currency="JPY"), "2025-01", chapters={"05_activation": {}})
 
 
 def test_chapter_defaults_are_the_notebook_parameters():
