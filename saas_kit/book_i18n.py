@@ -1,0 +1,301 @@
+"""Sphinx extension of the bilingual report (issue 13): one executed notebook, one
+edition per language.
+
+Add ``saas_kit.book_i18n`` to the ``extensions`` of the staged ``_config.yml`` (after
+``myst_nb``); :func:`saas_kit.editions.edition_config` does it. What it does in a build
+whose Sphinx ``language`` is ``L``:
+
+1. **Language cells.** A notebook cell tagged ``lang-X`` (``X`` another language than
+   ``L``) is removed before myst-nb renders the notebook (``source-read`` event, see
+   :func:`saas_kit.i18n.select_language_cells`): one executed notebook carries the
+   figures and tables of every language, each build shows its own.
+2. **Language glue keys.** Every glue reference (``{glue:text}``, ``{glue}``,
+   ``{glue:any}``, ``{glue:md}``, the ``glue:*`` directives, local or ``nb::key``)
+   to ``key`` resolves ``key__L`` when the notebook glued one
+   (:func:`saas_kit.i18n.glue_both`), else ``key``.
+3. **Glue inside translated paragraphs.** Sphinx re-parses a gettext-translated
+   paragraph as a fresh little document that has no notebook attached, where myst-nb's
+   roles find no glue data and paste nothing ("No key ... found in glue data"). Here a
+   local glue role in such a document becomes a reference to its own notebook
+   (``this.ipynb::key``), which myst-nb resolves after reading from the glue cache it
+   wrote while parsing the notebook; so translated prose shows the glued value.
+4. **Numbers never wrap.** Every number with its unit (``8億4,172万円``, ``¥841.7M``,
+   ``+2.1%``, ``+0.4 pt``, ``2.67×``) in the page text is wrapped in
+   ``<span class="saas-num">`` (``white-space: nowrap``): Japanese text may break
+   between any two characters, also inside ``8億 / 4,172万 / 円``.
+5. **Language switch.** Every page gets a link to the same page in the other edition
+   (``saas_kit_editions``: the languages published side by side as ``<month>/<lang>/``)
+   and ``<link rel="alternate" hreflang>``.
+"""
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+
+from saas_kit.i18n import DEFAULT_LANG, LANG_KEY_SEPARATOR, LANGUAGE_NAMES, lang_key, select_language_cells
+
+LOGGER = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).parent / "book_static"
+
+#: A number with its sign, currency and unit: ``8億4,172万円``, ``-¥1.2M``, ``+0.4 pt``, ``2.67×``, ``102.1%``.
+NUMBER_PATTERN = re.compile(
+    r"(?<![\w.])(?:"
+    r"\d{4}年\d{1,2}月(?:\d{1,2}日)?"  # a Japanese date: 2026年10月
+    r"|[-+−]?[¥$€£]?\d[\d,]*(?:\.\d+)?(?:(?:兆|億|万)(?:\d[\d,]*)?)*"
+    r"(?:円|%|\s?pt|×|倍|社|件|人|名|[かヶカケ]月|日|年|[KMBT](?![A-Za-z]))?"
+    r")"
+)
+#: Nodes whose text is left alone (code, formulas, raw HTML).
+_SKIP_NODES = (nodes.literal, nodes.literal_block, nodes.raw, nodes.math, nodes.math_block,
+               nodes.FixedTextElement)
+
+
+def build_language(config_or_env: Any) -> str:
+    """The build's language (``language`` of the Sphinx config), ``en`` when unset."""
+    config = getattr(config_or_env, "config", config_or_env)
+    return (getattr(config, "language", None) or DEFAULT_LANG).split("_")[0]
+
+
+# ------------------------------------------------------------------ language cells
+
+
+def remove_other_language_cells(app: Sphinx, docname: str, source: list[str]) -> None:
+    """``source-read``: drop the other languages' ``lang-X`` cells of a notebook."""
+    if not app.env.doc2path(docname).endswith(".ipynb"):
+        return
+    try:
+        nb = json.loads(source[0])
+    except ValueError:
+        return  # not our business: myst-nb reports an unreadable notebook itself
+    if select_language_cells(nb, build_language(app)):
+        source[0] = json.dumps(nb, ensure_ascii=False)
+
+
+# -------------------------------------------------------------------- glue roles
+
+
+def _local_glue_keys(document: nodes.document) -> dict[str, Any] | None:
+    """The glue data of the notebook being parsed, None in a document without one."""
+    renderer = document.get("nb_renderer") if hasattr(document, "get") else None
+    if renderer is None:
+        return None
+    return renderer.renderer.nb_client.glue_data
+
+
+def _cached_glue_keys(env: Any, docname: str) -> dict[str, Any]:
+    """The glue data myst-nb cached for ``docname`` while parsing it (``<doc>.glue.json``)."""
+    from myst_nb.ext.glue.crossref import read_glue_cache
+
+    return read_glue_cache(env.mystnb_config.output_folder, docname)
+
+
+def _choose_key(key: str, available: dict[str, Any] | None, lang: str) -> str:
+    """``key__lang`` when glued, else ``key``."""
+    candidate = lang_key(key, lang)
+    return candidate if available is not None and candidate in available else key
+
+
+def _localise_role_text(role: Any, text: str, with_format: bool) -> str:
+    """Rewrite a glue role's target ``[doc::]key[:fmt]`` for the build language; a local
+    key in a document without notebook (a translated paragraph) becomes ``thisdoc::key``."""
+    document = role.document
+    env = getattr(document.settings, "env", None)
+    if env is None:
+        return text
+    lang = build_language(env)
+    fmt = ""
+    body = text
+    if with_format:
+        head, sep, tail = text.rpartition(":")
+        if sep and not head.endswith(":") and head:  # key:fmt (not the "::" of doc::key)
+            body, fmt = head, ":" + tail
+    doc, sep, key = body.rpartition("::")
+    if sep:  # cross-document: resolved after reading (ReplacePendingGlueReferences), see LangGlueReferences
+        return text
+    local = _local_glue_keys(document)
+    if local is not None:
+        return _choose_key(key, local, lang) + fmt
+    # A translated paragraph: point at this very notebook; myst-nb reads it from the glue cache.
+    this_file = posixpath.basename(env.doc2path(env.docname, base=False))
+    if with_format and not fmt:
+        fmt = ":s"  # myst-nb splits "doc::key" at its last ":" unless a format follows
+    return f"{this_file}::{key}{fmt}"
+
+
+def _lang_role(base: type, with_format: bool) -> type:
+    class LangGlueRole(base):  # type: ignore[misc, valid-type]
+        __doc__ = f"{base.__name__} resolving ``key__<language>`` and working in translated paragraphs."
+
+        def run(self):  # noqa: D401
+            self.text = _localise_role_text(self, self.text, with_format)
+            return super().run()
+
+    LangGlueRole.__name__ = f"Lang{base.__name__}"
+    return LangGlueRole
+
+
+def _lang_directive(base: type) -> type:
+    class LangGlueDirective(base):  # type: ignore[misc, valid-type]
+        __doc__ = f"{base.__name__} resolving ``key__<language>``."
+
+        def run(self):  # noqa: D401
+            env = getattr(self.state.document.settings, "env", None)
+            key = self.arguments[0]
+            if env is not None and "::" not in key:
+                self.arguments[0] = _choose_key(key, _local_glue_keys(self.state.document), build_language(env))
+            return super().run()
+
+    LangGlueDirective.__name__ = f"Lang{base.__name__}"
+    return LangGlueDirective
+
+
+def make_glue_domain() -> type:
+    """myst-nb's ``glue`` domain with every role and directive language-aware."""
+    from myst_nb.ext.glue.directives import (
+        PasteAnyDirective,
+        PasteFigureDirective,
+        PasteMarkdownDirective,
+        PasteMathDirective,
+    )
+    from myst_nb.ext.glue.domain import NbGlueDomain
+    from myst_nb.ext.glue.roles import PasteMarkdownRole, PasteRoleAny, PasteTextRole
+
+    any_role = _lang_role(PasteRoleAny, with_format=False)
+    any_directive = _lang_directive(PasteAnyDirective)
+
+    class LangNbGlueDomain(NbGlueDomain):
+        """The ``glue`` domain of myst-nb, language-aware (saas_kit.book_i18n)."""
+
+        roles = {"": any_role(), "any": any_role(), "text": _lang_role(PasteTextRole, with_format=True)(),
+                 "md": _lang_role(PasteMarkdownRole, with_format=False)()}
+        directives = {"": any_directive, "any": any_directive,
+                      "figure": _lang_directive(PasteFigureDirective),
+                      "math": _lang_directive(PasteMathDirective),
+                      "md": _lang_directive(PasteMarkdownDirective)}
+
+    return LangNbGlueDomain
+
+
+class LangGlueReferences(SphinxPostTransform):
+    """Before myst-nb resolves ``nb::key`` references (priority 5), point them at
+    ``key__<language>`` when that notebook glued it."""
+
+    default_priority = 4
+
+    def apply(self, **kwargs: Any) -> None:
+        from myst_nb.ext.glue.utils import PendingGlueReference
+
+        lang = build_language(self.env)
+        if lang == DEFAULT_LANG:
+            return
+        for node in list(self.document.findall(PendingGlueReference)):
+            node["key"] = _choose_key(node["key"], _cached_glue_keys(self.env, node["refdoc"]), lang)
+
+
+# -------------------------------------------------------------------- numbers
+
+
+class NoWrapNumbers(SphinxPostTransform):
+    """Wrap every number-with-unit of the page text in ``<span class="saas-num">`` (CSS
+    ``white-space: nowrap``), after glue values are pasted (myst-nb: priority 5)."""
+
+    default_priority = 50
+
+    def apply(self, **kwargs: Any) -> None:
+        if not self.config.saas_kit_nowrap_numbers:
+            return
+        for text in list(self.document.findall(nodes.Text)):
+            parent = text.parent
+            if parent is None or _inside(parent, _SKIP_NODES) or "saas-num" in parent.get("classes", []):
+                continue
+            value = str(text)
+            pieces = list(_split_numbers(value))
+            if len(pieces) == 1 and not pieces[0][1]:
+                continue
+            replacement = [nodes.inline(p, p, classes=["saas-num"]) if is_number else nodes.Text(p)
+                           for p, is_number in pieces if p]
+            parent.replace(text, replacement)
+
+
+def _inside(node: nodes.Node, kinds: tuple[type, ...]) -> bool:
+    while node is not None:
+        if isinstance(node, kinds):
+            return True
+        node = node.parent
+    return False
+
+
+def _split_numbers(text: str):
+    """``(piece, is_number)`` in order; a number must hold more than a single digit or have a unit."""
+    pos = 0
+    for match in NUMBER_PATTERN.finditer(text):
+        number = match.group(0)
+        if len(number) < 2:
+            continue
+        yield text[pos:match.start()], False
+        yield number, True
+        pos = match.end()
+    yield text[pos:], False
+
+
+# -------------------------------------------------------------------- switch link
+
+
+def switch_href(pagename: str, lang: str) -> str:
+    """Relative link from page ``pagename`` of one edition to the same page of the
+    ``lang`` edition, the editions being sibling folders (``<month>/en/``, ``<month>/ja/``)."""
+    depth = pagename.count("/") + 1  # up out of the page's folders and the edition folder
+    return "../" * depth + f"{lang}/{pagename}.html"
+
+
+def add_switch_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                       doctree: Any) -> None:
+    """``html-page-context``: the other editions' links for the ``lang-switch.html`` template."""
+    lang = build_language(app)
+    others = [code for code in app.config.saas_kit_editions if code != lang]
+    context["saas_kit_lang"] = lang
+    context["saas_kit_switch"] = [
+        {"lang": code, "label": LANGUAGE_NAMES.get(code, code), "href": switch_href(pagename, code)}
+        for code in others
+    ]
+    links = "".join(
+        f'\n<link rel="alternate" hreflang="{s["lang"]}" href="{s["href"]}" />' for s in context["saas_kit_switch"]
+    )
+    context["metatags"] = context.get("metatags", "") + links
+
+
+def _config_inited(app: Sphinx, config: Any) -> None:
+    """Our template and CSS; the switch in the article header, before the theme's buttons."""
+    config.templates_path = [*config.templates_path, str(STATIC_DIR / "templates")]
+    config.html_static_path = [*config.html_static_path, str(STATIC_DIR / "static")]
+    options = dict(config.html_theme_options or {})
+    header_end = list(options.get("article_header_end") or ["article-header-buttons.html"])
+    if "lang-switch.html" not in header_end:
+        header_end.insert(0, "lang-switch.html")
+    options["article_header_end"] = header_end
+    config.html_theme_options = options
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("myst_nb")
+    app.add_config_value("saas_kit_editions", [DEFAULT_LANG], "html", types=[list])
+    app.add_config_value("saas_kit_nowrap_numbers", True, "env", types=[bool])
+    app.add_domain(make_glue_domain(), override=True)
+    app.add_post_transform(LangGlueReferences)
+    app.add_post_transform(NoWrapNumbers)
+    app.connect("config-inited", _config_inited)
+    app.connect("source-read", remove_other_language_cells)
+    app.connect("html-page-context", add_switch_context)
+    app.add_css_file("saas-kit-i18n.css")
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
+
+
+__all__ = ["LANG_KEY_SEPARATOR", "NUMBER_PATTERN", "build_language", "make_glue_domain", "setup", "switch_href"]
