@@ -47,7 +47,7 @@ STATIC_DIR = Path(__file__).parent / "book_static"
 
 #: A number with its sign, currency and unit: ``8億4,172万円``, ``-¥1.2M``, ``+0.4 pt``, ``2.67×``, ``102.1%``.
 NUMBER_PATTERN = re.compile(
-    r"(?<![\w.])(?:"
+    r"(?<![0-9A-Za-z.,])(?:"
     r"\d{4}年\d{1,2}月(?:\d{1,2}日)?"  # a Japanese date: 2026年10月
     r"|[-+−]?[¥$€£]?\d[\d,]*(?:\.\d+)?(?:(?:兆|億|万)(?:\d[\d,]*)?)*"
     r"(?:円|%|\s?pt|×|倍|社|件|人|名|[かヶカケ]月|日|年|[KMBT](?![A-Za-z]))?"
