@@ -86,6 +86,8 @@ def edition_config(base: Mapping[str, Any], lang: str, editions: list[str], loca
     conf["language"] = lang
     conf["locale_dirs"] = [str(locale_dir)]
     conf["gettext_compact"] = False
+    conf["gettext_location"] = False  # no "#: ../../src/page.md:12" lines: staging paths change every run
+    conf["gettext_uuid"] = False
     conf["saas_kit_editions"] = list(editions)
     return config
 
