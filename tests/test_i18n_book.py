@@ -1,0 +1,185 @@
+"""The bilingual build end to end on a fixture book (issue 13): one notebook executed
+once, built in English and in Japanese with warnings as errors, published side by side.
+
+tests/fixtures/i18n/ holds a markdown page pasting glued values from the notebook, a
+notebook that glues a value in both languages (``glue_both``) and draws a figure once
+per language (cells tagged ``lang-en`` / ``lang-ja``), and the Japanese catalogs.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from saas_kit.editions import assemble_editions, build_editions, stage_locales, write_edition_configs
+from saas_kit.i18n_check import check_catalogs, missing_translations
+from saas_kit.translations import extract_templates
+
+FIXTURE = Path(__file__).parent / "fixtures" / "i18n"
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+EN_VALUE, JA_VALUE = "¥841.7M", "8億4,172万円"
+
+pytestmark = pytest.mark.slow
+
+
+def _execute(notebook: Path) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(notebook, as_version=4)
+    NotebookClient(nb, kernel_name="saas-kit", timeout=120,
+                   resources={"metadata": {"path": str(notebook.parent)}}).execute()
+    nbformat.write(nb, notebook)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The fixture book executed once and built in both languages: ``site/en``, ``site/ja``."""
+    root = tmp_path_factory.mktemp("i18n-book")
+    src = root / "src"
+    shutil.copytree(FIXTURE, src, ignore=shutil.ignore_patterns("locales"))
+    _execute(src / "demo.ipynb")
+    locales = stage_locales(FIXTURE, src)
+    write_edition_configs(src, ["en", "ja"], locales, month="2026-10")
+    builds = build_editions(src, root / "build", ["en", "ja"], src / "_toc.yml", root / "logs")
+    return assemble_editions(root / "site", {lang: b.html_dir for lang, b in builds.items()})
+
+
+def _main_text(page: Path) -> str:
+    html = page.read_text("utf-8")
+    main = html[html.index("<main"):html.index("</main>")]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", main))
+
+
+def test_ja_page_pastes_the_japanese_value_inside_the_translated_paragraph(site):
+    text = _main_text(site / "ja" / "demo.html")
+    assert f"2026年10月の月末MRRは{JA_VALUE}で、有料顧客は1,234社です。" in text
+    assert EN_VALUE not in text and "Closing MRR" not in text
+
+
+def test_en_page_pastes_the_english_value(site):
+    text = _main_text(site / "en" / "demo.html")
+    assert f"Closing MRR was {EN_VALUE} in October 2026, from 1,234 paying customers." in text
+
+
+def test_markdown_page_pastes_values_of_the_notebook_in_its_language(site):
+    assert f"2026年10月の月末MRRは{JA_VALUE}で、前月比+2.1%でした。" in _main_text(site / "ja" / "intro.html")
+    assert (f"The report for October 2026 shows closing MRR of {EN_VALUE}, a change of +2.1% "
+            "on the previous month.") in _main_text(site / "en" / "intro.html")
+
+
+def test_each_edition_shows_only_its_own_figure_cell(site):
+    en = (site / "en" / "demo.html").read_text("utf-8")
+    ja = (site / "ja" / "demo.html").read_text("utf-8")
+    assert "tag_lang-en" in en and "tag_lang-ja" not in en
+    assert "tag_lang-ja" in ja and "tag_lang-en" not in ja
+    assert en.count("<img") == ja.count("<img") >= 1
+
+
+def test_switch_links_point_at_the_same_page_of_the_other_edition(site):
+    for lang, other in (("en", "ja"), ("ja", "en")):
+        for page in ("intro.html", "demo.html", "search.html"):
+            html = (site / lang / page).read_text("utf-8")
+            hrefs = re.findall(r'class="saas-lang-switch__link[^"]*" href="([^"]+)"', html)
+            assert hrefs == [f"../{other}/{page}"], (lang, page)
+            assert ((site / lang / hrefs[0]).resolve()) == (site / other / page).resolve()
+            assert (site / other / page).is_file()
+
+
+def test_sphinx_interface_and_title_are_japanese(site):
+    ja = (site / "ja" / "intro.html").read_text("utf-8")
+    assert '<html lang="ja"' in ja
+    assert "次へ" in ja and "SaaS指標レポート — 2026年10月" in ja
+    en = (site / "en" / "intro.html").read_text("utf-8")
+    assert '<html lang="en"' in en and "SaaS metrics report — October 2026" not in en  # fixture keeps its title
+    assert "Fixture report — October 2026" in en
+
+
+def test_glued_values_are_kept_on_one_line(site):
+    ja = (site / "ja" / "demo.html").read_text("utf-8")
+    assert f'<span class="saas-num">{JA_VALUE}</span>' in ja
+    assert "saas-kit-i18n.css" in ja and (site / "ja" / "_static" / "saas-kit-i18n.css").is_file()
+
+
+def test_fixture_catalog_is_complete_and_consistent(tmp_path):
+    pot_dir = extract_templates(FIXTURE, tmp_path, toc=Path("_toc.yml"))
+    assert sorted(p.name for p in pot_dir.glob("*.pot")) == ["demo.pot", "intro.pot"]
+    assert missing_translations(pot_dir, FIXTURE / "locales") == []
+    assert check_catalogs(FIXTURE / "locales") == []
+
+
+def test_a_changed_paragraph_is_reported_missing(tmp_path):
+    project = tmp_path / "book"
+    shutil.copytree(FIXTURE, project)
+    intro = project / "intro.md"
+    intro.write_text(intro.read_text("utf-8") + "\nA paragraph added after the translation.\n", "utf-8")
+    pot_dir = extract_templates(project, tmp_path / "work", toc=Path("_toc.yml"))
+    missing = [str(i) for i in missing_translations(pot_dir, project / "locales")]
+    assert missing == ["intro.po: 'A paragraph added after the translation.': not in the catalog "
+                       "(run make translations)"]
+
+
+# ----------------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        if os.environ.get("SAAS_KIT_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium) and SAAS_KIT_REQUIRE_BROWSER=1")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _japanese_share(text: str) -> float:
+    """Japanese letters (kana, kanji) among all letters of ``text``."""
+    letters = [c for c in text if unicodedata.category(c).startswith("L")]
+    japanese = [c for c in letters if unicodedata.name(c, "").startswith(("CJK UNIFIED", "HIRAGANA", "KATAKANA"))]
+    return len(japanese) / len(letters) if letters else 0.0
+
+
+@pytest.mark.browser
+def test_a_japanese_font_is_installed_for_chromium():
+    fc_list = shutil.which("fc-list")
+    if fc_list is None or not CHROMIUM.exists():
+        pytest.skip("fontconfig or chromium missing")
+    fonts = subprocess.run([fc_list, ":lang=ja", "family"], capture_output=True, text=True).stdout
+    assert fonts.strip(), "no Japanese font: apt-get install fonts-noto-cjk (.ci/run does)"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1400, 400])
+def test_ja_pages_read_japanese_and_no_number_wraps(site, browser, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    for name in ("intro.html", "demo.html"):
+        page.goto((site / "ja" / name).as_uri(), wait_until="load")
+        text = page.inner_text("main")
+        assert _japanese_share(text) >= 0.5, (name, text)
+        wrapped = page.evaluate("""() => Array.from(document.querySelectorAll('main .saas-num'))
+            .filter(e => e.getClientRects().length > 1 || getComputedStyle(e).whiteSpace !== 'nowrap')
+            .map(e => e.textContent)""")
+        assert wrapped == [], (name, width, wrapped)
+        values = page.evaluate("() => Array.from(document.querySelectorAll('main .saas-num')).map(e => e.textContent)")
+        assert JA_VALUE in values, (name, values)
+        assert page.locator(".saas-lang-switch__link").first.is_visible(), (name, width)
+    # the switch opens the same page in English
+    page.locator(".saas-lang-switch__link").first.click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/en/demo.html")
+    assert EN_VALUE in page.inner_text("main")
+    assert errors == []
+    page.close()
