@@ -103,31 +103,40 @@ def _choose_key(key: str, available: dict[str, Any] | None, lang: str) -> str:
     return candidate if available is not None and candidate in available else key
 
 
-def _localise_role_text(role: Any, text: str, with_format: bool) -> str:
-    """Rewrite a glue role's target ``[doc::]key[:fmt]`` for the build language; a local
-    key in a document without notebook (a translated paragraph) becomes ``thisdoc::key``."""
-    document = role.document
-    env = getattr(document.settings, "env", None)
-    if env is None:
-        return text
-    lang = build_language(env)
-    fmt = ""
-    body = text
+def _split_target(text: str, with_format: bool) -> tuple[str, str, str]:
+    """A glue role's target ``[doc::]key[:fmt]`` -> ``(doc, key, fmt)``; ``fmt`` keeps its ``:``."""
+    body, fmt = text, ""
     if with_format:
         head, sep, tail = text.rpartition(":")
-        if sep and not head.endswith(":") and head:  # key:fmt (not the "::" of doc::key)
+        if sep and head and not head.endswith(":"):  # key:fmt, not the "::" of doc::key
             body, fmt = head, ":" + tail
-    doc, sep, key = body.rpartition("::")
-    if sep:  # cross-document: resolved after reading (ReplacePendingGlueReferences), see LangGlueReferences
-        return text
-    local = _local_glue_keys(document)
-    if local is not None:
-        return _choose_key(key, local, lang) + fmt
-    # A translated paragraph: point at this very notebook; myst-nb reads it from the glue cache.
-    this_file = posixpath.basename(env.doc2path(env.docname, base=False))
-    if with_format and not fmt:
-        fmt = ":s"  # myst-nb splits "doc::key" at its last ":" unless a format follows
-    return f"{this_file}::{key}{fmt}"
+    doc, _, key = body.rpartition("::")
+    return doc, key, fmt
+
+
+def _read_glue_file(env: Any, docname: str) -> dict[str, Any]:
+    """The glue data myst-nb wrote for ``docname`` while parsing it (read afresh: the
+    translated paragraphs of a notebook are parsed right after it)."""
+    path = Path(env.mystnb_config.output_folder).joinpath(*docname.split("/"))
+    path = path.with_name(path.name + ".glue.json")
+    return json.loads(path.read_text("utf-8")) if path.is_file() else {}
+
+
+def _translated_paste(role: Any, key: str, fmt: str, env: Any) -> list[nodes.Node] | None:
+    """A local glue role inside a translated paragraph (a fresh document without the
+    notebook): the notebook's ``text/plain`` value in the build language, pasted as
+    myst-nb pastes text; None when there is no such value (then a reference to the
+    notebook itself is left for myst-nb to resolve after reading)."""
+    from myst_nb.core.variables import format_plain_text
+
+    data = _read_glue_file(env, env.docname)
+    output = data.get(_choose_key(key, data, build_language(env)), {}).get("data", {})
+    if "text/plain" not in output:
+        return None
+    text = format_plain_text(output["text/plain"], fmt[1:] or "s")
+    node = nodes.inline(text, text, classes=["pasted-text"])
+    role.set_source_info(node)
+    return [node]
 
 
 def _lang_role(base: type, with_format: bool) -> type:
@@ -135,7 +144,20 @@ def _lang_role(base: type, with_format: bool) -> type:
         __doc__ = f"{base.__name__} resolving ``key__<language>`` and working in translated paragraphs."
 
         def run(self):  # noqa: D401
-            self.text = _localise_role_text(self, self.text, with_format)
+            env = getattr(self.document.settings, "env", None)
+            doc, key, fmt = _split_target(self.text, with_format)
+            if env is None or doc:  # docutils alone, or doc::key (see LangGlueReferences)
+                return super().run()
+            local = _local_glue_keys(self.document)
+            if local is not None:  # the notebook itself
+                self.text = _choose_key(key, local, build_language(env)) + fmt
+                return super().run()
+            pasted = _translated_paste(self, key, fmt, env)
+            if pasted is not None:
+                return pasted, []
+            # e.g. an image glued for {glue}: let myst-nb paste it from its cache after reading
+            this_file = posixpath.basename(env.doc2path(env.docname, base=False))
+            self.text = f"{this_file}::{key}{fmt or (':s' if with_format else '')}"
             return super().run()
 
     LangGlueRole.__name__ = f"Lang{base.__name__}"

@@ -134,18 +134,25 @@ def stage_locales(project: Path, src: Path) -> Path:
     return target
 
 
-def jupyter_book_command() -> Path:
-    exe = Path(sys.executable).parent / "jupyter-book"
-    if not exe.exists():
+#: ``jupyter-book`` run by this environment's Python, without jsonschema's optional IRI
+#: format checker: importing ``rfc3987_syntax`` builds a parser (~2.5 s per process here)
+#: and Jupyter Book never validates IRIs (the same trick as saas_kit.report's workers).
+_JUPYTER_BOOK = ("import sys; sys.modules.setdefault('rfc3987_syntax', None); "
+                 "from jupyter_book.cli.main import main; sys.argv[0] = 'jupyter-book'; main()")
+
+
+def jupyter_book_command() -> list[str]:
+    """The command prefix that runs this environment's Jupyter Book."""
+    if not (Path(sys.executable).parent / "jupyter-book").exists():
         raise EditionBuildError(f"jupyter-book not found next to {sys.executable}; run `make setup`")
-    return exe
+    return [sys.executable, "-c", _JUPYTER_BOOK]
 
 
 def edition_build_command(src: Path, build: Path, lang: str, toc: Path,
                           builder: Iterable[str] = ("--builder", "html")) -> list[str]:
     """``jupyter-book build SRC --config SRC/_config.<lang>.yml --toc TOC --path-output
     BUILD -W -n --keep-going`` (warnings are errors)."""
-    return [str(jupyter_book_command()), "build", str(src), "--config", str(config_path(src, lang)),
+    return [*jupyter_book_command(), "build", str(src), "--config", str(config_path(src, lang)),
             "--toc", str(toc), "--path-output", str(build), *builder, "-W", "-n", "--keep-going"]
 
 
@@ -209,7 +216,7 @@ def extract_messages(src: Path, out: Path, toc: Path, log: Path) -> Path:
     """Sphinx's gettext builder on the staged book: one ``.pot`` template per page
     under ``out/_build/gettext`` (the input of ``sphinx-intl update``). The English
     configuration is used; notebooks need not be executed (prose only)."""
-    cmd = [str(jupyter_book_command()), "build", str(src), "--config", str(config_path(src, DEFAULT_LANG)),
+    cmd = [*jupyter_book_command(), "build", str(src), "--config", str(config_path(src, DEFAULT_LANG)),
            "--toc", str(toc), "--path-output", str(out), "--builder", "custom", "--custom-builder", "gettext"]
     with open(log, "wb") as f:
         proc = subprocess.run(cmd, cwd=src, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
