@@ -183,3 +183,38 @@ def test_ja_pages_read_japanese_and_no_number_wraps(site, browser, width):
     assert EN_VALUE in page.inner_text("main")
     assert errors == []
     page.close()
+
+
+@pytest.mark.browser
+def test_japanese_text_is_drawn_with_a_japanese_font(site, browser):
+    """Chromium's own answer to "which installed fonts drew this paragraph" (DevTools
+    CSS.getPlatformFontsForNode): a Japanese face, so no tofu and no Chinese glyph forms."""
+    page = browser.new_page()
+    page.goto((site / "ja" / "demo.html").as_uri(), wait_until="load")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "main section p"})["nodeId"]
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    page.close()
+    families = {f["familyName"] for f in fonts}
+    assert any("JP" in name or "IPA" in name for name in families), families
+
+
+@pytest.mark.browser
+def test_ja_pdf_embeds_a_japanese_font_and_keeps_the_text(site, browser, tmp_path):
+    pdffonts, pdftotext = shutil.which("pdffonts"), shutil.which("pdftotext")
+    if pdffonts is None or pdftotext is None:
+        pytest.skip("poppler-utils missing (apt-get install poppler-utils)")
+    page = browser.new_page()
+    page.goto((site / "ja" / "demo.html").as_uri(), wait_until="load")
+    pdf = tmp_path / "demo.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    page.close()
+    fonts = subprocess.run([pdffonts, str(pdf)], capture_output=True, text=True, check=True).stdout
+    # chromium embeds the CJK OpenType (CFF) face as Type 3 glyphs, with a Unicode map
+    assert all(line.split()[-3] == "yes" for line in fonts.splitlines()[2:]), fonts  # every font embedded
+    text = subprocess.run([pdftotext, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert JA_VALUE in text and "月末MRR" in text
+    assert "English" not in text  # the language switch is not printed
