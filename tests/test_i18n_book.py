@@ -218,3 +218,22 @@ def test_ja_pdf_embeds_a_japanese_font_and_keeps_the_text(site, browser, tmp_pat
     text = subprocess.run([pdftotext, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert JA_VALUE in text and "月末MRR" in text
     assert "English" not in text  # the language switch is not printed
+
+
+def test_update_catalogs_adds_new_paragraphs_empty_and_marks_changed_ones_fuzzy(tmp_path):
+    from saas_kit.i18n_check import read_catalog
+    from saas_kit.translations import update_catalogs
+
+    project = tmp_path / "book"
+    shutil.copytree(FIXTURE, project)
+    intro = project / "intro.md"
+    text = intro.read_text("utf-8").replace("The chapter explains where the movement came from.",
+                                            "The chapter explains where the movement came from, month by month.")
+    intro.write_text(text + "\nA new paragraph.\n", "utf-8")
+    update_catalogs(project, project / "locales", "ja", toc=Path("_toc.yml"))
+    entries = {m.id: m for m in read_catalog(project / "locales" / "ja" / "LC_MESSAGES" / "intro.po") if m.id}
+    assert entries["A new paragraph."].string == ""
+    changed = entries["The chapter explains where the movement came from, month by month."]
+    assert changed.fuzzy and changed.string == "増減の内訳は次の章で説明します。"  # old translation kept, to check
+    assert entries["Overview"].string == "概要" and not entries["Overview"].fuzzy
+    assert "The chapter explains where the movement came from." not in entries  # obsolete entry dropped
