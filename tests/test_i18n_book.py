@@ -237,3 +237,14 @@ def test_update_catalogs_adds_new_paragraphs_empty_and_marks_changed_ones_fuzzy(
     assert changed.fuzzy and changed.string == "増減の内訳は次の章で説明します。"  # old translation kept, to check
     assert entries["Overview"].string == "概要" and not entries["Overview"].fuzzy
     assert "The chapter explains where the movement came from." not in entries  # obsolete entry dropped
+
+
+def test_glue_figure_directive_shows_the_edition_language_figure(site):
+    def figure_src(lang: str) -> str:
+        html = (site / lang / "demo.html").read_text("utf-8")
+        figure = html[html.index('id="fig-demo"'):]
+        return re.search(r'<img[^>]+src="([^"]+)"', figure).group(1)
+
+    en, ja = figure_src("en"), figure_src("ja")
+    assert en != ja  # two different images: the Japanese build pasted demo_fig__ja
+    assert (site / "en" / en).is_file() and (site / "ja" / ja).is_file()
