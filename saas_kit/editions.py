@@ -237,15 +237,19 @@ def assemble_editions(site: Path, html_dirs: Mapping[str, Path], default_lang: s
     for lang, html_dir in html_dirs.items():
         os.rename(html_dir, site / check_lang(lang))
     first = default_lang if default_lang in html_dirs else next(iter(html_dirs))
-    (site / "index.html").write_text(redirect_page(f"{first}/index.html"), "utf-8")
+    (site / "index.html").write_text(redirect_page(first, list(html_dirs)), "utf-8")
     return site
 
 
-def redirect_page(href: str) -> str:
-    """A page that sends the reader on to ``href`` (relative), with a plain link too."""
-    target = html.escape(href, quote=True)
+def redirect_page(first: str, langs: Iterable[str]) -> str:
+    """The month's ``index.html``: sends the reader on to ``<first>/index.html``
+    (relative), with a plain link to every edition for browsers without redirects."""
+    target = html.escape(f"{first}/index.html", quote=True)
+    links = " · ".join(f'<a href="{html.escape(lang)}/index.html" hreflang="{html.escape(lang)}" '
+                       f'lang="{html.escape(lang)}">{html.escape(LANGUAGE_NAMES.get(lang, lang))}</a>'
+                       for lang in langs)
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{html.escape(first)}">
   <head>
     <meta charset="utf-8">
     <meta http-equiv="refresh" content="0; url={target}">
@@ -253,7 +257,7 @@ def redirect_page(href: str) -> str:
     <title>SaaS metrics report</title>
   </head>
   <body>
-    <p><a href="{target}">SaaS metrics report</a> · <a href="{html.escape(href.replace('en/', 'ja/', 1), quote=True)}" lang="ja">日本語</a></p>
+    <p>{links}</p>
   </body>
 </html>
 """
@@ -262,6 +266,15 @@ def redirect_page(href: str) -> str:
 def month_editions(out_dir: Path, month: str) -> list[str]:
     """The languages published for ``month`` (``OUT/<month>/<lang>/index.html``), in :data:`LANGUAGES` order."""
     return [lang for lang in LANGUAGES if (Path(out_dir) / month / lang / "index.html").is_file()]
+
+
+def months_with_editions(out_dir: Path) -> dict[str, list[str]]:
+    """Every published month of ``out_dir`` (``YYYY-MM`` folders with an ``index.html``,
+    newest first) -> its languages (:func:`month_editions`; empty for a month built
+    before the editions existed). The input of :func:`editions_index_page`."""
+    from saas_kit.publish import available_months
+
+    return {month: month_editions(out_dir, month) for month in available_months(Path(out_dir))}
 
 
 def editions_index_page(months: Mapping[str, list[str]], title: str = "SaaS metrics reports") -> str:
@@ -305,4 +318,4 @@ def editions_index_page(months: Mapping[str, list[str]], title: str = "SaaS metr
 
 
 __all__ = ["EditionBuildError", "LANGUAGE_NAMES", "assemble_editions", "build_editions", "edition_config",
-           "editions_index_page", "extract_messages", "parse_languages", "stage_locales", "write_edition_configs"]
+           "editions_index_page", "extract_messages", "months_with_editions", "parse_languages", "stage_locales", "write_edition_configs"]

@@ -15,6 +15,7 @@ from saas_kit.editions import (
     edition_config,
     edition_title,
     editions_index_page,
+    months_with_editions,
     parse_languages,
 )
 from saas_kit.errors import ParameterError
@@ -237,7 +238,12 @@ def test_assemble_editions_and_index(tmp_path):
     site = assemble_editions(tmp_path / "site", html)
     assert (site / "en" / "index.html").read_text() == "en" and (site / "ja" / "index.html").read_text() == "ja"
     assert 'url=en/index.html' in (site / "index.html").read_text()
-    page = editions_index_page({"2026-10": ["en", "ja"], "2026-09": []})
+    out = tmp_path / "reports"
+    (out / "2026-09").mkdir(parents=True)
+    (out / "2026-09" / "index.html").write_text("old layout", "utf-8")
+    assemble_editions(out / "2026-10", {lang: tmp_path / "site" / lang for lang in ("en", "ja")})
+    assert months_with_editions(out) == {"2026-10": ["en", "ja"], "2026-09": []}
+    page = editions_index_page(months_with_editions(out))
     assert '<a href="2026-10/en/index.html" hreflang="en" lang="en">October 2026</a>' in page
     assert '<a href="2026-10/ja/index.html" hreflang="ja" lang="ja">2026年10月</a>' in page
     assert '<a href="2026-09/index.html">September 2026</a>' in page
