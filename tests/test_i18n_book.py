@@ -7,7 +7,6 @@ per language (cells tagged ``lang-en`` / ``lang-ja``), and the Japanese catalogs
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -19,11 +18,9 @@ import pytest
 from saas_kit.editions import assemble_editions, build_editions, stage_locales, write_edition_configs
 from saas_kit.i18n_check import check_catalogs, missing_translations
 from saas_kit.translations import extract_templates
+from test_browser import CHROMIUM, browser  # noqa: F401  (the project's headless chromium fixture)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "i18n"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 EN_VALUE, JA_VALUE = "¥841.7M", "8億4,172万円"
 
 pytestmark = pytest.mark.slow
@@ -127,19 +124,6 @@ def test_a_changed_paragraph_is_reported_missing(tmp_path):
 
 
 # ----------------------------------------------------------------------- browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("SAAS_KIT_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium) and SAAS_KIT_REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def _japanese_share(text: str) -> float:
