@@ -16,9 +16,11 @@ whose Sphinx ``language`` is ``L``:
 3. **Glue inside translated paragraphs.** Sphinx re-parses a gettext-translated
    paragraph as a fresh little document that has no notebook attached, where myst-nb's
    roles find no glue data and paste nothing ("No key ... found in glue data"). Here a
-   local glue role in such a document becomes a reference to its own notebook
-   (``this.ipynb::key``), which myst-nb resolves after reading from the glue cache it
-   wrote while parsing the notebook; so translated prose shows the glued value.
+   local glue role in such a document pastes the value from the glue cache myst-nb
+   wrote while parsing that notebook (``<doc>.glue.json``), in the build language,
+   exactly as myst-nb pastes text (also in a heading, where a pending reference would
+   break the table of contents); a value without ``text/plain`` (an image) becomes a
+   reference to the notebook itself (``this.ipynb::key``), resolved after reading.
 4. **Numbers never wrap.** Every number with its unit (``8億4,172万円``, ``¥841.7M``,
    ``+2.1%``, ``+0.4 pt``, ``2.67×``) in the page text is wrapped in
    ``<span class="saas-num">`` (``white-space: nowrap``): Japanese text may break
@@ -32,17 +34,16 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
-from sphinx.util import logging
 
 from saas_kit.i18n import DEFAULT_LANG, LANG_KEY_SEPARATOR, LANGUAGE_NAMES, lang_key, select_language_cells
 
-LOGGER = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "book_static"
 
 #: A number with its sign, currency and unit: ``8億4,172万円``, ``-¥1.2M``, ``+0.4 pt``, ``2.67×``, ``102.1%``.
@@ -115,11 +116,17 @@ def _split_target(text: str, with_format: bool) -> tuple[str, str, str]:
 
 
 def _read_glue_file(env: Any, docname: str) -> dict[str, Any]:
-    """The glue data myst-nb wrote for ``docname`` while parsing it (read afresh: the
-    translated paragraphs of a notebook are parsed right after it)."""
+    """The glue data myst-nb wrote for ``docname`` while parsing it (``<doc>.glue.json``;
+    re-read when the file changes: the translated paragraphs of a notebook are parsed
+    right after it)."""
     path = Path(env.mystnb_config.output_folder).joinpath(*docname.split("/"))
     path = path.with_name(path.name + ".glue.json")
-    return json.loads(path.read_text("utf-8")) if path.is_file() else {}
+    return _read_json(str(path), path.stat().st_mtime_ns) if path.is_file() else {}
+
+
+@lru_cache(maxsize=8)
+def _read_json(path: str, mtime_ns: int) -> dict[str, Any]:
+    return json.loads(Path(path).read_text("utf-8"))
 
 
 def _translated_paste(role: Any, key: str, fmt: str, env: Any) -> list[nodes.Node] | None:
