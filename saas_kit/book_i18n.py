@@ -129,16 +129,17 @@ def _read_json(path: str, mtime_ns: int) -> dict[str, Any]:
     return json.loads(Path(path).read_text("utf-8"))
 
 
-def _translated_paste(role: Any, key: str, fmt: str, env: Any) -> list[nodes.Node] | None:
+def _translated_paste(role: Any, key: str, fmt: str, env: Any, plain_only: bool) -> list[nodes.Node] | None:
     """A local glue role inside a translated paragraph (a fresh document without the
     notebook): the notebook's ``text/plain`` value in the build language, pasted as
-    myst-nb pastes text; None when there is no such value (then a reference to the
+    myst-nb pastes text; None when there is no such value, or (``plain_only``, the
+    ``{glue}`` role) when the value has a richer form too (then a reference to the
     notebook itself is left for myst-nb to resolve after reading)."""
     from myst_nb.core.variables import format_plain_text
 
     data = _read_glue_file(env, env.docname)
     output = data.get(_choose_key(key, data, build_language(env)), {}).get("data", {})
-    if "text/plain" not in output:
+    if "text/plain" not in output or (plain_only and set(output) != {"text/plain"}):
         return None
     text = format_plain_text(output["text/plain"], fmt[1:] or "s")
     node = nodes.inline(text, text, classes=["pasted-text"])
@@ -146,7 +147,10 @@ def _translated_paste(role: Any, key: str, fmt: str, env: Any) -> list[nodes.Nod
     return [node]
 
 
-def _lang_role(base: type, with_format: bool) -> type:
+def _lang_role(base: type, with_format: bool, paste: str) -> type:
+    """``base`` made language-aware. ``paste``: how a translated paragraph pastes the
+    value itself: ``"text"`` (``{glue:text}``), ``"plain-only"`` (``{glue}``: only a
+    value that is nothing but text) or ``"never"`` (``{glue:md}``)."""
     class LangGlueRole(base):  # type: ignore[misc, valid-type]
         __doc__ = f"{base.__name__} resolving ``key__<language>`` and working in translated paragraphs."
 
@@ -159,7 +163,7 @@ def _lang_role(base: type, with_format: bool) -> type:
             if local is not None:  # the notebook itself
                 self.text = _choose_key(key, local, build_language(env)) + fmt
                 return super().run()
-            pasted = _translated_paste(self, key, fmt, env)
+            pasted = None if paste == "never" else _translated_paste(self, key, fmt, env, paste == "plain-only")
             if pasted is not None:
                 return pasted, []
             # e.g. an image glued for {glue}: let myst-nb paste it from its cache after reading
@@ -197,14 +201,14 @@ def make_glue_domain() -> type:
     from myst_nb.ext.glue.domain import NbGlueDomain
     from myst_nb.ext.glue.roles import PasteMarkdownRole, PasteRoleAny, PasteTextRole
 
-    any_role = _lang_role(PasteRoleAny, with_format=False)
+    any_role = _lang_role(PasteRoleAny, with_format=False, paste="plain-only")
     any_directive = _lang_directive(PasteAnyDirective)
 
     class LangNbGlueDomain(NbGlueDomain):
         """The ``glue`` domain of myst-nb, language-aware (saas_kit.book_i18n)."""
 
-        roles = {"": any_role(), "any": any_role(), "text": _lang_role(PasteTextRole, with_format=True)(),
-                 "md": _lang_role(PasteMarkdownRole, with_format=False)()}
+        roles = {"": any_role(), "any": any_role(), "text": _lang_role(PasteTextRole, with_format=True, paste="text")(),
+                 "md": _lang_role(PasteMarkdownRole, with_format=False, paste="never")()}
         directives = {"": any_directive, "any": any_directive,
                       "figure": _lang_directive(PasteFigureDirective),
                       "math": _lang_directive(PasteMathDirective),

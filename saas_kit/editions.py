@@ -318,4 +318,5 @@ def editions_index_page(months: Mapping[str, list[str]], title: str = "SaaS metr
 
 
 __all__ = ["EditionBuildError", "LANGUAGE_NAMES", "assemble_editions", "build_editions", "edition_config",
-           "editions_index_page", "extract_messages", "months_with_editions", "parse_languages", "stage_locales", "write_edition_configs"]
+           "editions_index_page", "extract_messages", "months_with_editions", "parse_languages",
+           "stage_locales", "write_edition_configs"]

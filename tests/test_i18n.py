@@ -86,7 +86,8 @@ def test_table_check_finds_missing_keys_and_placeholder_mismatch(tmp_path):
 
 
 TERMS = (
-    GlossaryTerm("NRR", "売上継続率", allowed=("売上継続率（NRR）",), variants=("ネットレベニューリテンション", "売上維持率")),
+    GlossaryTerm("NRR", "売上継続率", allowed=("売上継続率（NRR）",),
+                 variants=("ネットレベニューリテンション", "売上維持率")),
     GlossaryTerm("Churn", "解約", allowed=("ネガティブチャーン",), variants=("チャーン",)),
     GlossaryTerm("month on month", "前月比", variants=("対前月比",)),
 )
