@@ -21,7 +21,8 @@ whose Sphinx ``language`` is ``L``:
    exactly as myst-nb pastes text (also in a heading, where a pending reference would
    break the table of contents); a value without ``text/plain`` (an image) becomes a
    reference to the notebook itself (``this.ipynb::key``), resolved after reading.
-4. **Numbers never wrap.** Every number with its unit (``8億4,172万円``, ``¥841.7M``,
+4. **Numbers never wrap** (Japanese edition; ``saas_kit_nowrap_numbers: true`` for
+   every edition). Every number with its unit (``8億4,172万円``, ``¥841.7M``,
    ``+2.1%``, ``+0.4 pt``, ``2.67×``) in the page text is wrapped in
    ``<span class="saas-num">`` (``white-space: nowrap``): Japanese text may break
    between any two characters, also inside ``8億 / 4,172万 / 円``.
@@ -50,10 +51,13 @@ STATIC_DIR = Path(__file__).parent / "book_static"
 NUMBER_PATTERN = re.compile(
     r"(?<![0-9A-Za-z.,])(?:"
     r"\d{4}年\d{1,2}月(?:\d{1,2}日)?"  # a Japanese date: 2026年10月
+    r"|\d{4}-\d{2}(?:-\d{2})?(?![\d])"  # an ISO month or date: 2026-10
     r"|[-+−]?[¥$€£]?\d[\d,]*(?:\.\d+)?(?:(?:兆|億|万)(?:\d[\d,]*)?)*"
     r"(?:円|%|\s?pt|×|倍|社|件|人|名|[かヶカケ]月|日|年|[KMBT](?![A-Za-z]))?"
     r")"
 )
+#: Languages whose text a browser may break between any two characters.
+BREAK_ANYWHERE_LANGUAGES = ("ja", "zh", "ko")
 #: Nodes whose text is left alone (code, formulas, raw HTML).
 _SKIP_NODES = (nodes.literal, nodes.literal_block, nodes.raw, nodes.math, nodes.math_block,
                nodes.FixedTextElement)
@@ -243,7 +247,10 @@ class NoWrapNumbers(SphinxPostTransform):
     default_priority = 50
 
     def apply(self, **kwargs: Any) -> None:
-        if not self.config.saas_kit_nowrap_numbers:
+        enabled = self.config.saas_kit_nowrap_numbers
+        if enabled is None:  # default: in the editions whose script breaks anywhere (ja)
+            enabled = build_language(self.config) in BREAK_ANYWHERE_LANGUAGES
+        if not enabled:
             return
         for text in list(self.document.findall(nodes.Text)):
             parent = text.parent
@@ -320,7 +327,7 @@ def _config_inited(app: Sphinx, config: Any) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("myst_nb")
     app.add_config_value("saas_kit_editions", [DEFAULT_LANG], "html", types=[list])
-    app.add_config_value("saas_kit_nowrap_numbers", True, "env", types=[bool])
+    app.add_config_value("saas_kit_nowrap_numbers", None, "env", types=[bool, type(None)])
     app.add_domain(make_glue_domain(), override=True)
     app.add_post_transform(LangGlueReferences)
     app.add_post_transform(NoWrapNumbers)

@@ -189,7 +189,8 @@ def test_lang_key():
     ("2026年10月の月末MRRは8億4,172万円で、前月比+2.1%でした。", ["2026年10月", "8億4,172万円", "+2.1%"]),
     ("有料顧客は1,234社、12億円、-¥1.2M", ["1,234社", "12億円", "-¥1.2M"]),
     ("closing ¥841.7M, +0.4 pt, 2.67× and NRR 102.1% in October 2026", ["¥841.7M", "+0.4 pt", "2.67×", "102.1%", "2026"]),
-    ("B2B and seed 3 and T2D3", []),  # digits inside words and single digits stay plain text
+    ("B2B and seed 3 and T2D3", []),
+    ("months 2026-10 and 2026-09-30, FX mrr 2026-10", ["2026-10", "2026-09-30", "2026-10"]),  # digits inside words and single digits stay plain text
 ])
 def test_numbers_with_units_are_found_whole(text, numbers):
     pieces = list(_split_numbers(text))

@@ -102,6 +102,7 @@ def test_sphinx_interface_and_title_are_japanese(site):
 def test_glued_values_are_kept_on_one_line(site):
     ja = (site / "ja" / "demo.html").read_text("utf-8")
     assert f'<span class="saas-num">{JA_VALUE}</span>' in ja
+    assert "saas-num" not in (site / "en" / "demo.html").read_text("utf-8")  # English breaks only at spaces
     assert "saas-kit-i18n.css" in ja and (site / "ja" / "_static" / "saas-kit-i18n.css").is_file()
 
 
