@@ -26,7 +26,14 @@ from pathlib import Path
 
 from saas_kit.editions import extract_messages, write_edition_configs
 from saas_kit.i18n import DEFAULT_LANG, LANGUAGES
-from saas_kit.i18n_check import check_catalogs, message_table_issues, missing_translations
+from saas_kit.i18n_check import (
+    ROLE_PATTERN,
+    catalog_files,
+    check_catalogs,
+    message_table_issues,
+    missing_translations,
+    read_catalog,
+)
 
 TOC = Path("book") / "_toc.yml"
 
@@ -63,9 +70,33 @@ def sphinx_intl_command() -> Path:
     return exe
 
 
+def nothing_to_translate(msgid: str) -> bool:
+    """A message with no words once its roles are taken out: a table cell holding only
+    ``{glue:text}`kpi_mrr:s```, a dash, a number."""
+    return not any(c.isalpha() for c in ROLE_PATTERN.sub("", msgid))
+
+
+def prefill_untranslatable(po_path: Path) -> int:
+    """Give every empty message with :func:`nothing_to_translate` its own text as
+    translation, so translators see only real text. Returns how many were filled."""
+    from babel.messages.pofile import write_po
+
+    catalog = read_catalog(po_path)
+    filled = 0
+    for msg in catalog:
+        if msg.id and isinstance(msg.id, str) and not msg.string and nothing_to_translate(msg.id):
+            msg.string = msg.id
+            filled += 1
+    if filled:
+        with open(po_path, "wb") as f:
+            write_po(f, catalog, width=0)
+    return filled
+
+
 def update_catalogs(project: Path, locale_dir: Path, lang: str = "ja", toc: Path | None = None) -> list[str]:
     """Extract the book's messages and merge them into ``locale_dir/<lang>/LC_MESSAGES``
-    (``sphinx-intl update``). Returns sphinx-intl's report lines."""
+    (``sphinx-intl update``); messages with nothing to translate get their own text
+    (:func:`prefill_untranslatable`). Returns sphinx-intl's report lines."""
     with tempfile.TemporaryDirectory(prefix="saas-kit-gettext-") as tmp:
         pot_dir = extract_templates(project, Path(tmp), toc)
         proc = subprocess.run([str(sphinx_intl_command()), "update", "-p", str(pot_dir), "-l", lang,
@@ -73,7 +104,11 @@ def update_catalogs(project: Path, locale_dir: Path, lang: str = "ja", toc: Path
                               capture_output=True, text=True)
         if proc.returncode != 0:
             raise SystemExit(f"sphinx-intl update failed:\n{proc.stdout}{proc.stderr}")
-        return proc.stdout.strip().splitlines()
+    lines = proc.stdout.strip().splitlines()
+    for po in catalog_files(locale_dir, lang):
+        if filled := prefill_untranslatable(po):
+            lines.append(f"Prefilled {filled} message(s) with nothing to translate: {po}")
+    return lines
 
 
 def check_translations(project: Path, locale_dir: Path, lang: str = "ja", toc: Path | None = None) -> list[str]:

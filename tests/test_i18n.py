@@ -255,3 +255,12 @@ def test_glossary_file_is_a_list_of_complete_terms():
     raw = yaml.safe_load(GLOSSARY_FILE.read_text("utf-8"))
     assert len(load_glossary()) == len(raw) >= 20
     assert all(set(item) <= {"en", "ja", "allowed", "variants", "note"} for item in raw)
+
+
+def test_messages_with_nothing_to_translate():
+    from saas_kit.translations import nothing_to_translate
+
+    assert nothing_to_translate("{glue:text}`../notebooks/01_nrr.ipynb::kpi_mrr:s`")
+    assert nothing_to_translate("—") and nothing_to_translate("+2.1%")
+    assert not nothing_to_translate("[MRR](../notebooks/01_nrr.ipynb)")
+    assert not nothing_to_translate("Closing MRR was {glue:text}`kpi_mrr:s`.")

@@ -214,10 +214,12 @@ def test_update_catalogs_adds_new_paragraphs_empty_and_marks_changed_ones_fuzzy(
     intro = project / "intro.md"
     text = intro.read_text("utf-8").replace("The chapter explains where the movement came from.",
                                             "The chapter explains where the movement came from, month by month.")
-    intro.write_text(text + "\nA new paragraph.\n", "utf-8")
+    intro.write_text(text + "\nA new paragraph.\n\n{glue:text}`demo.ipynb::demo_mrr:s`\n", "utf-8")
     update_catalogs(project, project / "locales", "ja", toc=Path("_toc.yml"))
     entries = {m.id: m for m in read_catalog(project / "locales" / "ja" / "LC_MESSAGES" / "intro.po") if m.id}
     assert entries["A new paragraph."].string == ""
+    role_only = "{glue:text}`demo.ipynb::demo_mrr:s`"
+    assert entries[role_only].string == role_only  # nothing to translate: prefilled
     changed = entries["The chapter explains where the movement came from, month by month."]
     assert changed.fuzzy and changed.string == "増減の内訳は次の章で説明します。"  # old translation kept, to check
     assert entries["Overview"].string == "概要" and not entries["Overview"].fuzzy
