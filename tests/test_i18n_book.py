@@ -7,10 +7,12 @@ per language (cells tagged ``lang-en`` / ``lang-ja``), and the Japanese catalogs
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ import pytest
 from saas_kit.editions import assemble_editions, build_editions, stage_locales, write_edition_configs
 from saas_kit.i18n_check import check_catalogs, missing_translations
 from saas_kit.translations import extract_templates
-from test_browser import CHROMIUM, browser  # noqa: F401  (the project's headless chromium fixture)
+from test_browser import ARGS, CHROMIUM
 
 FIXTURE = Path(__file__).parent / "fixtures" / "i18n"
 EN_VALUE, JA_VALUE = "¥841.7M", "8億4,172万円"
@@ -127,6 +129,32 @@ def test_a_changed_paragraph_is_reported_missing(tmp_path):
 # ----------------------------------------------------------------------- browser
 
 
+@pytest.fixture
+def in_browser():
+    """``in_browser(check)`` runs ``check(browser)`` with a headless chromium of its own,
+    in a thread of its own: Playwright's Sync API allows one instance per thread, and
+    the session's ``browser`` fixture (tests/test_browser.py) may hold this thread's."""
+    if not CHROMIUM.exists():
+        if os.environ.get("SAAS_KIT_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium) and SAAS_KIT_REQUIRE_BROWSER=1")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+
+    def run(check):
+        def work():
+            with sync_api.sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+                try:
+                    return check(browser)
+                finally:
+                    browser.close()
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(work).result()
+
+    return run
+
+
 def _japanese_share(text: str) -> float:
     """Japanese letters (kana, kanji) among all letters of ``text``."""
     letters = [c for c in text if unicodedata.category(c).startswith("L")]
@@ -145,64 +173,73 @@ def test_a_japanese_font_is_installed_for_chromium():
 
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1400, 400])
-def test_ja_pages_read_japanese_and_no_number_wraps(site, browser, width):
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    for name in ("intro.html", "demo.html"):
-        page.goto((site / "ja" / name).as_uri(), wait_until="load")
-        text = page.inner_text("main")
-        assert _japanese_share(text) >= 0.5, (name, text)
-        wrapped = page.evaluate("""() => Array.from(document.querySelectorAll('main .saas-num'))
-            .filter(e => e.getClientRects().length > 1 || getComputedStyle(e).whiteSpace !== 'nowrap')
-            .map(e => e.textContent)""")
-        assert wrapped == [], (name, width, wrapped)
-        values = page.evaluate("() => Array.from(document.querySelectorAll('main .saas-num')).map(e => e.textContent)")
-        assert JA_VALUE in values, (name, values)
-        assert page.locator(".saas-lang-switch__link").first.is_visible(), (name, width)
-    # the switch opens the same page in English
-    page.locator(".saas-lang-switch__link").first.click()
-    page.wait_for_load_state("load")
-    assert page.url.endswith("/en/demo.html")
-    assert EN_VALUE in page.inner_text("main")
-    assert errors == []
-    page.close()
+def test_ja_pages_read_japanese_and_no_number_wraps(site, in_browser, width):
+    def check(browser):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        errors: list[str] = []
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        for name in ("intro.html", "demo.html"):
+            page.goto((site / "ja" / name).as_uri(), wait_until="load")
+            text = page.inner_text("main")
+            assert _japanese_share(text) >= 0.5, (name, text)
+            wrapped = page.evaluate("""() => Array.from(document.querySelectorAll('main .saas-num'))
+                .filter(e => e.getClientRects().length > 1 || getComputedStyle(e).whiteSpace !== 'nowrap')
+                .map(e => e.textContent)""")
+            assert wrapped == [], (name, width, wrapped)
+            values = page.evaluate("() => Array.from(document.querySelectorAll('main .saas-num')).map(e => e.textContent)")
+            assert JA_VALUE in values, (name, values)
+            assert page.locator(".saas-lang-switch__link").first.is_visible(), (name, width)
+        # the switch opens the same page in English
+        page.locator(".saas-lang-switch__link").first.click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith("/en/demo.html")
+        assert EN_VALUE in page.inner_text("main")
+        assert errors == []
+        page.close()
+
+    in_browser(check)
 
 
 @pytest.mark.browser
-def test_japanese_text_is_drawn_with_a_japanese_font(site, browser):
+def test_japanese_text_is_drawn_with_a_japanese_font(site, in_browser):
     """Chromium's own answer to "which installed fonts drew this paragraph" (DevTools
     CSS.getPlatformFontsForNode): a Japanese face, so no tofu and no Chinese glyph forms."""
-    page = browser.new_page()
-    page.goto((site / "ja" / "demo.html").as_uri(), wait_until="load")
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("DOM.enable")
-    cdp.send("CSS.enable")
-    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
-    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "main section p"})["nodeId"]
-    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
-    page.close()
-    families = {f["familyName"] for f in fonts}
-    assert any("JP" in name or "IPA" in name for name in families), families
+    def check(browser):
+        page = browser.new_page()
+        page.goto((site / "ja" / "demo.html").as_uri(), wait_until="load")
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "main section p"})["nodeId"]
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        page.close()
+        families = {f["familyName"] for f in fonts}
+        assert any("JP" in name or "IPA" in name for name in families), families
+
+    in_browser(check)
 
 
 @pytest.mark.browser
-def test_ja_pdf_embeds_a_japanese_font_and_keeps_the_text(site, browser, tmp_path):
-    pdffonts, pdftotext = shutil.which("pdffonts"), shutil.which("pdftotext")
-    if pdffonts is None or pdftotext is None:
-        pytest.skip("poppler-utils missing (apt-get install poppler-utils)")
-    page = browser.new_page()
-    page.goto((site / "ja" / "demo.html").as_uri(), wait_until="load")
-    pdf = tmp_path / "demo.pdf"
-    page.pdf(path=str(pdf), format="A4", print_background=True)
-    page.close()
-    fonts = subprocess.run([pdffonts, str(pdf)], capture_output=True, text=True, check=True).stdout
-    # chromium embeds the CJK OpenType (CFF) face as Type 3 glyphs, with a Unicode map
-    assert all(line.split()[-3] == "yes" for line in fonts.splitlines()[2:]), fonts  # every font embedded
-    text = subprocess.run([pdftotext, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    assert JA_VALUE in text and "月末MRR" in text
-    assert "English" not in text  # the language switch is not printed
+def test_ja_pdf_embeds_a_japanese_font_and_keeps_the_text(site, in_browser, tmp_path):
+    def check(browser):
+        pdffonts, pdftotext = shutil.which("pdffonts"), shutil.which("pdftotext")
+        if pdffonts is None or pdftotext is None:
+            pytest.skip("poppler-utils missing (apt-get install poppler-utils)")
+        page = browser.new_page()
+        page.goto((site / "ja" / "demo.html").as_uri(), wait_until="load")
+        pdf = tmp_path / "demo.pdf"
+        page.pdf(path=str(pdf), format="A4", print_background=True)
+        page.close()
+        fonts = subprocess.run([pdffonts, str(pdf)], capture_output=True, text=True, check=True).stdout
+        # chromium embeds the CJK OpenType (CFF) face as Type 3 glyphs, with a Unicode map
+        assert all(line.split()[-3] == "yes" for line in fonts.splitlines()[2:]), fonts  # every font embedded
+        text = subprocess.run([pdftotext, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert JA_VALUE in text and "月末MRR" in text
+        assert "English" not in text  # the language switch is not printed
+
+    in_browser(check)
 
 
 def test_update_catalogs_adds_new_paragraphs_empty_and_marks_changed_ones_fuzzy(tmp_path):
