@@ -103,18 +103,19 @@ def config_path(src: Path, lang: str) -> Path:
 
 
 def write_edition_configs(src: Path, langs: list[str], locale_dir: str | Path, month: str | None = None,
-                          base_config: Path | None = None) -> dict[str, Path]:
+                          base_config: Path | None = None, base_title: str | None = None) -> dict[str, Path]:
     """Write ``src/_config.<lang>.yml`` for every language from ``base_config``
-    (default ``src/_config.yml``, the staged one, read before any title change:
-    give the project's own when the staged title already carries the month).
-    Returns lang -> config file."""
+    (default ``src/_config.yml``, the staged one). With ``month``, each edition's title
+    is ``base_title`` (default: the base config's ``title``; give the project's own when
+    the staged title already carries an English month) or the ja message
+    ``report.title``, followed by the month in that language. Returns lang -> file."""
     base_path = Path(base_config) if base_config is not None else Path(src) / "_config.yml"
     base = yaml.safe_load(base_path.read_text("utf-8")) or {}
-    base_title = str(base.get("title") or "")
+    title = base_title if base_title is not None else str(base.get("title") or "")
     written = {}
     for lang in langs:
         config = edition_config(base, lang, langs, locale_dir,
-                                title=edition_title(base_title, month, lang) if month else None)
+                                title=edition_title(title, month, lang) if month else None)
         path = config_path(src, lang)
         path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
         written[lang] = path

@@ -264,3 +264,18 @@ def test_messages_with_nothing_to_translate():
     assert nothing_to_translate("—") and nothing_to_translate("+2.1%")
     assert not nothing_to_translate("[MRR](../notebooks/01_nrr.ipynb)")
     assert not nothing_to_translate("Closing MRR was {glue:text}`kpi_mrr:s`.")
+
+
+def test_write_edition_configs_titles_each_edition_in_its_language(tmp_path):
+    from saas_kit.editions import write_edition_configs
+
+    (tmp_path / "_config.yml").write_text(
+        "title: SaaS metrics report — October 2026\nsphinx:\n  config:\n    extensions: [myst_nb]\n", "utf-8")
+    written = write_edition_configs(tmp_path, ["en", "ja"], tmp_path / "locales", month="2026-10",
+                                    base_title="SaaS metrics report")
+    configs = {lang: yaml.safe_load(path.read_text("utf-8")) for lang, path in written.items()}
+    assert written["ja"] == tmp_path / "_config.ja.yml"
+    assert configs["en"]["title"] == "SaaS metrics report — October 2026"
+    assert configs["ja"]["title"] == "SaaS指標レポート — 2026年10月"
+    assert configs["ja"]["sphinx"]["config"]["extensions"] == ["myst_nb", EXTENSION]
+    assert configs["ja"]["sphinx"]["config"]["language"] == "ja"
