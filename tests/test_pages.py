@@ -28,7 +28,7 @@ def tiny(tmp_path):
     (tmp_path / "customers.csv").write_text(
         "customer_id,segment,signup_date\nA,SMB,2025-01-01\nB,SMB,2025-01-01\n"
         "C,Enterprise,2025-02-01\nD,SMB,2025-03-01\n", encoding="utf-8")
-    return load_dataset(tmp_path)
+    return load_dataset(tmp_path, currency="JPY", as_of="2025-04-01")  # March 2025 is the last complete month
 
 
 # ------------------------------------------------------------------------ NRR
