@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 KERNEL := saas-kit
 
-.PHONY: report test setup setup-dev sample benchmark clean
+.PHONY: report test setup setup-dev sample benchmark clean translations translations-check
 
 report: $(VENV)/.runtime
 	$(BIN)/saas-kit report
@@ -38,6 +38,15 @@ sample: $(VENV)/.runtime
 
 benchmark: $(VENV)/.dev
 	$(BIN)/python benchmarks/run.py
+
+# Japanese edition (locales/README.md): merge the pages' current paragraphs into
+# locales/ja/LC_MESSAGES/*.po (new ones empty, changed ones fuzzy), then check that
+# every paragraph is translated, glued values are kept and the glossary is followed.
+translations: $(VENV)/.runtime
+	$(BIN)/python -m saas_kit.translations update --lang ja
+
+translations-check: $(VENV)/.runtime
+	$(BIN)/python -m saas_kit.translations check --lang ja
 
 clean:
 	rm -rf $(VENV) reports build _build .pytest_cache .hypothesis

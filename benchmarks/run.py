@@ -108,10 +108,11 @@ def step(name: str, data_dir: Path) -> dict:
         elif name == "duckdb_movements":
             from duckdb_reference import duckdb_movements
 
+            from saas_kit.calendar import month_numbers
             from saas_kit.money import to_ticks
 
             frame = pd.DataFrame({"customer_id": cm["customer_id"].to_numpy(),
-                                  "month_no": movements._month_numbers(cm), "mrr_ticks": to_ticks(cm["mrr"])})
+                                  "month_no": month_numbers(cm["month"]), "mrr_ticks": to_ticks(cm["mrr"])})
             last = int(frame["month_no"].max())
             t = time.perf_counter()
             duckdb_movements(frame, last)
@@ -206,14 +207,15 @@ def check_agreement(data_dir: Path, with_loop: bool) -> str:
     from duckdb_reference import duckdb_movements
 
     from saas_kit import movements
+    from saas_kit.calendar import month_numbers
     from saas_kit.money import to_ticks
 
     subs, cm = _customer_mrr(data_dir)
     ours = movements.mrr_movements(cm)
-    frame = pd.DataFrame({"customer_id": cm["customer_id"].to_numpy(), "month_no": movements._month_numbers(cm),
+    frame = pd.DataFrame({"customer_id": cm["customer_id"].to_numpy(), "month_no": month_numbers(cm["month"]),
                           "mrr_ticks": to_ticks(cm["mrr"])})
     ref = duckdb_movements(frame, int(frame["month_no"].max())).set_index("month_no")
-    ours_no = movements._month_numbers(ours)
+    ours_no = month_numbers(ours["month"])
     for name in ("new", "expansion", "reactivation", "contraction", "churn"):
         got = pd.Series(to_ticks(ours[name]), index=ours_no)
         want = ref[name].reindex(got.index).fillna(0).astype("int64")

@@ -12,7 +12,10 @@ import importlib
 _EXPORTS = {
     "saas_kit.activation": ("ActivationRule", "activation_rate_by_cohort", "customer_outcomes", "early_churn_shares",
                             "evaluate_rule", "magic_moment_search", "onboarding_funnel", "retention_by_activation"),
-    "saas_kit.benchmarks": ("bands_table", "place_in_band"),
+    "saas_kit.analysis": ("MonthAnalysis", "build_analysis", "load_analysis"),
+    "saas_kit.arr": ("arr_from_mrr", "mrr_by_billing_period", "mrr_from_arr"),
+    "saas_kit.bands": ("bands_table", "place_in_band"),
+    "saas_kit.calendar": ("Month", "month_label"),
     "saas_kit.cohorts": ("cohort_table",),
     "saas_kit.errors": ("DataError", "DataWarning", "ParameterError", "SaasKitError"),
     "saas_kit.formatting": ("format_money", "format_percent", "format_ratio"),
@@ -20,7 +23,7 @@ _EXPORTS = {
     "saas_kit.loading": ("Dataset", "load_dataset", "load_subscriptions", "parse_mapping"),
     "saas_kit.movements": ("customer_movements", "mrr_movements", "reconciles", "with_attribute"),
     "saas_kit.mrr": ("monthly_mrr", "mrr_by_month", "mrr_from_table"),
-    "saas_kit.growth": ("arr_from_mrr", "t2d3_plan", "yoy_growth"),
+    "saas_kit.growth": ("t2d3_plan", "yoy_growth"),
     "saas_kit.compounding": ("cac", "half_life", "ltv", "retention_after"),
     "saas_kit.rates": ("grr", "logo_churn_rate", "monthly_rates", "net_revenue_churn_rate", "new_arr_mix", "nrr",
                        "quick_ratio", "segment_rates", "trailing_retention"),
@@ -48,7 +51,8 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
-    "ActivationRule", "activation_rate_by_cohort", "customer_outcomes", "early_churn_shares", "evaluate_rule",
+    "ActivationRule", "MonthAnalysis", "build_analysis", "load_analysis", "mrr_by_billing_period", "mrr_from_arr",
+    "Month", "month_label", "activation_rate_by_cohort", "customer_outcomes", "early_churn_shares", "evaluate_rule",
     "magic_moment_search", "onboarding_funnel", "retention_by_activation", "bands_table", "place_in_band",
     "cohort_table", "format_money", "format_percent", "format_ratio", "headline_kpis",
     "DataError", "DataWarning", "ParameterError", "SaasKitError", "Dataset", "load_dataset", "load_subscriptions",

@@ -17,9 +17,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from saas_kit.calendar import months_from_numbers
 from saas_kit.money import from_ticks
-from saas_kit.movements import _chunks, _int_bincount, _sorted_rows
-from saas_kit.mrr import number_to_period
+from saas_kit.rows import chunks, int_bincount, sorted_rows
 
 
 def cohort_sizes(customer_mrr: pd.DataFrame) -> pd.DataFrame:
@@ -36,7 +36,7 @@ def cohort_long(customer_mrr: pd.DataFrame, max_age: int | None = None) -> pd.Da
     columns = ["cohort", "age", "customers", "mrr", "logo_retention", "revenue_retention"]
     if cm.empty:
         return pd.DataFrame(columns=columns)
-    rows = _sorted_rows(cm)  # by customer, then month: a customer's first row is their cohort
+    rows = sorted_rows(cm)  # by customer, then month: a customer's first row is their cohort
     starts = np.flatnonzero(np.r_[True, rows.codes[1:] != rows.codes[:-1]])
     cohort_of_customer = rows.month[starts]  # customer codes run 0, 1, 2, ... in this order
     m0 = int(cohort_of_customer.min())
@@ -46,19 +46,19 @@ def cohort_long(customer_mrr: pd.DataFrame, max_age: int | None = None) -> pd.Da
     size = (int(cohort_of_customer.max()) - m0 + 1) * ages
     customers = np.zeros(size, dtype="int64")
     ticks = np.zeros(size, dtype="int64")
-    for part in _chunks(len(rows.codes)):  # bounded temporaries; exact int64 sums per chunk
+    for part in chunks(len(rows.codes)):  # bounded temporaries; exact int64 sums per chunk
         cohort = cohort_of_customer[rows.codes[part]]
         age = rows.month[part] - cohort
         keep = age < ages
         idx = (cohort[keep] - m0) * ages + age[keep]
         customers += np.bincount(idx, minlength=size)
-        ticks += _int_bincount(idx, rows.ticks[part][keep], size)
+        ticks += int_bincount(idx, rows.ticks[part][keep], size)
     cells = np.flatnonzero(customers)
     cohort_no, age_no = cells // ages + m0, cells % ages
     start_customers = customers[(cohort_no - m0) * ages]
     start_ticks = ticks[(cohort_no - m0) * ages]
     return pd.DataFrame({
-        "cohort": number_to_period(cohort_no),
+        "cohort": months_from_numbers(cohort_no),
         "age": age_no,
         "customers": customers[cells],
         "mrr": from_ticks(ticks[cells]),

@@ -135,16 +135,11 @@ def add_metrics_arguments(parser: argparse.ArgumentParser) -> None:
 def run_metrics(args: argparse.Namespace) -> int:
     """Print the month's headline metrics with the change on the previous month and a
     year ago and the benchmark band of each."""
-    import pandas as pd
-
-    from saas_kit.kpis import activation_kpis, headline_kpis
+    from saas_kit.analysis import build_analysis
 
     dataset = load_dataset(args.data_dir, parse_mapping(args.map), args.currency, as_of=args.as_of)
-    month = dataset.check_month(args.month)
-    kpis = headline_kpis(dataset, month, style=args.style)
-    if dataset.events is not None and dataset.customers is not None:
-        activation = activation_kpis(dataset, month, rule=args.activation_rule, style=args.style)
-        kpis = pd.concat([kpis, activation[kpis.columns]], ignore_index=True)
+    analysis = build_analysis(dataset, args.month, args.style, chapters={}, activation_rule=args.activation_rule)
+    month, kpis = analysis.month, analysis.kpis
     if args.output_format == "csv":
         kpis.drop(columns=["key"]).to_csv(sys.stdout, index=False)
         return 0

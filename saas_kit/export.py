@@ -12,7 +12,8 @@ written atomically (a temporary file in the same folder renamed over the target)
 reader never sees half a file.
 
 ``saas-kit report`` writes three files into each month's ``downloads/`` folder (see
-:func:`write_downloads`): the MRR bridge per month, the headline KPIs of the report
+:func:`write_downloads`), all read from the run's month analysis
+(:mod:`saas_kit.analysis`): the MRR bridge per month, the headline KPIs of the report
 month and, when customers have a segment, the rates per segment.
 """
 from __future__ import annotations
@@ -32,7 +33,6 @@ import pandas as pd
 #: list, plus the full-width forms a Japanese input method produces).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 ENCODING = "utf-8-sig"  # UTF-8 with a byte-order mark
-DOWNLOADS = ("mrr_bridge.csv", "kpis.csv", "segments.csv")
 
 
 def safe_cell(value: object) -> str:
@@ -97,69 +97,58 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
 # --------------------------------------------------------------------- report tables
 
 
-def bridge_table(dataset, month: pd.Period | str) -> pd.DataFrame:
-    """The MRR bridge month by month up to ``month`` (metrics.md §3 and §4): the
-    movements of :func:`saas_kit.movements.mrr_movements` with the rates of
-    :func:`saas_kit.rates.monthly_rates`; ``month`` as ``YYYY-MM`` text."""
-    from saas_kit.movements import mrr_movements
-    from saas_kit.rates import monthly_rates
-
-    month = pd.Period(month, freq="M")
-    table = monthly_rates(mrr_movements(dataset.customer_mrr, last_month=month))
-    table = table[table["month"] <= month].reset_index(drop=True)
+def bridge_table(analysis) -> pd.DataFrame:
+    """The MRR bridge with its rates, one row per month up to the report month (the
+    analysis' ``basis.bridge``: :func:`saas_kit.rates.monthly_rates`), months as text."""
+    table = analysis.basis.bridge.copy()
     table["month"] = table["month"].astype(str)
     return table
 
 
-def kpis_table(dataset, month: pd.Period | str) -> pd.DataFrame:
-    """The headline KPIs of ``month`` (:func:`saas_kit.kpis.headline_kpis`) as numbers:
-    ``key``, ``metric``, ``unit`` (the currency for money, ``ratio`` for rates and
-    ratios: 1.05 = 105%), ``value``, ``previous_month``, ``year_ago``, ``band``. The
-    formatted texts of the overview are left out: a spreadsheet wants numbers."""
-    from saas_kit.kpis import KPIS, headline_kpis
+def kpis_table(analysis) -> pd.DataFrame:
+    """The overview's headline KPIs (``analysis.kpis``, activation included when the data
+    have events) as numbers: ``key``, ``metric``, ``unit`` (the currency for money,
+    ``ratio`` for rates and ratios: 1.05 = 105%), ``value``, ``previous_month``,
+    ``year_ago``, ``band``. The formatted texts are left out: a spreadsheet wants numbers."""
+    from saas_kit.kpis import KPIS
 
-    table = headline_kpis(dataset, month)
+    table = analysis.kpis.copy()
     kinds = {spec.key: spec.kind for spec in KPIS}
-    table.insert(2, "unit", [dataset.currency if kinds.get(k) == "money" else "ratio" for k in table["key"]])
-    return table[["key", "metric", "unit", "value", "previous_month", "year_ago", "band"]]
+    currency = analysis.basis.currency
+    table.insert(2, "unit", [currency if kinds.get(k) == "money" else "ratio" for k in table["key"]])
+    return table[["key", "metric", "unit", "value", "previous_month", "year_ago", "band"]].reset_index(drop=True)
 
 
-def segments_table(dataset, month: pd.Period | str, column: str = "segment") -> pd.DataFrame:
-    """Rates per customer ``column`` (default ``segment``) for ``month``, as on the NRR
-    page: customers, MRR, monthly NRR/GRR/logo and revenue churn
-    (:func:`saas_kit.rates.segment_rates`, one month) and twelve-month NRR/GRR
-    (:func:`saas_kit.rates.trailing_retention`). Empty (header only) when customers have
-    no such column."""
-    from saas_kit.movements import mrr_movements, with_attribute
-    from saas_kit.rates import segment_rates, trailing_retention
+def segments_table(analysis, column: str = "segment") -> pd.DataFrame:
+    """Rates per customer ``column`` (default ``segment``) for the report month, as on
+    the NRR page (:func:`saas_kit.pages.nrr.segment_retention`): customers, MRR, monthly
+    NRR/GRR/logo and revenue churn and twelve-month NRR/GRR. Empty (header only) when
+    customers have no such column."""
+    from saas_kit.pages.nrr import segment_retention
 
     columns = [column, "customers", "mrr", "nrr", "grr", "logo_churn", "revenue_churn", "net_revenue_churn",
                "nrr_ttm", "grr_ttm", "base_customers_ttm", "retained_customers_ttm"]
-    if dataset.customers is None or column not in dataset.customers.columns:
+    segments = segment_retention(analysis.basis, column)
+    if segments is None:
         return pd.DataFrame(columns=columns)
-    month = pd.Period(month, freq="M")
-    cm = with_attribute(dataset.customer_mrr, dataset.customers, column)
-    cm = cm[cm["month"] <= month]
-    rates = segment_rates(mrr_movements(cm, last_month=month, by=column), column, month, window=1)
-    ttm = trailing_retention(cm, by=column)
-    ttm = ttm[ttm["month"] == month].set_index(column)
-    out = rates.set_index(column)
-    out["nrr_ttm"] = ttm["nrr_ttm"].reindex(out.index)
-    out["grr_ttm"] = ttm["grr_ttm"].reindex(out.index)
-    out["base_customers_ttm"] = ttm["base_customers"].reindex(out.index)
-    out["retained_customers_ttm"] = ttm["retained_customers"].reindex(out.index)
+    out, ttm = segments[0].copy(), segments[1]
+    out["nrr_ttm"] = ttm["nrr_ttm"]
+    out["grr_ttm"] = ttm["grr_ttm"]
+    out["base_customers_ttm"] = ttm["base_customers"]
+    out["retained_customers_ttm"] = ttm["retained_customers"]
     out = out.reset_index()
     out[column] = out[column].astype(str)
     return out[columns]
 
 
-def write_downloads(dataset, month: pd.Period | str, folder: str | Path) -> list[Path]:
-    """Write ``mrr_bridge.csv``, ``kpis.csv`` and ``segments.csv`` (see the three
-    functions above) into ``folder`` (created if needed); returns their paths."""
+def write_downloads(analysis, folder: str | Path) -> list[Path]:
+    """Write ``mrr_bridge.csv``, ``kpis.csv`` and ``segments.csv`` of a
+    :class:`saas_kit.analysis.MonthAnalysis` (see the three functions above) into
+    ``folder`` (created if needed); returns their paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     return [
-        write_csv(bridge_table(dataset, month), folder / "mrr_bridge.csv"),
-        write_csv(kpis_table(dataset, month), folder / "kpis.csv"),
-        write_csv(segments_table(dataset, month), folder / "segments.csv"),
+        write_csv(bridge_table(analysis), folder / "mrr_bridge.csv"),
+        write_csv(kpis_table(analysis), folder / "kpis.csv"),
+        write_csv(segments_table(analysis), folder / "segments.csv"),
     ]

@@ -25,6 +25,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Integral
 
+from saas_kit.calendar import month_label
 from saas_kit.errors import ParameterError
 
 #: Symbols written before the number; any other ISO code is written after it.
@@ -206,3 +207,50 @@ def format_count(n) -> str:
         return "n/a"
     rounded = int(_round(_decimal(n), 0))
     return f"{rounded:,}"
+
+
+def format_points(value) -> str:
+    """A difference of two rates in percentage points: ``0.132`` -> ``+13.2 pt``."""
+    return format_percent(value, 1, signed=True).replace("%", " pt")
+
+
+def format_p_value(p) -> str:
+    """A p-value as the report prints it: ``below 0.001`` or three decimals; ``n/a``."""
+    if p is None or not math.isfinite(float(p)):
+        return "n/a"
+    return "below 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def format_days(x) -> str:
+    """A duration in days with one decimal: ``3.5 days``; ``n/a`` when undefined."""
+    return "n/a" if not math.isfinite(float(x)) else f"{x:.1f} days"
+
+
+class Formatter:
+    """The report's number style bound to one currency: ``fmt.money(x)``,
+    ``fmt.pct(x)``, ``fmt.ratio(x)``, ``fmt.month(p)`` (the helpers above)."""
+
+    def __init__(self, style: str = "en", currency: str = "JPY") -> None:
+        if style not in _STYLES:
+            raise ParameterError(f"style must be one of {', '.join(_STYLES)}, got {style!r}")
+        self.style, self.currency = style, currency
+
+    def money(self, value, precision: int = 1) -> str:
+        return format_money(value, self.currency, self.style, precision)
+
+    def signed_money(self, value) -> str:
+        """``+¥1.2M`` for a gain, ``-¥1.2M`` for a loss."""
+        return ("+" if value > 0 else "") + self.money(value)
+
+    def yen(self, value) -> str:
+        """Exact yen (the seeds' worked examples are in yen whatever the data's currency)."""
+        return format_money_exact(value, "JPY", self.style)
+
+    def pct(self, value, decimals: int = 1, signed: bool = False) -> str:
+        return format_percent(value, decimals, signed)
+
+    def ratio(self, value) -> str:
+        return format_ratio(value)
+
+    def month(self, month) -> str:
+        return month_label(month, self.style)

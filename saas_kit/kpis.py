@@ -13,17 +13,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from saas_kit.activation import ActivationRule, activation_rate_by_cohort, evaluate_rule
-from saas_kit.benchmarks import place_in_band
-from saas_kit.errors import DataError, ParameterError
+from saas_kit.activation import (ActivationRule, activation_cohort, activation_rate_by_cohort, evaluate_rule,
+                                 onboarding_scope)
+from saas_kit.bands import Band, bands_for, place_in_band, position_in_band, range_text
+from saas_kit.errors import ParameterError
 from saas_kit.formatting import format_money, format_percent, format_ratio
 from saas_kit.loading import Dataset
 from saas_kit.movements import mrr_movements
 from saas_kit.rates import monthly_rates, trailing_retention
 
-#: Japanese B2B SaaS average and US IPO median NRR (seeds 000 and 003).
-NRR_JAPAN_AVERAGE = 1.021
-NRR_US_IPO_MEDIAN = (1.10, 1.20)
+#: Japanese B2B SaaS average NRR (seed 000), from the band table.
+NRR_JAPAN_AVERAGE = next(b.low for b in bands_for("nrr") if b.label.startswith("Japanese B2B"))
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,13 @@ KPIS = (
 )
 
 
-def monthly_kpi_series(customer_mrr: pd.DataFrame) -> pd.DataFrame:
-    """Every KPI of :data:`KPIS` per month (index Period[M])."""
-    rates = monthly_rates(mrr_movements(customer_mrr)).set_index("month")
-    ttm = trailing_retention(customer_mrr).set_index("month")
+def monthly_kpi_series(customer_mrr: pd.DataFrame, bridge: pd.DataFrame | None = None,
+                       ttm: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every KPI of :data:`KPIS` per month (index Period[M]). ``bridge`` (the bridge
+    with :func:`saas_kit.rates.monthly_rates`) and ``ttm`` (:func:`trailing_retention`)
+    are computed from ``customer_mrr`` unless given (the month analysis passes its own)."""
+    rates = (monthly_rates(mrr_movements(customer_mrr)) if bridge is None else bridge).set_index("month")
+    ttm = (trailing_retention(customer_mrr) if ttm is None else ttm).set_index("month")
     out = pd.DataFrame(index=rates.index)
     out["mrr"] = rates["closing_mrr"]
     out["arr"] = rates["arr"]
@@ -65,30 +68,42 @@ def monthly_kpi_series(customer_mrr: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _band(metric: str, label_start: str, **context) -> Band:
+    """The band of ``metric`` whose label starts with ``label_start`` (metrics.md §6)."""
+    return next(b for b in bands_for(metric, **context) if b.label.startswith(label_start))
+
+
 def band_text(key: str, value: float) -> str:
-    """One line placing ``value`` against the benchmarks of metrics.md §6."""
+    """One line placing ``value`` against the benchmarks of metrics.md §6; every figure
+    and seed comes from the band table (:data:`saas_kit.bands.BANDS`)."""
     if value is None or not math.isfinite(value):
         return "n/a"
     if key == "nrr_ttm":
-        lo, hi = NRR_US_IPO_MEDIAN
-        versus_japan = "above" if value > NRR_JAPAN_AVERAGE else "at or below"
-        versus_us = "below" if value < lo else ("within" if value <= hi else "above")
-        return (f"{versus_japan} the Japanese B2B average (102.1%); {versus_us} the US IPO median "
-                f"(110–120%) [seeds 000, 003]")
+        japan, us = _band("nrr", "Japanese B2B"), _band("nrr", "US SaaS at IPO")
+        versus_japan = "above" if value > japan.low else "at or below"
+        return (f"{versus_japan} the Japanese B2B average ({range_text(japan)}); {position_in_band(us, value)} "
+                f"the US IPO median ({range_text(us)}) [seeds {japan.source_seed}, {us.source_seed}]")
     if key == "grr_ttm":
-        return ("SMB-focused companies run about 80%, enterprise-focused about 90% [seed 000]; "
-                f"this is {'above 90%' if value >= 0.9 else ('80–90%' if value >= 0.8 else 'below 80%')}")
+        smb, enterprise = _band("grr", "SMB", segment="SMB"), _band("grr", "Enterprise", segment="Enterprise")
+        where = (f"above {range_text(enterprise)}" if value >= enterprise.low else
+                 f"{range_text(smb)[:-1]}–{range_text(enterprise)}" if value >= smb.low else
+                 f"below {range_text(smb)}")
+        return (f"SMB-focused companies run about {range_text(smb)}, enterprise-focused about "
+                f"{range_text(enterprise)} [seed {smb.source_seed}]; this is {where}")
     if key == "quick_ratio":
         band = place_in_band("quick_ratio", value)
-        return f"{band.verdict} ({band.label}) [seed 002]" if band else "n/a"
+        return f"{band.verdict} ({band.label}) [seed {band.source_seed}]" if band else "n/a"
     if key == "logo_churn":
         band = place_in_band("logo_churn_monthly", value, segment="B2B")
-        return f"{band.verdict} for B2B ({band.label}) [seed 004]" if band else "n/a"
+        return f"{band.verdict} for B2B ({band.label}) [seed {band.source_seed}]" if band else "n/a"
     if key == "arr":
-        for milestone, name in ((10e9, "¥10B"), (1e9, "¥1B"), (1e8, "¥100M")):
-            if value >= milestone:
-                return f"past the {name} milestone [seeds 002, 004]"
-        return f"{value / 1e8:.0%} of the way to the ¥100M (PMF) milestone [seeds 002, 004]"
+        milestones = bands_for("arr_milestone")
+        seeds = f"[seeds {milestones[0].source_seed}]"
+        for band in reversed(milestones):
+            if value >= band.low:
+                return f"past the {band.label.split(':')[0]} milestone {seeds}"
+        first = milestones[0]
+        return f"{value / first.low:.0%} of the way to the {first.label.split(':')[0]} (PMF) milestone {seeds}"
     if key in ("nrr_monthly", "grr_monthly"):
         return "benchmarks are quoted for the twelve-month figure"
     return "—"
@@ -117,17 +132,17 @@ def _change(spec: KpiSpec, now: float, before: float) -> str:
 
 
 def headline_kpis(dataset: Dataset | pd.DataFrame, month: pd.Period | str, currency: str = "JPY",
-                  style: str = "en") -> pd.DataFrame:
+                  style: str = "en", series: pd.DataFrame | None = None) -> pd.DataFrame:
     """The overview table: one row per KPI with ``key``, ``metric``, ``value``,
     ``previous_month``, ``year_ago``, formatted ``value_text``, ``mom_text``,
     ``yoy_text`` and ``band``. ``dataset`` is a :class:`Dataset` or a customer-month
-    MRR frame."""
+    MRR frame; ``series`` the :func:`monthly_kpi_series` when already computed."""
     if isinstance(dataset, Dataset):
         customer_mrr, currency = dataset.customer_mrr, dataset.currency
     else:
         customer_mrr = dataset
     month = pd.Period(month, freq="M")
-    series = monthly_kpi_series(customer_mrr)
+    series = monthly_kpi_series(customer_mrr) if series is None else series
     rows = []
     for spec in KPIS:
         col = series[spec.key]
@@ -146,93 +161,19 @@ def _at(series: pd.Series, month: pd.Period) -> float:
     return float(series.get(month, np.nan))
 
 
-def glue_kpis(kpis: pd.DataFrame, keys: list[str] | tuple[str, ...]) -> None:
-    """Glue ``kpi_<key>``, ``kpi_<key>_mom``, ``kpi_<key>_yoy`` and ``kpi_<key>_band``
-    (formatted text) for the overview page. Call from a notebook."""
-    from myst_nb import glue
-
+def kpi_texts(kpis: pd.DataFrame, keys: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """The overview's texts of ``keys``: ``kpi_<key>`` (value), ``kpi_<key>_mom``,
+    ``kpi_<key>_yoy`` (changes) and ``kpi_<key>_band`` (benchmark), from a
+    :func:`headline_kpis` table; the chapter pages glue them."""
     table = kpis.set_index("key")
+    out: dict[str, str] = {}
     for key in keys:
         row = table.loc[key]
-        glue(f"kpi_{key}", row["value_text"], display=False)
-        glue(f"kpi_{key}_mom", row["mom_text"], display=False)
-        glue(f"kpi_{key}_yoy", row["yoy_text"], display=False)
-        glue(f"kpi_{key}_band", row["band"], display=False)
-
-
-# ------------------------------------------------------------------ activation
-
-
-@dataclass(frozen=True)
-class OnboardingScope:
-    """The customers and events the activation analysis of one report month looks at.
-
-    ``as_of`` is the first instant after the report month (``month.end + 1 ns``, i.e.
-    midnight on the 1st of the next month); nothing at or after it is used.
-    ``customers``: customers who signed up in ``[events_start, as_of)`` — the ones whose
-    onboarding the event log can show; ``events``: their events before ``as_of``;
-    ``all_customers``: every customer who signed up before ``as_of`` (early churn
-    needs no events); ``events_start``: the first day of the first month with an event.
-    """
-
-    as_of: pd.Timestamp
-    events_start: pd.Timestamp
-    customers: pd.DataFrame
-    events: pd.DataFrame
-    all_customers: pd.DataFrame
-
-
-def onboarding_scope(dataset: Dataset, month: pd.Period | str) -> OnboardingScope:
-    """Restrict the dataset to what the activation analysis of ``month`` may use (metrics.md §7, seed 004).
-
-    Event logs usually start long after the first customers signed up; a customer who
-    signed up before tracking began looks "not activated" only because their first
-    weeks were never recorded. So the population is the customers with
-    ``events_start <= signup_date < as_of``, where ``events_start`` is the first day of
-    the month of the earliest event (tracking is taken to cover whole months) and
-    ``as_of`` the first instant after the report month. Events at or after ``as_of`` are
-    dropped, so a report for an earlier month sees only what was known then.
-    Raises DataError when the dataset has no events or no customers' signup dates.
-    """
-    if dataset.events is None or dataset.events.empty:
-        raise DataError("the activation analysis needs an events file (customer_id, event, timestamp)",
-                        file="events")
-    customers = dataset.customers
-    if customers is None or "signup_date" not in customers.columns:
-        raise DataError("the activation analysis needs a customers file with signup_date",
-                        file="customers", column="signup_date")
-    month = pd.Period(month, freq="M")
-    as_of = (month + 1).start_time
-    events = dataset.events
-    events_start = pd.Timestamp(events["timestamp"].min()).to_period("M").start_time
-    signup = customers["signup_date"]
-    known = customers.loc[signup.notna() & (signup < as_of)]
-    scope = known.loc[known["signup_date"] >= events_start].reset_index(drop=True)
-    ev = events.loc[(events["timestamp"] < as_of).to_numpy(dtype=bool, na_value=False)
-                    & events["customer_id"].isin(scope["customer_id"]).to_numpy()].reset_index(drop=True)
-    return OnboardingScope(as_of=as_of, events_start=events_start, customers=scope, events=ev,
-                           all_customers=known.reset_index(drop=True))
-
-
-def activation_cohort(month: pd.Period | str, window_days: int) -> pd.Period:
-    """The signup month a report month's activation rate refers to (metrics.md §7).
-
-    The latest signup month ``C`` whose activation windows have all closed by the end of
-    the report month ``M``: the last customer of ``C`` signs up before ``start(C + 1)``
-    and their window ``[signup, signup + window_days)`` closes by ``start(M + 1)``, so
-    ``C`` is the latest month with ``start(C + 1) + window_days <= start(M + 1)``.
-    Signup times count, so the bound is conservative: a 14-day window always gives
-    ``C = M - 1``; a 30-day window gives ``M - 1`` except in a February report
-    (``M - 2``); a 45-day window ``M - 2``.
-    """
-    month = pd.Period(month, freq="M")
-    if isinstance(window_days, bool) or not isinstance(window_days, (int, np.integer)) or window_days < 1:
-        raise ParameterError(f"window_days must be a whole number of at least 1, got {window_days!r}")
-    as_of = (month + 1).start_time
-    cohort = month
-    while (cohort + 1).start_time + pd.Timedelta(days=int(window_days)) > as_of:
-        cohort -= 1
-    return cohort
+        out[f"kpi_{key}"] = row["value_text"]
+        out[f"kpi_{key}_mom"] = row["mom_text"]
+        out[f"kpi_{key}_yoy"] = row["yoy_text"]
+        out[f"kpi_{key}_band"] = row["band"]
+    return out
 
 
 ACTIVATION_SPEC = KpiSpec("activation_rate", "Activation rate", "rate")

@@ -26,16 +26,14 @@ size of the customer-month frame are boolean or int32 wherever the values allow.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 import pandas as pd
 
+from saas_kit.calendar import month_number, month_numbers, months_from_numbers
 from saas_kit.money import from_ticks, to_ticks
-from saas_kit.mrr import number_to_period, period_to_number
+from saas_kit.rows import SortedRows, customer_groups, int_bincount, sorted_rows
 
 MOVEMENTS = ("new", "expansion", "reactivation", "contraction", "churn")
-_SIGN = {"new": 1, "expansion": 1, "reactivation": 1, "contraction": -1, "churn": -1}
 _CODE = {name: i for i, name in enumerate(MOVEMENTS)}
 
 
@@ -60,14 +58,14 @@ def customer_movements(
         z = np.zeros(0, dtype="int64")
         codes, uniques, month, kind, prev, cur = z, pd.Index([], dtype="object"), z, z.astype("int8"), z, z
     else:
-        rows = _sorted_rows(customer_mrr)
+        rows = sorted_rows(customer_mrr)
         uniques = rows.uniques
         codes, month, kind, prev, cur = _classify(rows, _last_month_number(customer_mrr, last_month))
     amount = np.where(kind == _CODE["churn"], prev, np.abs(cur - prev))
     out = pd.DataFrame(
         {
             "customer_id": uniques.take(codes) if len(codes) else pd.Series([], dtype="object"),
-            "month": number_to_period(month) if len(month) else pd.PeriodIndex([], freq="M"),
+            "month": months_from_numbers(month) if len(month) else pd.PeriodIndex([], freq="M"),
             "movement": pd.Categorical.from_codes(kind, categories=list(MOVEMENTS)),
             "prev_mrr": from_ticks(prev),
             "mrr": from_ticks(cur),
@@ -109,13 +107,13 @@ def mrr_movements(
     customer_mrr = _positive(customer_mrr)
     if customer_mrr.empty:
         return _empty_bridge(by)
-    rows = _sorted_rows(customer_mrr)
+    rows = sorted_rows(customer_mrr)
     hi = _last_month_number(customer_mrr, last_month) if last_month is not None else int(rows.month.max())
-    lo = int(rows.month.min()) if start_month is None else period_to_number(start_month)
+    lo = int(rows.month.min()) if start_month is None else month_number(start_month)
     if hi < lo:
         return _empty_bridge(by)
     codes, month, kind, prev, cur = _classify(rows, hi)
-    groups, group_of_customer = _groups(customer_mrr, by, rows.uniques)
+    groups, group_of_customer = customer_groups(customer_mrr, by, rows.uniques)
     n_groups, span = len(groups), hi - lo + 1
     delta = np.where(kind == _CODE["churn"], prev, np.abs(cur - prev))
 
@@ -124,7 +122,7 @@ def mrr_movements(
         idx = g[keep] * span + (m[keep] - lo)
         if values is None:
             return np.bincount(idx, minlength=n_groups * span).astype("int64")
-        return _int_bincount(idx, values[keep], n_groups * span)
+        return int_bincount(idx, values[keep], n_groups * span)
 
     g_mov = group_of_customer[codes]
     cols: dict[str, np.ndarray] = {}
@@ -146,7 +144,7 @@ def mrr_movements(
         bad = np.flatnonzero(opening + net != closing)[0]
         raise AssertionError(f"MRR bridge does not reconcile in month index {bad}")
 
-    months = number_to_period(np.tile(np.arange(lo, hi + 1), n_groups))
+    months = months_from_numbers(np.tile(np.arange(lo, hi + 1), n_groups))
     out = pd.DataFrame({"month": months})
     if by is not None:
         out.insert(0, by, np.repeat(np.asarray(groups, dtype=object), span))
@@ -188,7 +186,7 @@ def _positive(customer_mrr: pd.DataFrame) -> pd.DataFrame:
     return customer_mrr if positive.all() else customer_mrr[positive]
 
 
-def _closing_cells(rows: "_Rows", group_of_customer: np.ndarray, lo: int, hi: int, n_groups: int
+def _closing_cells(rows: SortedRows, group_of_customer: np.ndarray, lo: int, hi: int, n_groups: int
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Closing MRR ticks and customer counts per (group, month lo..hi), flattened, and
     the same per group for month lo - 1 (the first opening)."""
@@ -202,7 +200,7 @@ def _closing_cells(rows: "_Rows", group_of_customer: np.ndarray, lo: int, hi: in
     else:
         ticks = rows.ticks
     size = n_groups * (span + 1)
-    closing = _int_bincount(idx, ticks, size).reshape(n_groups, span + 1)
+    closing = int_bincount(idx, ticks, size).reshape(n_groups, span + 1)
     customers = np.bincount(idx, minlength=size).astype("int64").reshape(n_groups, span + 1)
     return closing[:, 1:].ravel(), customers[:, 1:].ravel(), closing[:, 0].copy(), customers[:, 0].copy()
 
@@ -217,107 +215,13 @@ def _count_name(movement: str) -> str:
     }[movement]
 
 
-def _month_numbers(customer_mrr: pd.DataFrame) -> np.ndarray:
-    months = pd.PeriodIndex(customer_mrr["month"], freq="M")
-    return months.asi8 + 1970 * 12  # a new int64 array
-
-
 def _last_month_number(customer_mrr: pd.DataFrame, last_month) -> int:
     if last_month is not None:
-        return period_to_number(last_month)
-    return int(_month_numbers(customer_mrr).max())
+        return month_number(last_month)
+    return int(month_numbers(customer_mrr["month"]).max())
 
 
-def _int_bincount(idx: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
-    """Exact integer sums per index. Float64 bincount is exact while every partial sum
-    stays below 2**53 ticks (about 7.5 trillion currency units), which bounds the total
-    of absolute values; beyond that an integer sort-and-reduce path is used."""
-    if len(idx) == 0:
-        return np.zeros(size, dtype="int64")
-    bound = max(abs(int(values.max())), abs(int(values.min()))) * len(values)  # >= the sum of |values|
-    if bound < 2**53 or np.abs(values).sum(dtype="float64") < 2**53:
-        return np.bincount(idx, weights=values.astype("float64"), minlength=size).astype("int64")
-    out = np.zeros(size, dtype="int64")
-    order = np.argsort(idx, kind="stable")
-    idx_s = idx[order]
-    starts = np.flatnonzero(np.r_[True, idx_s[1:] != idx_s[:-1]])
-    out[idx_s[starts]] += np.add.reduceat(values.astype("int64")[order], starts)
-    return out
-
-
-def _groups(customer_mrr: pd.DataFrame, by: str | None, uniques: pd.Index) -> tuple[list, np.ndarray]:
-    if by is None:
-        return [None], np.zeros(len(uniques), dtype="int64")
-    per_customer = customer_mrr.drop_duplicates("customer_id").set_index("customer_id")[by]
-    values = per_customer.reindex(uniques)
-    group_codes, groups = pd.factorize(values, sort=True)
-    return list(groups), group_codes.astype("int64")
-
-
-_CHUNK_ROWS = 1 << 20  # rows per chunk in per-row steps (rates, cohorts, the magic-moment search)
-
-
-def _chunks(n: int):
-    """Slices of at most ``_CHUNK_ROWS`` covering ``range(n)``. Per-row temporaries of a
-    million rows reuse freed memory; temporaries of tens of millions of rows are fresh
-    pages each time, whose zeroing by the kernel costs more than the arithmetic."""
-    for start in range(0, n, _CHUNK_ROWS):
-        yield slice(start, min(start + _CHUNK_ROWS, n))
-
-
-class _Rows(NamedTuple):
-    """Customer-month rows with MRR > 0, sorted by customer then month."""
-
-    codes: np.ndarray  # int64 customer codes into ``uniques``
-    uniques: pd.Index
-    month: np.ndarray  # int32 month numbers (``year * 12 + month - 1``; half the memory of int64)
-    ticks: np.ndarray  # int64 MRR in ticks
-
-
-def _sorted_rows(customer_mrr: pd.DataFrame) -> _Rows:
-    codes, uniques = _customer_codes(customer_mrr["customer_id"])
-    codes = codes.astype("int64", copy=False)
-    m = _month_numbers(customer_mrr).astype("int32")
-    t = to_ticks(customer_mrr["mrr"])
-    if (t < 0).any():
-        raise ValueError("customer MRR must not be negative")
-    if not _is_sorted(codes, m):  # monthly_mrr output is already sorted
-        order = np.lexsort((m, codes))
-        codes, m, t = codes[order], m[order], t[order]
-    return _Rows(codes, pd.Index(uniques), m, t)
-
-
-def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """``pd.factorize(ids, sort=True)``, without hashing when the ids are already in
-    ascending order (as :func:`saas_kit.mrr.monthly_mrr` returns them): each run of equal
-    ids gets the next code. Comparing a cell with its neighbour is nearly free when both
-    are the same string object, which they are within a run of monthly_mrr's output."""
-    values = ids.to_numpy()
-    if values.dtype == object and len(values) > 1:
-        try:
-            change = np.flatnonzero(values[1:] != values[:-1])
-            ascending = bool((values[change] < values[change + 1]).all())
-        except TypeError:  # ids of mixed types: no order to rely on
-            ascending = False
-        if ascending:
-            codes = np.zeros(len(values), dtype="int64")
-            codes[change + 1] = 1
-            np.cumsum(codes, out=codes)
-            return codes, pd.Index(values[np.r_[0, change + 1]], dtype=object)
-    codes, uniques = pd.factorize(ids, sort=True)
-    return codes, pd.Index(uniques)
-
-
-def _is_sorted(codes: np.ndarray, month: np.ndarray) -> bool:
-    """Are the rows in (customer, month) order? Boolean temporaries only."""
-    if len(codes) < 2:
-        return True
-    later = codes[1:] > codes[:-1]
-    later |= (codes[1:] == codes[:-1]) & (month[1:] >= month[:-1])
-    return bool(later.all())
-
-
-def _classify(rows: _Rows, last_month: int):
+def _classify(rows: SortedRows, last_month: int):
     """(customer code, month number, movement code, prev ticks, cur ticks) of every
     movement, sorted by customer and month. A row's previous month is the row before
     it when that row is the same customer exactly one month earlier; a row with no

@@ -17,32 +17,13 @@ from __future__ import annotations
 
 import html
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
 
-from saas_kit.errors import ParameterError
+from saas_kit.calendar import MONTH_NAME, check_month_name, month_label
 
-MONTH_DIR = re.compile(r"\d{4}-(0[1-9]|1[0-2])", re.ASCII)  # always used with fullmatch
 FAILED_DIR = ".failed"
-_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July",
-                "August", "September", "October", "November", "December")
-
-
-def month_label(month: str) -> str:
-    """``"2026-10"`` -> ``"October 2026"`` (English month names, independent of the locale)."""
-    year, mon = month.split("-")
-    return f"{_MONTH_NAMES[int(mon) - 1]} {year}"
-
-
-def check_month_name(month: str) -> str:
-    """``month`` must be exactly ``YYYY-MM`` before it becomes part of a path: no
-    separators, no ``..``, nothing that could leave the output folder. Returns it;
-    :class:`saas_kit.errors.ParameterError` otherwise."""
-    if not isinstance(month, str) or not MONTH_DIR.fullmatch(month):
-        raise ParameterError(f"report month must look like YYYY-MM (e.g. 2026-10), got {month!r}")
-    return month
 
 
 def make_staging_dir(out_dir: Path, month: str) -> Path:
@@ -63,35 +44,12 @@ def _move_aside(final: Path, out_dir: Path, month: str) -> Path | None:
     return old
 
 
-def swap_in(site_dir: Path, out_dir: Path, month: str) -> Path:
-    """Make the complete folder ``site_dir`` the report ``OUT/<month>/``.
-
-    ``site_dir`` must be on the same file system as ``out_dir`` (both renames are
-    ``os.rename``). The previous ``OUT/<month>/``, if any, is renamed aside first
-    and deleted only after the new one is in place; if renaming the new one in
-    fails, the previous one is put back. Between the two renames, which take
-    microseconds, ``OUT/<month>/`` does not exist; it is never half-written.
-    Returns the path of the new folder.
-    """
-    final = out_dir / check_month_name(month)
-    old = _move_aside(final, out_dir, month)
-    try:
-        os.rename(site_dir, final)
-    except BaseException:
-        if old is not None:
-            os.rename(old, final)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-    return final
-
-
 def available_months(out_dir: Path) -> list[str]:
     """The report months in ``out_dir``: folders named ``YYYY-MM`` holding an ``index.html``, newest first."""
     if not out_dir.is_dir():
         return []
     months = [p.name for p in out_dir.iterdir()
-              if p.is_dir() and MONTH_DIR.fullmatch(p.name) and (p / "index.html").is_file()]
+              if p.is_dir() and MONTH_NAME.fullmatch(p.name) and (p / "index.html").is_file()]
     return sorted(months, reverse=True)
 
 
@@ -138,22 +96,6 @@ def _write_temp_index(out_dir: Path, page: str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return Path(tmp)
-
-
-def write_months_index(out_dir: Path, title: str = "SaaS metrics reports") -> Path:
-    """(Re)write ``OUT/index.html``: one relative link per available month, newest first.
-
-    Written to a temporary file and renamed over the old one, so a reader never sees
-    a half-written page.
-    """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = _write_temp_index(out_dir, months_index_page(available_months(out_dir), title))
-    try:
-        os.replace(tmp, out_dir / "index.html")
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return out_dir / "index.html"
 
 
 def publish_month(site_dir: Path, out_dir: Path, month: str, title: str = "SaaS metrics reports") -> Path:

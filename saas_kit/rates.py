@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from saas_kit.arr import arr_from_mrr
+from saas_kit.calendar import months_from_numbers
 from saas_kit.errors import ParameterError
-from saas_kit.growth import arr_from_mrr
 from saas_kit.money import from_ticks, to_ticks
-from saas_kit.movements import _chunks, _groups, _int_bincount, _sorted_rows
-from saas_kit.mrr import number_to_period
+from saas_kit.rows import chunks, customer_groups, int_bincount, sorted_rows
 
 
 def _ratio(num, den):
@@ -114,18 +114,18 @@ def trailing_retention(customer_mrr: pd.DataFrame, months: int = 12, by: str | N
                                                          "grr_ttm", "logo_retention_ttm"])
     if cm.empty:
         return empty
-    rows = _sorted_rows(cm)
+    rows = sorted_rows(cm)
     m0, last = int(rows.month.min()), int(rows.month.max())
     if last - m0 < months:  # no month has a base yet
         return empty
     span = last - m0 + 1 + months  # room so that key + months never reaches the next customer
     key = rows.codes * span + (rows.month - m0)
-    groups, group_of_customer = _groups(cm, by, rows.uniques)
+    groups, group_of_customer = customer_groups(cm, by, rows.uniques)
     lo, n_months = m0 + months, last - (m0 + months) + 1
     size = len(groups) * n_months
     base_n, kept_n = np.zeros(size, dtype="int64"), np.zeros(size, dtype="int64")
     sums = {name: np.zeros(size, dtype="int64") for name in ("base", "cur", "capped")}
-    for part in _chunks(len(key)):  # bounded temporaries; the sums are exact int64 per chunk
+    for part in chunks(len(key)):  # bounded temporaries; the sums are exact int64 per chunk
         month = rows.month[part]
         base_rows = np.flatnonzero(month + months <= last)
         if len(base_rows) == 0:
@@ -140,12 +140,12 @@ def trailing_retention(customer_mrr: pd.DataFrame, months: int = 12, by: str | N
         base_n += np.bincount(idx, minlength=size)
         kept_n += np.bincount(idx[found], minlength=size)
         for name, values in (("base", base_t), ("cur", cur_t), ("capped", capped_t)):
-            sums[name] += _int_bincount(idx, values, size)
+            sums[name] += int_bincount(idx, values, size)
     present = base_n > 0
     out = pd.DataFrame()
     if by is not None:
         out[by] = np.repeat(np.asarray(groups, dtype=object), n_months)[present]
-    out["month"] = number_to_period(np.tile(np.arange(lo, last + 1), len(groups))[present])
+    out["month"] = months_from_numbers(np.tile(np.arange(lo, last + 1), len(groups))[present])
     out["base_customers"] = base_n[present]
     out["base_mrr"] = from_ticks(sums["base"][present])
     out["retained_mrr"] = from_ticks(sums["cur"][present])

@@ -655,28 +655,28 @@ def test_magic_moment_search_counts_match_a_brute_force_count():
 @pytest.mark.parametrize("seed", range(6))
 def test_sort_pairs_orders_by_group_then_delay(seed):
     """Packed path (small ranges, any time unit) and fallback path (huge ranges) alike."""
-    from saas_kit.activation import _sort_pairs
+    from saas_kit.activation.frames import sort_pairs
 
     rng = np.random.default_rng(seed)
     n = 500
     unit = [1, 1_000, 1_000_000, 1_000_000_000][seed % 4]
     group = rng.integers(-5, 40, n) if seed < 4 else rng.integers(0, 2**40, n)
     delay = rng.integers(-3, 30 * 86_400, n) * unit if seed < 4 else rng.integers(0, 2**50, n)
-    g, d = _sort_pairs(group, delay)
+    g, d = sort_pairs(group, delay)
     order = np.lexsort((delay, group))
     assert g.tolist() == group[order].tolist() and d.tolist() == delay[order].tolist()
 
 
 def test_magic_moment_search_in_chunks_equals_one_pass(monkeypatch):
     """The per-row steps run a million events at a time; tiny chunks give the same table."""
-    import saas_kit.movements as movements
+    import saas_kit.rows as rows
 
     events, customers, subs = _planted_company(seed=4, n=150)
     outcomes = customer_outcomes(customers, subs, "2025-01-01")
     whole = magic_moment_search(events, outcomes, min_group_size=1)
-    monkeypatch.setattr(movements, "_CHUNK_ROWS", 37)
+    monkeypatch.setattr(rows, "CHUNK_ROWS", 37)
     assert len(events) > 37 * 5
     pd.testing.assert_frame_equal(magic_moment_search(events, outcomes, min_group_size=1), whole)
     only = magic_moment_search(events, outcomes, events_to_try=["login"], min_group_size=1)
-    monkeypatch.setattr(movements, "_CHUNK_ROWS", 1 << 20)
+    monkeypatch.setattr(rows, "CHUNK_ROWS", 1 << 20)
     pd.testing.assert_frame_equal(magic_moment_search(events, outcomes, events_to_try=["login"], min_group_size=1), only)

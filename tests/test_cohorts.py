@@ -56,14 +56,14 @@ def test_chunked_passes_equal_one_pass(dataset, monkeypatch):
     """Cohorts and trailing NRR/GRR run a million rows at a time; tiny chunks (chunk
     edges inside customers, a customer's month M and M+12 in different chunks) give
     exactly the same tables."""
-    import saas_kit.movements as movements
+    import saas_kit.rows as rows
     from saas_kit.cohorts import cohort_long
     from saas_kit.movements import with_attribute
     from saas_kit.rates import trailing_retention
 
     cm = with_attribute(dataset.customer_mrr, dataset.customers, "segment")
     whole = (cohort_long(cm), cohort_long(cm, max_age=6), trailing_retention(cm), trailing_retention(cm, by="segment"))
-    monkeypatch.setattr(movements, "_CHUNK_ROWS", 7)
+    monkeypatch.setattr(rows, "CHUNK_ROWS", 7)
     chunked = (cohort_long(cm), cohort_long(cm, max_age=6), trailing_retention(cm), trailing_retention(cm, by="segment"))
     assert len(cm) > 7 * 100
     for a, b in zip(whole, chunked):

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from saas_kit import export
+from saas_kit.analysis import build_analysis
 from saas_kit.export import safe_cell, write_csv
 from saas_kit.loading import load_dataset
 
@@ -136,7 +137,7 @@ def _dataset(tmp_path: Path, segments: list[str]) -> tuple[object, Path]:
 
 def test_downloads_of_a_small_dataset(tmp_path):
     ds, _ = _dataset(tmp_path, ["=1+1", "@SUM(1)"])
-    paths = export.write_downloads(ds, "2026-03", tmp_path / "downloads")
+    paths = export.write_downloads(build_analysis(ds, "2026-03", chapters={}), tmp_path / "downloads")
     assert [p.name for p in paths] == ["mrr_bridge.csv", "kpis.csv", "segments.csv"]
 
     bridge = _read(tmp_path / "downloads" / "mrr_bridge.csv")
@@ -174,6 +175,6 @@ def test_no_segment_column_gives_a_header_only_file(tmp_path):
     data.mkdir()
     (data / "subscriptions.csv").write_text("customer_id,start_date,end_date,amount\nc1,2026-01-01,,100\n",
                                             encoding="utf-8")
-    export.write_downloads(load_dataset(data, currency="JPY"), "2026-02", tmp_path / "d")
+    export.write_downloads(build_analysis(load_dataset(data, currency="JPY"), "2026-02", chapters={}), tmp_path / "d")
     rows = _read(tmp_path / "d" / "segments.csv")
     assert rows[0][0] == "segment" and len(rows) == 1

@@ -182,7 +182,7 @@ def _old_report(tmp_path: Path) -> Path:
     (out / MONTH / "index.html").write_text("old")
     (out / "2026-09").mkdir()
     (out / "2026-09" / "index.html").write_text("september")
-    publish.write_months_index(out)
+    (out / "index.html").write_text(publish.months_index_page(publish.available_months(out)))
     return out
 
 

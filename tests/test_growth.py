@@ -4,15 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from saas_kit.arr import arr_from_mrr, mrr_from_arr
 from saas_kit.errors import DataError, ParameterError
 from saas_kit.growth import (
     T2D3_MULTIPLIERS,
-    arr_from_mrr,
     arr_multiple_band,
     cagr,
     churn_lift_on_arr,
     growth_stage,
-    mrr_from_arr,
     t2d3_actual_vs_plan,
     t2d3_plan,
     yoy_growth,
@@ -239,12 +238,8 @@ def test_arr_multiple_band_nan():
 
 from conftest import customer_months, ledger  # noqa: E402
 
-from saas_kit.growth import (  # noqa: E402
-    default_t2d3_base_month,
-    mrr_by_billing_period,
-    one_off_by_kind,
-    recurring_and_one_off,
-)
+from saas_kit.arr import mrr_by_billing_period, one_off_by_kind, recurring_and_one_off  # noqa: E402
+from saas_kit.growth import default_t2d3_base_month  # noqa: E402
 
 
 def test_default_t2d3_base_month_is_24_months_back():

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import customer_months
 from saas_kit import kpis
+from saas_kit.activation import activation_cohort, onboarding_scope
 from saas_kit.errors import DataError, ParameterError
 from saas_kit.loading import Dataset
 
@@ -51,18 +52,18 @@ EVENTS = [
 
 def test_activation_cohort_is_latest_month_with_all_windows_closed():
     # 14 days: signups up to 30 Sep close by 14 Oct, before 1 Nov
-    assert kpis.activation_cohort("2026-10", 14) == pd.Period("2026-09", "M")
+    assert activation_cohort("2026-10", 14) == pd.Period("2026-09", "M")
     # 45 days: a 30 Sep signup closes on 14 Nov, after 1 Nov -> August (31 Aug + 45 d = 15 Oct)
-    assert kpis.activation_cohort("2026-10", 45) == pd.Period("2026-08", "M")
+    assert activation_cohort("2026-10", 45) == pd.Period("2026-08", "M")
     # February report, 30 days: a 31 Jan signup closes on 2 Mar, after 1 Mar -> December
-    assert kpis.activation_cohort("2026-02", 30) == pd.Period("2025-12", "M")
-    assert kpis.activation_cohort("2026-03", 30) == pd.Period("2026-02", "M")
+    assert activation_cohort("2026-02", 30) == pd.Period("2025-12", "M")
+    assert activation_cohort("2026-03", 30) == pd.Period("2026-02", "M")
 
 
 @pytest.mark.parametrize("bad", [0, -3, 2.5, True, "14"])
 def test_activation_cohort_rejects_bad_window(bad):
     with pytest.raises(ParameterError):
-        kpis.activation_cohort("2026-10", bad)
+        activation_cohort("2026-10", bad)
 
 
 def test_activation_kpis_by_hand():
@@ -96,7 +97,7 @@ def test_activation_kpis_cohort_before_event_log_is_nan():
 
 def test_onboarding_scope_excludes_untracked_signups_and_later_events():
     ds = _dataset(CUSTOMERS, EVENTS)
-    scope = kpis.onboarding_scope(ds, "2026-09")
+    scope = onboarding_scope(ds, "2026-09")
     assert scope.as_of == pd.Timestamp("2026-10-01")
     assert scope.events_start == pd.Timestamp("2025-09-01")
     assert "P" not in set(scope.customers["customer_id"])
@@ -113,3 +114,19 @@ def test_activation_kpis_needs_events():
         kpis.activation_kpis(ds, "2026-10")
     with pytest.raises(ParameterError):
         kpis.activation_kpis(_dataset(CUSTOMERS, EVENTS), "2026-10", "not a rule")
+
+
+def test_band_texts_take_their_figures_from_the_band_table(monkeypatch):
+    """Move a band in the table and the overview's text moves with it (no figure re-typed in kpis)."""
+    import dataclasses
+
+    from saas_kit import bands
+
+    assert kpis.band_text("nrr_ttm", 1.15) == ("above the Japanese B2B average (102.1%); within the US IPO "
+                                               "median (110–120%) [seeds 000, 003]")
+    assert kpis.band_text("grr_ttm", 0.85).endswith("[seed 000]; this is 80–90%")
+    assert kpis.band_text("arr", 2e9) == "past the ¥1B milestone [seeds 002, 004]"
+    moved = tuple(dataclasses.replace(b, low=1.30, high=1.40) if b.label.startswith("US SaaS at IPO") else b
+                  for b in bands.BANDS)
+    monkeypatch.setattr(bands, "BANDS", moved)
+    assert "below the US IPO median (130–140%)" in kpis.band_text("nrr_ttm", 1.15)

@@ -196,7 +196,7 @@ def test_bridge_does_not_depend_on_row_order_and_groups_add_up(rows, rnd):
        st.booleans(), st.booleans())
 def test_customer_codes_equal_a_sorted_factorize(ids, sort_first, as_str):
     """The no-hash path for ids already in order gives exactly pd.factorize(sort=True)."""
-    from saas_kit.movements import _customer_codes
+    from saas_kit.rows import customer_codes
 
     if as_str:
         ids = [str(i) for i in ids]
@@ -206,7 +206,7 @@ def test_customer_codes_equal_a_sorted_factorize(ids, sort_first, as_str):
         except TypeError:
             pass
     series = pd.Series(ids, dtype="str" if as_str else object)
-    codes, uniques = _customer_codes(series)
+    codes, uniques = customer_codes(series)
     try:
         expected_codes, expected_uniques = pd.factorize(series, sort=True)
     except TypeError:  # mixed ints and text cannot be sorted: only consistency is asked for

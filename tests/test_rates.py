@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from conftest import customer_months
 from saas_kit.movements import mrr_movements
-from saas_kit.growth import arr_from_mrr
+from saas_kit.arr import arr_from_mrr
 from saas_kit.rates import (grr, logo_churn_rate, monthly_rates, net_revenue_churn_rate, new_arr_mix,
                             nrr, plain_revenue_churn_rate, quick_ratio, segment_rates, trailing_retention)
 

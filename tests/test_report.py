@@ -16,19 +16,21 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from report_build import KPI_KEYS, MONTH, ROOT, make_project, shared_report
 from saas_kit import publish
+from saas_kit.calendar import month_label
 from saas_kit.errors import ParameterError
 from saas_kit.report import (
     ReportError,
-    _locate_failure,
     build_report,
     check_kernel,
     check_toc,
     discover_notebooks,
     load_params_file,
+    locate_failure,
     notebook_parameters,
     tag_injected_cell,
 )
@@ -174,7 +176,7 @@ def test_locate_failure_counts_cells_of_the_source_notebook(tmp_path):
     path = tmp_path / "n.ipynb"
     path.write_text(json.dumps(nb), encoding="utf-8")
     # source notebook: 0 = Title, 1 = parameters, 2 = the failing cell
-    assert _locate_failure(path) == (2, "# comment")
+    assert locate_failure(path) == (2, "# comment")
 
 
 def test_kernel_check_accepts_this_environment():
@@ -202,7 +204,7 @@ def test_kernel_check_missing_kernel():
 # -------------------------------------------------------------------- publish
 
 
-def test_swap_in_replaces_a_month_and_keeps_others(tmp_path):
+def test_publish_replaces_a_month_and_keeps_others(tmp_path):
     out = tmp_path / "out"
     (out / "2026-09").mkdir(parents=True)
     (out / "2026-09" / "index.html").write_text("september")
@@ -212,7 +214,7 @@ def test_swap_in_replaces_a_month_and_keeps_others(tmp_path):
     site = publish.make_staging_dir(out, "2026-10") / "site"
     site.mkdir()
     (site / "index.html").write_text("new october")
-    final = publish.swap_in(site, out, "2026-10")
+    final = publish.publish_month(site, out, "2026-10")
     assert final == out / "2026-10"
     assert (final / "index.html").read_text() == "new october"
     assert not (final / "stale.html").exists()
@@ -220,13 +222,13 @@ def test_swap_in_replaces_a_month_and_keeps_others(tmp_path):
     assert not [p for p in out.iterdir() if p.name.startswith(".2026-10.old")]
 
 
-def test_swap_in_puts_the_old_report_back_when_the_new_cannot_move_in(tmp_path):
+def test_publish_puts_the_old_report_back_when_the_new_cannot_move_in(tmp_path):
     out = tmp_path / "out"
     (out / "2026-10").mkdir(parents=True)
     (out / "2026-10" / "index.html").write_text("old october")
     before = _tree_hashes(out)
     with pytest.raises(OSError):
-        publish.swap_in(tmp_path / "no-such-site", out, "2026-10")
+        publish.publish_month(tmp_path / "no-such-site", out, "2026-10")
     assert _tree_hashes(out) == before
     assert sorted(p.name for p in out.iterdir()) == ["2026-10"]
 
@@ -238,15 +240,16 @@ def test_months_index_links_every_month_newest_first(tmp_path):
         (out / month / "index.html").write_text("x")
     (out / "2026-11").mkdir()  # no index.html: not a report
     (out / ".2026-11.tmp-abc").mkdir()
-    page = publish.write_months_index(out).read_text()
+    page = publish.months_index_page(publish.available_months(out))
     links = re.findall(r'href="([^"]+)"', page)
     assert links == ["2026-10/index.html", "2026-09/index.html", "2025-12/index.html"]
     assert "October 2026" in page and "December 2025" in page
 
 
 def test_month_label():
-    assert publish.month_label("2026-10") == "October 2026"
-    assert publish.month_label("2025-01") == "January 2025"
+    assert month_label("2026-10") == "October 2026"
+    assert month_label("2025-01") == "January 2025"
+    assert month_label(pd.Period("2026-03", "M"), "ja") == "2026年3月"
 
 
 # ------------------------------------------------------ whole runs (slow)
@@ -325,7 +328,8 @@ def test_failing_notebook_leaves_previous_report_intact(report, tmp_path):
         build_report(report["data"], month=MONTH, params_file=params, out_dir=out,
                      project_dir=report["project"], progress=lambda line: None)
     message = str(err.value)
-    assert "notebook 03_new_arr_mix.ipynb failed at cell index 6 (`if fail:`)" in message
+    # the cell's line that raised, not its first line (`if fail:`)
+    assert "notebook 03_new_arr_mix.ipynb failed at cell index 6 (`raise RuntimeError('fixture failure requested')`)" in message
     assert "RuntimeError: fixture failure requested" in message
     assert _tree_hashes(out / MONTH) == before
     assert (out / "index.html").read_bytes() == index_before
@@ -417,3 +421,48 @@ def test_relative_paths_as_the_readme_uses_them(tmp_path, monkeypatch):
     assert code == 0
     assert (tmp_path / "reports" / "2026-10" / "index.html").is_file()
     assert not list((tmp_path / "reports").glob(".*tmp*"))
+
+
+def test_raising_line_is_read_from_the_kernel_traceback():
+    from saas_kit.report.execution import raising_line
+
+    source = "x = 1\nhelper(x)\nprint(x)"
+    traceback = ["\x1b[0;31m---\x1b[0m", "Cell \x1b[0;32mIn[7], line 2\x1b[0m\n----> 2 helper(x)",
+                 "File /lib/helper.py:10, in helper(x)", "ValueError: bad"]
+    assert raising_line(source, traceback) == "helper(x)"
+    assert raising_line(source, ["SyntaxError: invalid syntax"]) is None
+    assert raising_line(source, ["Cell In[7], line 9"]) is None  # not a line of this cell
+
+
+@pytest.mark.slow
+def test_report_takes_map_currency_and_as_of_and_publishes_html_without_a_browser(tmp_path, monkeypatch):
+    """An export with its own headers, no currency column and no dataset.yml: --map,
+    --currency and --as-of on the report command (issue 9). Without a browser the HTML
+    report is published and the missing PDF is explained (issue 10)."""
+    project, _ = make_project(tmp_path)
+    data = tmp_path / "export"
+    data.mkdir()
+    (data / "subscriptions.csv").write_text(
+        "cust,start_date,end_date,monthly_amount\nc1,2025-01-01,,10000\nc2,2026-10-20,,5000\n", encoding="utf-8")
+    monkeypatch.setenv("SAAS_KIT_CHROMIUM", str(tmp_path / "no-browser"))
+    lines: list[str] = []
+    index = build_report(data, params_file=None, out_dir=tmp_path / "out", project_dir=project,
+                         mapping=["cust=customer_id", "monthly_amount=amount"], currency="usd",
+                         as_of="2026-11-01", progress=lines.append)
+    assert index == tmp_path / "out" / "2026-10" / "index.html"  # October: the last complete month
+    assert any("no PDF this time: no chromium" in line for line in lines)
+    assert not list((tmp_path / "out" / "2026-10").glob("*.pdf"))
+    kpis = (tmp_path / "out" / "2026-10" / "downloads" / "kpis.csv").read_text("utf-8-sig")
+    assert "mrr,MRR,USD,15000.0,10000.0" in kpis  # c2 started on 20 October: counted at the month end
+
+
+def test_report_without_a_currency_says_how_to_give_one(tmp_path):
+    from saas_kit.errors import DataError
+
+    project, _ = make_project(tmp_path)
+    data = tmp_path / "export"
+    data.mkdir()
+    (data / "subscriptions.csv").write_text("customer_id,start_date,amount\nc1,2025-01-01,100\n", encoding="utf-8")
+    with pytest.raises(DataError, match="--currency"):
+        build_report(data, out_dir=tmp_path / "out", project_dir=project, as_of="2026-11-01")
+    assert not (tmp_path / "out" / "2026-10").exists()

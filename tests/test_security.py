@@ -135,7 +135,6 @@ def test_cli_bad_month_exits_non_zero_and_writes_nothing(tmp_path, capsys):
 def test_publish_functions_refuse_a_month_that_is_not_yyyy_mm(tmp_path, month):
     out = tmp_path / "out"
     for call in (lambda: publish.make_staging_dir(out, month), lambda: publish.failed_dir(out, month),
-                 lambda: publish.swap_in(tmp_path / "site", out, month),
                  lambda: publish.publish_month(tmp_path / "site", out, month)):
         with pytest.raises(ParameterError):
             call()

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from saas_kit.benchmarks import (
+from saas_kit.bands import (
     BANDS,
     METRIC_NAMES,
     VERDICTS,

@@ -1,0 +1,152 @@
+"""The month analysis: every figure of one report computed once per (dataset, month,
+parameters), saved once, read by every notebook, the overview, ``saas-kit metrics`` and
+the CSV downloads (issue 11).
+
+``saas-kit report`` calls :func:`build_analysis`, :meth:`MonthAnalysis.save` into its
+staging folder and passes the file's path to each notebook as the papermill parameter
+``analysis``; a notebook calls :func:`open_page`, which loads it and checks that the
+analysis was built with the notebook's own parameters. Run by hand (``analysis`` empty),
+a notebook builds the analysis of its own chapter from ``data_dir``.
+"""
+from __future__ import annotations
+
+import inspect
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from saas_kit.errors import ParameterError
+from saas_kit.kpis import activation_kpis
+from saas_kit.loading import Dataset, load_dataset
+from saas_kit.pages import CHAPTERS, MonthBasis, Page, month_basis
+
+#: The parameters every notebook declares; the analysis itself is built from them.
+COMMON_PARAMETERS = ("data_dir", "month", "style", "currency", "analysis")
+DEFAULT_ACTIVATION_RULE = "invite_teammate>=3@14d"
+STYLES = ("en", "ja")
+
+
+def _plain(value: Any) -> Any:
+    """Lists and tuples compare as lists (a notebook's ``[7, 14]`` is a chapter's ``(7, 14)``)."""
+    return list(value) if isinstance(value, (list, tuple)) else value
+
+
+def chapter_defaults(chapter: str) -> dict[str, Any]:
+    """The chapter function's keyword defaults (the notebook's parameters besides the common ones)."""
+    sig = inspect.signature(CHAPTERS[chapter])
+    return {name: _plain(p.default) for name, p in list(sig.parameters.items())[1:]}
+
+
+@dataclass
+class MonthAnalysis:
+    """The shared figures of one report month (:class:`MonthBasis`: bridge with rates,
+    twelve-month retention, headline KPIs with their changes and bands) and the page of
+    every chapter built, with the parameters each was built with."""
+
+    basis: MonthBasis
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pages: dict[str, Page] = field(default_factory=dict)
+
+    @property
+    def month(self) -> pd.Period:
+        return self.basis.month
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        """The overview table (one row per KPI, activation included when the data have events)."""
+        return self.basis.kpis
+
+    def page(self, chapter: str, **parameters: Any) -> Page:
+        """The page of ``chapter``; ParameterError when it was built with other parameters."""
+        if chapter not in self.pages:
+            raise ParameterError(f"the analysis has no page '{chapter}' (it has: {', '.join(self.pages)})")
+        built = self.parameters[chapter]
+        wanted = {**chapter_defaults(chapter), **{k: _plain(v) for k, v in parameters.items()}}
+        if differ := sorted(k for k in wanted if built.get(k) != wanted[k]):
+            raise ParameterError(f"notebook {chapter}: the analysis was built with other parameters: " + ", ".join(
+                f"{k}={built.get(k)!r} (notebook: {wanted[k]!r})" for k in differ))
+        return self.pages[chapter]
+
+    def save(self, path: str | Path) -> Path:
+        """Write the analysis (pickle) to ``path``; a private file of the run."""
+        path = Path(path)
+        with open(path, "wb") as f:
+            pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
+        return path
+
+
+def load_analysis(path: str | Path) -> MonthAnalysis:
+    """Read an analysis written by :meth:`MonthAnalysis.save` (a file this run wrote itself)."""
+    with open(path, "rb") as f:
+        analysis = pickle.load(f)  # noqa: S301 - written by this run into its private staging folder
+    if not isinstance(analysis, MonthAnalysis):
+        raise ParameterError(f"{path} does not hold a month analysis")
+    return analysis
+
+
+def build_analysis(dataset: Dataset, month: pd.Period | str | None = None, style: str = "en",
+                   chapters: dict[str, dict[str, Any]] | None = None, requested_currency: str = "",
+                   activation_rule: str | None = None) -> MonthAnalysis:
+    """Compute the analysis of ``month`` (None = the latest month in the data) once.
+
+    ``chapters`` maps each chapter to build (a notebook name such as ``01_nrr``) to its
+    parameters (defaults filled in from the chapter function); None builds every
+    chapter with its defaults, ``{}`` only the shared figures. ``activation_rule`` (for
+    the overview's activation row) defaults to the activation chapter's rule.
+    """
+    if style not in STYLES:
+        raise ParameterError(f"style must be one of {', '.join(STYLES)}, got {style!r}")
+    month = dataset.check_month(month or None)
+    chapters = {name: {} for name in CHAPTERS} if chapters is None else chapters
+    if unknown := sorted(set(chapters) - set(CHAPTERS)):
+        raise ParameterError(f"unknown chapter(s): {', '.join(unknown)} (known: {', '.join(CHAPTERS)})")
+    parameters = {name: {**chapter_defaults(name), **{k: _plain(v) for k, v in params.items()}}
+                  for name, params in chapters.items()}
+    rule = activation_rule or parameters.get("05_activation", {}).get("activation_rule", DEFAULT_ACTIVATION_RULE)
+    activation_rows = None
+    if dataset.events is not None and dataset.customers is not None:
+        activation_rows = activation_kpis(dataset, month, rule=rule, style=style)
+    basis = month_basis(dataset, month, style, activation_rows, requested_currency or "")
+    pages = {name: CHAPTERS[name](basis, **params) for name, params in parameters.items()}
+    return MonthAnalysis(basis=basis, parameters=parameters, pages=pages)
+
+
+def check_notebook_parameters(data_dir: Any, month: Any, style: Any, currency: Any) -> None:
+    """The common notebook parameters, checked with a clear message."""
+    if not isinstance(data_dir, (str, Path)) or not str(data_dir).strip():
+        raise ParameterError(f"data_dir must be a folder path, got {data_dir!r}")
+    if style not in STYLES:
+        raise ParameterError(f"style must be one of {', '.join(STYLES)}, got {style!r}")
+    if month is not None and not isinstance(month, str):
+        raise ParameterError(f"month must be text like '2026-10', got {month!r}")
+    if currency not in (None, "") and (not isinstance(currency, str) or len(currency.strip()) != 3):
+        raise ParameterError(f"currency must be a three-letter code such as JPY, got {currency!r}")
+
+
+def open_page(analysis: str | Path | None, chapter: str, data_dir: str | Path, month: str | None = "",
+              style: str = "en", currency: str | None = "", **parameters: Any) -> Page:
+    """What a notebook does first: the page of ``chapter`` from the analysis file the
+    report passed (``analysis``), checked against the notebook's parameters; or, when
+    ``analysis`` is empty (a notebook run by hand), built here from ``data_dir``.
+    Also sets up the report's chart style."""
+    check_notebook_parameters(data_dir, month, style, currency)
+    if analysis:
+        result = load_analysis(analysis)
+        basis = result.basis
+        if month and str(basis.month) != str(pd.Period(month, freq="M")):
+            raise ParameterError(f"the analysis is for {basis.month}, the notebook asks for {month}")
+        if style != basis.style:
+            raise ParameterError(f"the analysis is in style {basis.style!r}, the notebook asks for {style!r}")
+        if (currency or "").strip().upper() != (basis.requested_currency or "").strip().upper():
+            raise ParameterError(f"the analysis was built for currency {basis.requested_currency!r}, "
+                                 f"the notebook asks for {currency!r}")
+    else:
+        dataset = load_dataset(data_dir, None, currency.strip().upper() if currency else None)
+        result = build_analysis(dataset, month or None, style, {chapter: parameters}, currency or "")
+    from saas_kit import charts
+
+    charts.use_report_style()
+    return result.page(chapter, **parameters)

@@ -1,0 +1,102 @@
+"""What every chapter's facts start from (:class:`MonthBasis`: the dataset, the report
+month, the number style and the figures every chapter shares, computed once) and what
+they produce (:class:`Page`: the texts a notebook glues, the tables it displays and the
+series it plots). Issue 11: the package computes every figure a page states."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from saas_kit.formatting import Formatter
+from saas_kit.kpis import headline_kpis, kpi_texts, monthly_kpi_series
+from saas_kit.loading import Dataset
+from saas_kit.movements import mrr_movements
+from saas_kit.rates import monthly_rates, trailing_retention
+
+
+@dataclass
+class MonthBasis:
+    """The figures every chapter of one report month shares.
+
+    ``bridge``: :func:`saas_kit.rates.monthly_rates` of the MRR bridge up to the report
+    month (metrics.md §2-§4); ``ttm``: twelve-month retention per month (§3);
+    ``kpis``: the overview's headline table (:func:`saas_kit.kpis.headline_kpis`, plus
+    the activation row when the data have events); ``activation``: that row in full
+    (:func:`saas_kit.kpis.activation_kpis`: with its cohort, signups and rule) or None;
+    ``requested_currency``: the currency
+    parameter as given ("" = the data's own)."""
+
+    dataset: Dataset
+    month: pd.Period
+    style: str
+    fmt: Formatter
+    bridge: pd.DataFrame
+    ttm: pd.DataFrame
+    kpis: pd.DataFrame
+    activation: pd.DataFrame | None = None
+    requested_currency: str = ""
+
+    @property
+    def currency(self) -> str:
+        return self.fmt.currency
+
+    @property
+    def month_label(self) -> str:
+        return self.fmt.month(self.month)
+
+    def common_texts(self) -> dict[str, str]:
+        """``report_month`` and ``report_month_label``: every page glues them."""
+        return {"report_month": str(self.month), "report_month_label": self.month_label}
+
+    def kpi_texts(self, keys: list[str] | tuple[str, ...]) -> dict[str, str]:
+        """``kpi_<key>``, ``_mom``, ``_yoy``, ``_band`` for the overview (:func:`saas_kit.kpis.kpi_texts`)."""
+        return kpi_texts(self.kpis, keys)
+
+
+def month_basis(dataset: Dataset, month: pd.Period | str, style: str = "en",
+                activation_rows: pd.DataFrame | None = None, requested_currency: str = "") -> MonthBasis:
+    """Compute the shared figures of ``month`` once: the bridge with its rates, the
+    twelve-month retention and the headline KPIs (``activation_rows`` appended)."""
+    month = pd.Period(month, freq="M")
+    fmt = Formatter(style, dataset.currency)
+    bridge = monthly_rates(mrr_movements(dataset.customer_mrr, last_month=month))
+    bridge = bridge[bridge["month"] <= month].reset_index(drop=True)
+    ttm = trailing_retention(dataset.customer_mrr)
+    kpis = headline_kpis(dataset, month, style=style, series=monthly_kpi_series(dataset.customer_mrr, bridge, ttm))
+    if activation_rows is not None:
+        kpis = pd.concat([kpis, activation_rows[kpis.columns]], ignore_index=True)
+    return MonthBasis(dataset=dataset, month=month, style=style, fmt=fmt, bridge=bridge, ttm=ttm, kpis=kpis,
+                      activation=activation_rows, requested_currency=requested_currency)
+
+
+@dataclass
+class Page:
+    """The facts of one chapter: ``texts`` (glue key -> text, every sentence's figures),
+    ``tables`` (name -> a display-ready DataFrame, or a one-line note when the table
+    cannot be shown), ``data`` (name -> what a chart plots) and the number style."""
+
+    chapter: str
+    fmt: Formatter
+    month: pd.Period
+    texts: dict[str, str] = field(default_factory=dict)
+    tables: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def glue(self) -> None:
+        """Glue every text (myst-nb ``glue``, not displayed). Call from a notebook."""
+        from myst_nb import glue
+
+        for key, text in self.texts.items():
+            glue(key, str(text), display=False)
+
+    def show(self, name: str) -> None:
+        """Display a table, or print its note when there is no table. Call from a notebook."""
+        table = self.tables[name]
+        if isinstance(table, str):
+            print(table)
+        else:
+            from IPython.display import display
+
+            display(table)

@@ -1,0 +1,190 @@
+"""Facts of the NRR chapter (notebooks/01_nrr.ipynb): NRR and GRR, monthly and
+twelve-month, the bridge, negative churn, segments, and what to look at next
+(metrics.md §3, seeds 000 and 003)."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from saas_kit import rates
+from saas_kit.bands import bands_for, bands_table, position_in_band, range_text
+from saas_kit.kpis import NRR_JAPAN_AVERAGE
+from saas_kit.movements import mrr_movements, with_attribute
+from saas_kit.pages.base import MonthBasis, Page
+
+KPI_KEYS = ["mrr", "nrr_monthly", "nrr_ttm", "grr_monthly", "grr_ttm"]
+#: Seed 000's worked month: opening MRR, upsell, downgrades, cancellations (yen).
+SEED_000_EXAMPLE = {"opening": 10_000_000, "expansion": 1_000_000, "contraction": 300_000, "churn": 500_000}
+
+
+def segment_retention(basis: MonthBasis, segment_column: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """Per segment: the month's rates (:func:`saas_kit.rates.segment_rates`, one month)
+    and the twelve-month retention of the report month, indexed by segment; None when
+    customers have no ``segment_column``."""
+    ds = basis.dataset
+    if ds.customers is None or segment_column not in ds.customers.columns:
+        return None
+    seg_mrr = with_attribute(ds.customer_mrr, ds.customers, segment_column)
+    seg_bridge = mrr_movements(seg_mrr, last_month=basis.month, by=segment_column)
+    seg_month = rates.segment_rates(seg_bridge, segment_column, basis.month, window=1).set_index(segment_column)
+    seg_ttm_all = rates.trailing_retention(seg_mrr, by=segment_column)
+    seg_ttm = seg_ttm_all[seg_ttm_all["month"] == basis.month].set_index(segment_column).reindex(seg_month.index)
+    return seg_month, seg_ttm
+
+
+def worst_segment(seg_ttm: pd.DataFrame | None, fmt) -> dict[str, str]:
+    """The segment with the lowest twelve-month NRR: its NRR, GRR, share of the MRR a
+    year ago, customers then and how many of them left; "n/a" for all when unknown."""
+    out = dict.fromkeys(["nrr_next_segment", "nrr_next_segment_nrr", "nrr_next_segment_grr",
+                         "nrr_next_segment_share", "nrr_next_segment_base", "nrr_next_segment_left"], "n/a")
+    if seg_ttm is None or not seg_ttm["nrr_ttm"].notna().any():
+        return out
+    worst = seg_ttm["nrr_ttm"].idxmin()
+    w = seg_ttm.loc[worst]
+    out.update({
+        "nrr_next_segment": str(worst),
+        "nrr_next_segment_nrr": fmt.pct(w["nrr_ttm"]),
+        "nrr_next_segment_grr": fmt.pct(w["grr_ttm"]),
+        "nrr_next_segment_share": fmt.pct(w["base_mrr"] / seg_ttm["base_mrr"].sum()),
+        "nrr_next_segment_base": f"{int(w['base_customers']):,}",
+        "nrr_next_segment_left": f"{int(w['base_customers'] - w['retained_customers']):,}",
+    })
+    return out
+
+
+def weakest_month(last12: pd.DataFrame, fmt) -> dict[str, str]:
+    """The month of ``last12`` (bridge rows) with the lowest monthly NRR: its label,
+    NRR, churned MRR and churned customers."""
+    weakest = last12.loc[last12["nrr"].idxmin()]
+    return {
+        "nrr_next_worst_month": fmt.month(weakest["month"]),
+        "nrr_next_worst_month_nrr": fmt.pct(weakest["nrr"]),
+        "nrr_next_worst_month_churn": fmt.money(weakest["churn"]),
+        "nrr_next_worst_month_churned": f"{int(weakest['churned_customers']):,}",
+    }
+
+
+def net_churn_state(net_revenue_churn: float) -> str:
+    """What the sign of the month's net revenue churn means (negative churn, seed 000)."""
+    if net_revenue_churn < 0:
+        return "negative churn: expansion from existing customers was larger than what they took away"
+    if net_revenue_churn > 0:
+        return "positive net churn: downgrades and cancellations were larger than expansion"
+    return "no net change in the existing base"
+
+
+def ttm_state(nrr_ttm: float) -> str:
+    """Is the base of a year ago worth more today (twelve-month NRR above 100%)?"""
+    if nrr_ttm > 1:
+        return "above 100%, so the base a year ago is worth more today than it was then"
+    if nrr_ttm <= 1:
+        return "not above 100%, so the base a year ago is worth less today than it was then"
+    return "not available yet (less than a year of data)"
+
+
+def grr_benchmark(segment, value) -> str:
+    """A segment's twelve-month GRR against seed 000's typical figure for SMB or Enterprise."""
+    bands = bands_for("grr", segment=segment) if segment in ("SMB", "Enterprise") else ()
+    if not bands or value is None or math.isnan(value):
+        return "—"
+    band = bands[0]
+    return f"{position_in_band(band, value)} {band.label.lower()} ({range_text(band)})"
+
+
+def nrr_page(basis: MonthBasis, trend_months: int = 24, segment_column: str = "segment") -> Page:
+    """Every figure of the NRR chapter."""
+    fmt, month = basis.fmt, basis.month
+    page = Page("01_nrr", fmt, month)
+    t = page.texts
+    t.update(basis.common_texts())
+
+    ex = SEED_000_EXAMPLE
+    ex_nrr = float(rates.nrr(ex["opening"], ex["expansion"], ex["contraction"], ex["churn"]))
+    ex_grr = float(rates.grr(ex["opening"], ex["contraction"], ex["churn"]))
+    ex_net_churn = float(rates.net_revenue_churn_rate(ex["opening"], ex["expansion"], ex["contraction"], ex["churn"]))
+    t["nrr_example_nrr"] = fmt.pct(ex_nrr)
+    t["nrr_example_grr"] = fmt.pct(ex_grr)
+    t["nrr_example_net_churn"] = fmt.pct(ex_net_churn, signed=True)
+    page.tables["example"] = pd.DataFrame({
+        "": ["Opening MRR", "Expansion", "Contraction (downgrade)", "Churn", "NRR", "GRR", "Net revenue churn"],
+        "Seed 000 (JPY)": [fmt.money(ex["opening"]), "+" + fmt.money(ex["expansion"]),
+                           "-" + fmt.money(ex["contraction"]), "-" + fmt.money(ex["churn"]), fmt.pct(ex_nrr),
+                           fmt.pct(ex_grr), fmt.pct(ex_net_churn, signed=True)],
+    }).set_index("")
+
+    bridge, ttm = basis.bridge, basis.ttm
+    now = bridge.set_index("month").loc[month]
+    ttm_now = ttm.set_index("month").reindex([month]).iloc[0]
+    t.update(basis.kpi_texts(KPI_KEYS))
+    t["nrr_opening"] = fmt.money(now["opening_mrr"])
+    t["nrr_closing"] = fmt.money(now["closing_mrr"])
+    t["nrr_expansion"] = fmt.money(now["expansion"])
+    t["nrr_contraction"] = fmt.money(now["contraction"])
+    t["nrr_churn"] = fmt.money(now["churn"])
+    t["nrr_new"] = fmt.money(now["new"] + now["reactivation"])
+    for key, col in (("nrr_base_customers", "base_customers"), ("nrr_base_retained", "retained_customers")):
+        t[key] = f"{int(ttm_now[col]):,}" if not math.isnan(ttm_now[col]) else "n/a"
+    table = basis.kpis.set_index("key").loc[KPI_KEYS]
+    page.tables["kpis"] = pd.DataFrame({
+        "Metric": table["metric"].to_numpy(), "Value": table["value_text"].to_numpy(),
+        "vs previous month": table["mom_text"].to_numpy(), "vs a year ago": table["yoy_text"].to_numpy(),
+        "Benchmark": table["band"].to_numpy(),
+    }).set_index("Metric")
+    page.data["now"] = now
+
+    recent = bridge[bridge["month"] > month - trend_months].set_index("month")
+    t["nrr_trend_months"] = str(len(recent))
+    page.data["trend"] = recent
+    page.data["trend_ttm"] = ttm.set_index("month").reindex(recent.index)
+
+    last12 = bridge[(bridge["month"] > month - 12) & (bridge["month"] <= month)]
+    negative_months = int((last12["net_revenue_churn"] < 0).sum())
+    t["nrr_net_churn"] = fmt.pct(now["net_revenue_churn"], signed=True)
+    t["nrr_net_churn_state"] = net_churn_state(now["net_revenue_churn"])
+    t["nrr_negative_months"] = f"{negative_months} of the last {len(last12)}"
+    t["nrr_ttm_state"] = ttm_state(ttm_now["nrr_ttm"])
+
+    segments = segment_retention(basis, segment_column)
+    seg_ttm = None
+    if segments is None:
+        page.tables["segments"] = (f"No customers file with a '{segment_column}' column: "
+                                   "the breakdown by segment is skipped.")
+    else:
+        seg_month, seg_ttm = segments
+        page.tables["segments"] = pd.DataFrame({
+            "Segment": seg_month.index.astype(str),
+            "Customers": [f"{n:,}" for n in seg_month["customers"]],
+            "MRR": [fmt.money(v) for v in seg_month["mrr"]],
+            "NRR, month": [fmt.pct(v) for v in seg_month["nrr"]],
+            "GRR, month": [fmt.pct(v) for v in seg_month["grr"]],
+            "NRR, 12 months": [fmt.pct(v) for v in seg_ttm["nrr_ttm"]],
+            "GRR, 12 months": [fmt.pct(v) for v in seg_ttm["grr_ttm"]],
+            "Customers a year ago / still paying": [
+                "n/a" if math.isnan(b) else f"{int(b):,} / {int(r):,}"
+                for b, r in zip(seg_ttm["base_customers"], seg_ttm["retained_customers"])],
+            "GRR vs seed 000": [grr_benchmark(s, v) for s, v in zip(seg_ttm.index, seg_ttm["grr_ttm"])],
+        }).set_index("Segment")
+    page.data["segment_ttm"] = seg_ttm
+    page.data["segment_column"] = segment_column
+
+    incl_new = float(rates.nrr(now["opening_mrr"], now["expansion"] + now["new"] + now["reactivation"],
+                               now["contraction"], now["churn"]))
+    t["nrr_with_new"] = fmt.pct(incl_new)
+    page.tables["misreadings"] = pd.DataFrame({
+        "Measure": ["NRR, monthly (this report)", "NRR, twelve-month cohort (this report)",
+                    "'NRR' that wrongly counts new and reactivated MRR", "GRR, monthly", "GRR, twelve-month"],
+        basis.month_label: [fmt.pct(now["nrr"]), fmt.pct(ttm_now["nrr_ttm"]), fmt.pct(incl_new),
+                            fmt.pct(now["grr"]), fmt.pct(ttm_now["grr_ttm"])],
+    }).set_index("Measure")
+
+    bands = pd.concat([bands_table("nrr"), bands_table("grr")], ignore_index=True)
+    page.tables["bands"] = pd.DataFrame({
+        "Metric": bands["metric_name"], "Benchmark": bands["band"], "Value": bands["range"],
+        "Applies to": bands["applies_to"].replace("", "all"), "Source": bands["source"], "Caveat": bands["caveat"],
+    }).set_index("Metric")
+
+    t.update(worst_segment(seg_ttm, fmt))
+    t.update(weakest_month(last12, fmt))
+    page.data["japan_average_nrr"] = NRR_JAPAN_AVERAGE
+    return page
