@@ -27,11 +27,14 @@ def add_movements_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--currency", default=None, help="currency of the amounts when the file has no currency column")
     parser.add_argument("--through", default=None, metavar="YYYY-MM",
                         help="last month to report (default: the latest month in the file)")
+    _add_engine(parser)
 
 
 def run_movements(args: argparse.Namespace) -> int:
     """Print the MRR bridge as CSV, one row per month (amounts in currency units; exact:
     whole numbers print as such, fractions of a unit with up to 4 decimals)."""
+    if getattr(args, "engine", "embedded") == "spark":
+        return _run_on_spark(args)
     mapping = parse_mapping(args.map)
     through = parse_month_parameter(args.through) if args.through else None
     path = Path(args.subscriptions_file)
@@ -94,6 +97,7 @@ def add_metrics_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["text", "csv"], default="text", dest="output_format")
     parser.add_argument("--activation-rule", default="invite_teammate>=3@14d", metavar="EVENT>=N@Dd",
                         help="activation rule for the activation rate (needs events); default %(default)s")
+    _add_engine(parser)
 
 
 def run_metrics(args: argparse.Namespace) -> int:
@@ -103,6 +107,8 @@ def run_metrics(args: argparse.Namespace) -> int:
 
     from saas_kit.kpis import activation_kpis, headline_kpis
 
+    if getattr(args, "engine", "embedded") == "spark":
+        return _run_on_spark(args)
     dataset = load_dataset(args.data_dir, parse_mapping(args.map), args.currency)
     month = dataset.check_month(args.month)
     kpis = headline_kpis(dataset, month, style=args.style)
@@ -121,3 +127,13 @@ def run_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+
+
+def _add_engine(parser: argparse.ArgumentParser) -> None:
+    from saas_kit.spark.commands import add_engine_arguments  # no PySpark import
+    add_engine_arguments(parser)
+
+
+def _run_on_spark(args: argparse.Namespace) -> int:
+    from saas_kit.spark.commands import run  # imports PySpark only now
+    return run(args)
