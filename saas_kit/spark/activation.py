@@ -237,7 +237,7 @@ def onboarding_funnel(events, customers, steps: Sequence[str], window_days: int 
     n_customers = customers.count()
     first = (events_in_window(events, customers, window_days, steps)
              .groupBy("customer_id", "event").agg(F.min("delay").alias("first"),
-                                                   F.collect_list("delay").alias("delays")))
+                                                   F.collect_list("delay").alias("delays"))).cache()
     counts = []
     reached = None  # customer_id, at
     for step in steps:
@@ -250,8 +250,10 @@ def onboarding_funnel(events, customers, steps: Sequence[str], window_days: int 
             later = F.array_min(F.filter("delays", lambda d: d >= F.col("at")))
             now = (mine.join(reached, "customer_id").select("customer_id", later.alias("at"))
                    .where(F.col("at").isNotNull()))
+        now = now.cache()
         counts.append(now.count())
         reached = now
+    first.unpersist()
     all_counts = np.asarray([n_customers] + counts, dtype="int64")
     prev_counts = np.concatenate([[np.nan], all_counts[:-1]]).astype("float64")
     out = pd.DataFrame({

@@ -51,7 +51,7 @@ class SparkMonthAnalysis:
 
 def mrr_by_month_from(bridge: pd.DataFrame) -> pd.Series:
     """Total MRR per month (:func:`saas_kit.mrr.mrr_by_month`) from the bridge's closing MRR."""
-    return pd.Series(bridge["closing_mrr"].to_numpy(), index=pd.PeriodIndex(bridge["month"], freq="M"), name="mrr")
+    return pd.Series(bridge["closing_mrr"].to_numpy(), index=pd.PeriodIndex(bridge["month"].to_numpy(), freq="M"), name="mrr")
 
 
 def month_analysis(data: SparkData, month=None, top_n: int = 10, max_age: int | None = 24,

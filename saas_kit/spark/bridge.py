@@ -122,13 +122,15 @@ def top_movers(movements, month, n: int = 10, attributes: tuple[str, ...] = ()) 
     """The "who moved" lists of one month: per movement (in the order new, expansion,
     reactivation, contraction, churn) the ``n`` customers with the largest amounts
     (ties: customer id ascending). Columns ``movement``, ``rank``, ``customer_id``,
-    ``prev_mrr``, ``mrr``, ``amount`` (+ ``attributes``)."""
+    ``prev_mrr``, ``mrr``, ``amount`` (+ ``attributes``). ``month=None``: the lists of
+    every month at once, with a leading ``month`` column."""
     from pyspark.sql import Window, functions as F
 
-    m = period_to_number(month)
-    w = Window.partitionBy("kind").orderBy(F.col("amount_ticks").desc(), F.col("customer_id"))
-    rows = (movements.where(F.col("month") == m).withColumn("rank", F.row_number().over(w))
-            .where(F.col("rank") <= n).orderBy("kind", "rank").collect())
+    keys = ["month"] if month is None else []
+    w = Window.partitionBy(*keys, "kind").orderBy(F.col("amount_ticks").desc(), F.col("customer_id"))
+    chosen = movements if month is None else movements.where(F.col("month") == period_to_number(month))
+    rows = (chosen.withColumn("rank", F.row_number().over(w))
+            .where(F.col("rank") <= n).orderBy(*keys, "kind", "rank").collect())
     out = pd.DataFrame({
         "movement": pd.Categorical.from_codes([r["kind"] for r in rows], categories=list(MOVEMENTS)),
         "rank": np.asarray([r["rank"] for r in rows], dtype="int64"),
@@ -139,6 +141,9 @@ def top_movers(movements, month, n: int = 10, attributes: tuple[str, ...] = ()) 
     })
     for a in attributes:
         out[a] = np.asarray([r[a] for r in rows], dtype=object)
+    if month is None:
+        out.insert(0, "month", number_to_period(np.asarray([r["month"] for r in rows], dtype="int64"))
+                   if rows else pd.PeriodIndex([], freq="M"))
     return out
 
 
@@ -147,15 +152,21 @@ def top_movers_pandas(movements: pd.DataFrame, month, n: int = 10) -> pd.DataFra
     frame (the reference the Spark lists are tested against)."""
     from saas_kit.money import to_ticks
 
-    sel = movements[movements["month"] == pd.Period(month, freq="M")].copy()
+    sel = movements if month is None else movements[movements["month"] == pd.Period(month, freq="M")]
+    sel = sel.copy()
     sel["_t"] = to_ticks(sel["amount"])
     sel["_k"] = sel["movement"].cat.codes
-    sel = sel.sort_values(["_k", "_t", "customer_id"], ascending=[True, False, True], kind="mergesort")
-    sel["rank"] = sel.groupby("_k").cumcount() + 1
+    keys = ["month"] if month is None else []
+    sel = sel.sort_values([*keys, "_k", "_t", "customer_id"], ascending=[True] * len(keys) + [True, False, True],
+                          kind="mergesort")
+    sel["rank"] = sel.groupby([*keys, "_k"]).cumcount() + 1
     sel = sel[sel["rank"] <= n]
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "movement": pd.Categorical.from_codes(sel["_k"].to_numpy(), categories=list(MOVEMENTS)),
         "rank": sel["rank"].to_numpy(dtype="int64"),
         "customer_id": sel["customer_id"].to_numpy(dtype=object),
         "prev_mrr": sel["prev_mrr"].to_numpy(), "mrr": sel["mrr"].to_numpy(), "amount": sel["amount"].to_numpy(),
     })
+    if month is None:
+        out.insert(0, "month", pd.PeriodIndex(sel["month"].to_numpy(), freq="M"))
+    return out

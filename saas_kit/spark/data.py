@@ -63,7 +63,10 @@ class SparkData:
         return p
 
     def unpersist(self) -> None:
-        self.customer_mrr.unpersist()
+        """Release the persisted frames (the customer-months and the validated inputs)."""
+        for frame in (self.customer_mrr, self.subscriptions, self.customers, self.events):
+            if frame is not None:
+                frame.unpersist()
 
 
 def last_month_for(subscriptions, as_of: pd.Timestamp | None, through=None, cap_at_today: bool = True) -> int | None:
@@ -111,15 +114,19 @@ def load_spark_data(spark, location: str, mapping: Mapping[str, str] | None = No
 
     as_of_ts = as_of_timestamp(as_of)
     subs_src = open_kind(spark, location, "subscriptions", mapping, required=True)
+    # The validated inputs are persisted (memory, spilling to disk): every later stage
+    # reads them instead of parsing the files again.
+    level = StorageLevel.MEMORY_AND_DISK
     subs, code = validation.validate_subscriptions(subs_src, currency)
+    subs = subs.persist(level)
     customers = events = None
     cust_src = open_kind(spark, location, "customers", mapping)
     if cust_src is not None:
-        customers = validation.validate_customers(cust_src)
+        customers = validation.validate_customers(cust_src).persist(level)
     if with_activation:
         ev_src = open_kind(spark, location, "events", mapping)
         if ev_src is not None:
-            events = validation.validate_events(ev_src)
+            events = validation.validate_events(ev_src).persist(level)
     last = last_month_for(subs, as_of_ts)
     if last is None:
         raise DataError("no subscription is active at any month end: nothing to report", file=subs_src.name)
@@ -129,7 +136,7 @@ def load_spark_data(spark, location: str, mapping: Mapping[str, str] | None = No
         seg = customers.select("customer_id", "segment")
         cm = cm.join(seg, "customer_id", "left").withColumn("segment", F.coalesce("segment", F.lit("(unknown)")))
         attributes = ("segment",)
-    cm = cm.persist(StorageLevel.MEMORY_AND_DISK)
+    cm = cm.persist(level)
     row = cm.agg(F.min("month").alias("lo"), F.max("month").alias("hi")).collect()[0]
     if row["lo"] is None:
         cm.unpersist()

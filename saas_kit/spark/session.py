@@ -8,7 +8,8 @@ Where the session comes from, in order:
    environment variable) connects through Spark Connect (needs ``pyspark[connect]``);
 3. otherwise a classic session on ``master``, else ``$SPARK_MASTER``, else ``local[*]``
    (every core of this machine), with the driver memory of ``$SAAS_KIT_SPARK_DRIVER_MEMORY``
-   (default 2g; it only applies when this process starts the JVM).
+   (default 2g; it only applies when this process starts the JVM) and, in local mode,
+   ``$SAAS_KIT_SPARK_PARTITIONS`` shuffle partitions (default twice the cores).
 
 Every session gets the UTC time zone (timestamps are wall-clock values, as in the
 embedded engine) and ANSI mode as Spark sets it; the engine's expressions never rely
@@ -82,8 +83,15 @@ def spark_session(master: str | None = None, app_name: str = "saas-kit") -> "Spa
             builder = (builder.master(master or os.environ.get("SPARK_MASTER") or "local[*]")
                        .config("spark.driver.memory", os.environ.get("SAAS_KIT_SPARK_DRIVER_MEMORY", "2g"))
                        .config("spark.ui.showConsoleProgress", "false")
-                       .config("spark.ui.enabled", "false")
-                       .config("spark.sql.shuffle.partitions", os.environ.get("SAAS_KIT_SPARK_PARTITIONS", "8")))
+                       .config("spark.ui.enabled", "false"))
+            # Shuffle partitions: $SAAS_KIT_SPARK_PARTITIONS, else twice the cores in local mode
+            # (Spark's 200 small tasks cost more than the work on a laptop); Spark's own
+            # setting on a cluster.
+            partitions = os.environ.get("SAAS_KIT_SPARK_PARTITIONS")
+            if partitions is None and (master or os.environ.get("SPARK_MASTER") or "local[*]").startswith("local"):
+                partitions = str(2 * (os.cpu_count() or 1))
+            if partitions:
+                builder = builder.config("spark.sql.shuffle.partitions", partitions)
         session = builder.getOrCreate()
         if remote is None:
             session.sparkContext.setLogLevel("ERROR")
