@@ -1,6 +1,6 @@
 """Embedded engine vs Spark engine (issue 12): time and peak memory, and where Spark takes over.
 
-    .venv/bin/python benchmarks/spark_engines.py [--sizes 100000 1000000 3000000]
+    .venv/bin/python benchmarks/spark_engines.py [--sizes 100000 1000000 2000000]
                                                  [--budget-gib 4] [--driver-memory 2g]
 
 For every size a company is generated once (``saas-kit generate``, cached under
@@ -130,11 +130,12 @@ def subscription_rows(data_dir: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 3_000_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 2_000_000])
     parser.add_argument("--budget-gib", type=float, default=4.0)
     parser.add_argument("--driver-memory", default="2g")
+    parser.add_argument("--fresh", action="store_true", help="forget the rows of earlier runs")
     args = parser.parse_args(argv)
-    rows = []
+    rows = [] if args.fresh else earlier_rows(args.sizes)
     for size in args.sizes:
         data_dir = ensure_company(size)
         outputs = {}
@@ -152,6 +153,25 @@ def main(argv: list[str] | None = None) -> int:
             rows[-1]["same_output"] = rows[-2]["same_output"] = "identical" if same else "DIFFERENT"
         write_results(rows, args)
     return 0
+
+
+def earlier_rows(sizes: list[int]) -> list[dict]:
+    """The rows of SPARK_RESULTS.md for sizes not measured again now (so that sizes can be
+    run one at a time and the table keeps them all)."""
+    if not RESULTS.exists():
+        return []
+    rows = []
+    for line in RESULTS.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 7 or not cells[0].replace(",", "").isdigit():
+            continue
+        size = int(cells[0].replace(",", ""))
+        if size in sizes:
+            continue
+        rows.append({"size": size, "subscriptions": int(cells[1].replace(",", "")), "engine": cells[2],
+                     "status": cells[3], "seconds": float(cells[4]), "peak_mb": float(cells[5].replace(",", "")),
+                     "same_output": cells[6]})
+    return rows
 
 
 def write_results(rows: list[dict], args) -> None:
@@ -172,7 +192,7 @@ def write_results(rows: list[dict], args) -> None:
         "| customers | subscription rows | engine | result | time (s) | peak memory (MB) | outputs |",
         "|--:|--:|:--|:--|--:|--:|:--|",
     ]
-    for r in rows:
+    for r in sorted(rows, key=lambda r: (r["size"], r["engine"])):
         lines.append(f"| {r['size']:,} | {r['subscriptions']:,} | {r['engine']} | {r['status']} | {r['seconds']:.1f} "
                      f"| {r['peak_mb']:,.0f} | {r.get('same_output', '')} |")
     lines += ["", "## Crossover", "", crossover(rows, args), ""]
