@@ -112,7 +112,7 @@ def run_engine(engine: str, data_dir: Path, budget_gib: float, driver_memory: st
     killed = budget.oom_killed() or proc.returncode in (-9, 137)
     budget.close()
     if proc.returncode == 0:
-        status = "ok"
+        status = "ok" if engine == "embedded" else f"ok, {driver_memory} heap"
     elif killed:
         status = f"killed by the {budget_gib:g} GiB budget"
     elif "MemoryError" in stderr or "Unable to allocate" in stderr or "OutOfMemory" in stderr:
@@ -134,43 +134,47 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget-gib", type=float, default=4.0)
     parser.add_argument("--driver-memory", default="2g")
     parser.add_argument("--fresh", action="store_true", help="forget the rows of earlier runs")
+    parser.add_argument("--engines", nargs="+", choices=["embedded", "spark"], default=["embedded", "spark"])
     args = parser.parse_args(argv)
-    rows = [] if args.fresh else earlier_rows(args.sizes)
+    rows = [] if args.fresh else earlier_rows(args.sizes, args.budget_gib)
     for size in args.sizes:
         data_dir = ensure_company(size)
         outputs = {}
-        for engine in ("embedded", "spark"):
+        for engine in args.engines:
             out = data_dir / f"movements-{engine}.csv"
             print(f"{size:,} customers, {engine} ...", flush=True)
             r = run_engine(engine, data_dir, args.budget_gib, args.driver_memory, out)
             print(f"  {r['status']}: {r['seconds']:.1f} s, peak {r['peak_mb']:.0f} MB", flush=True)
             r["size"] = size
+            r["budget_gib"] = args.budget_gib
             r["subscriptions"] = subscription_rows(data_dir)
             rows.append(r)
-            outputs[engine] = out if r["status"] == "ok" else None
-        if all(outputs.values()):
+            outputs[engine] = out if r["status"].startswith("ok") else None
+        if len(outputs) == 2 and all(outputs.values()):
             same = outputs["embedded"].read_bytes() == outputs["spark"].read_bytes()
             rows[-1]["same_output"] = rows[-2]["same_output"] = "identical" if same else "DIFFERENT"
         write_results(rows, args)
     return 0
 
 
-def earlier_rows(sizes: list[int]) -> list[dict]:
-    """The rows of SPARK_RESULTS.md for sizes not measured again now (so that sizes can be
-    run one at a time and the table keeps them all)."""
+def earlier_rows(sizes: list[int], budget_gib: float) -> list[dict]:
+    """The rows of SPARK_RESULTS.md for (size, budget) pairs not measured again now (so
+    that sizes and budgets can be run one at a time and the table keeps them all)."""
     if not RESULTS.exists():
         return []
     rows = []
     for line in RESULTS.read_text().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 7 or not cells[0].replace(",", "").isdigit():
+        if len(cells) == 7:  # a table written before budgets were a column: the default budget
+            cells.insert(3, "4")
+        if len(cells) != 8 or not cells[0].replace(",", "").isdigit():
             continue
-        size = int(cells[0].replace(",", ""))
-        if size in sizes:
+        size, budget = int(cells[0].replace(",", "")), float(cells[3])
+        if size in sizes and budget == budget_gib:
             continue
         rows.append({"size": size, "subscriptions": int(cells[1].replace(",", "")), "engine": cells[2],
-                     "status": cells[3], "seconds": float(cells[4]), "peak_mb": float(cells[5].replace(",", "")),
-                     "same_output": cells[6]})
+                     "budget_gib": budget, "status": cells[4], "seconds": float(cells[5]),
+                     "peak_mb": float(cells[6].replace(",", "")), "same_output": cells[7]})
     return rows
 
 
@@ -181,44 +185,45 @@ def write_results(rows: list[dict], args) -> None:
         "Written by `benchmarks/spark_engines.py` (issue 12). Each run reads and validates the generated",
         "company's `subscriptions.csv`, computes the customer-month MRR and the five movements and prints",
         "the monthly bridge, in a fresh process. Both engines get the same memory budget of",
-        f"**{args.budget_gib:g} GiB** for the whole process tree (a memory cgroup; the kernel kills a run",
-        f"that needs more). Spark runs in local mode on every core with a {args.driver_memory} driver heap",
-        "and spills to local disk. Peak memory is the largest summed resident set of the process tree",
+        "budget for the whole process tree (a memory cgroup; the kernel kills a run that needs more;",
+        "the budget of each run is in the table). Spark runs in local mode on every core with the driver heap shown",
+        "with its result, and spills to local disk. Peak memory is the largest summed resident set of the process tree",
         "(Python and, for Spark, its JVM), sampled every 0.1 s. Time is wall time, JVM start included.",
         "",
         f"Machine: {os.cpu_count()} cores, {_mem_gib():.0f} GiB RAM, Python {platform.python_version()}, "
         f"{_spark_version()}; shared with other jobs, so times are indicative.",
         "",
-        "| customers | subscription rows | engine | result | time (s) | peak memory (MB) | outputs |",
-        "|--:|--:|:--|:--|--:|--:|:--|",
+        "| customers | subscription rows | engine | memory budget (GiB) | result | time (s) | peak memory (MB) | outputs |",
+        "|--:|--:|:--|--:|:--|--:|--:|:--|",
     ]
-    for r in sorted(rows, key=lambda r: (r["size"], r["engine"])):
-        lines.append(f"| {r['size']:,} | {r['subscriptions']:,} | {r['engine']} | {r['status']} | {r['seconds']:.1f} "
+    for r in sorted(rows, key=lambda r: (-r["budget_gib"], r["size"], r["engine"])):
+        lines.append(f"| {r['size']:,} | {r['subscriptions']:,} | {r['engine']} | {r['budget_gib']:g} | {r['status']} "
+                     f"| {r['seconds']:.1f} "
                      f"| {r['peak_mb']:,.0f} | {r.get('same_output', '')} |")
     lines += ["", "## Crossover", "", crossover(rows, args), ""]
     RESULTS.write_text("\n".join(lines))
 
 
 def crossover(rows: list[dict], args) -> str:
-    by_size: dict[int, dict[str, dict]] = {}
+    by_size: dict[tuple, dict[str, dict]] = {}
     for r in rows:
-        by_size.setdefault(r["size"], {})[r["engine"]] = r
+        by_size.setdefault((r["budget_gib"], r["size"]), {})[r["engine"]] = r
     notes = []
-    for size, pair in sorted(by_size.items()):
+    for (budget, size), pair in sorted(by_size.items(), key=lambda kv: (-kv[0][0], kv[0][1])):
         e, s = pair.get("embedded"), pair.get("spark")
         if not e or not s:
             continue
-        if e["status"] == "ok" and s["status"] == "ok":
+        if e["status"].startswith("ok") and s["status"].startswith("ok"):
             faster = "embedded" if e["seconds"] <= s["seconds"] else "Spark"
-            notes.append(f"- {size:,} customers: both finish; {faster} is faster "
+            notes.append(f"- {size:,} customers, {budget:g} GiB: both finish; {faster} is faster "
                          f"({e['seconds']:.0f} s vs {s['seconds']:.0f} s), embedded peak {e['peak_mb']:,.0f} MB, "
                          f"Spark peak {s['peak_mb']:,.0f} MB.")
-        elif s["status"] == "ok":
-            notes.append(f"- {size:,} customers: the embedded engine does not fit the {args.budget_gib:g} GiB budget "
+        elif s["status"].startswith("ok"):
+            notes.append(f"- {size:,} customers: the embedded engine does not fit the {budget:g} GiB budget "
                          f"({e['status']}); Spark finishes in {s['seconds']:.0f} s with a peak of "
                          f"{s['peak_mb']:,.0f} MB.")
         else:
-            notes.append(f"- {size:,} customers: embedded {e['status']}; Spark {s['status']}.")
+            notes.append(f"- {size:,} customers, {budget:g} GiB: embedded {e['status']}; Spark {s['status']}.")
     return "\n".join(notes)
 
 
