@@ -136,11 +136,8 @@ def assert_dataset_agrees(spark, directory, month=None, activation=True):
 
 
 def test_sample_company_every_stage_equal(spark):
+    """(An earlier report month is covered by test_spark_inputs' metrics command test.)"""
     assert_dataset_agrees(spark, SAMPLE)
-
-
-def test_sample_company_an_earlier_month(spark):
-    assert_dataset_agrees(spark, SAMPLE, "2025-06")
 
 
 @pytest.fixture(scope="session")
