@@ -134,9 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget-gib", type=float, default=4.0)
     parser.add_argument("--driver-memory", default="2g")
     parser.add_argument("--fresh", action="store_true", help="forget the rows of earlier runs")
+    parser.add_argument("--rewrite", action="store_true", help="only rewrite SPARK_RESULTS.md from its rows")
     parser.add_argument("--engines", nargs="+", choices=["embedded", "spark"], default=["embedded", "spark"])
     args = parser.parse_args(argv)
     rows = [] if args.fresh else earlier_rows(args.sizes, args.budget_gib)
+    if args.rewrite:
+        write_results(earlier_rows([], 0.0), args)
+        return 0
     for size in args.sizes:
         data_dir = ensure_company(size)
         outputs = {}
@@ -184,14 +188,15 @@ def write_results(rows: list[dict], args) -> None:
         "",
         "Written by `benchmarks/spark_engines.py` (issue 12). Each run reads and validates the generated",
         "company's `subscriptions.csv`, computes the customer-month MRR and the five movements and prints",
-        "the monthly bridge, in a fresh process. Both engines get the same memory budget of",
-        "budget for the whole process tree (a memory cgroup; the kernel kills a run that needs more;",
+        "the monthly bridge, in a fresh process. Both engines get the same memory budget",
+        "for the whole process tree (a memory cgroup; the kernel kills a run that needs more;",
         "the budget of each run is in the table). Spark runs in local mode on every core with the driver heap shown",
         "with its result, and spills to local disk. Peak memory is the largest summed resident set of the process tree",
         "(Python and, for Spark, its JVM), sampled every 0.1 s. Time is wall time, JVM start included.",
         "",
         f"Machine: {os.cpu_count()} cores, {_mem_gib():.0f} GiB RAM, Python {platform.python_version()}, "
-        f"{_spark_version()}; shared with other jobs, so times are indicative.",
+        f"{_spark_version()}; shared with other jobs (load average 6-9 on 2 cores during the runs of",
+        "2026-12-01), so times are indicative: Spark's many small jobs suffer most from it.",
         "",
         "| customers | subscription rows | engine | memory budget (GiB) | result | time (s) | peak memory (MB) | outputs |",
         "|--:|--:|:--|--:|:--|--:|--:|:--|",
