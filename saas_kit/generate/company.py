@@ -6,10 +6,10 @@ import pandas as pd
 
 from saas_kit.errors import ParameterError
 
-from saas_kit.generate.model import DEFAULT_EVENT_CUSTOMER_CAP, _Calendar, _parse_month
-from saas_kit.generate.simulate import _draw_customers, _simulate
+from saas_kit.generate.model import DEFAULT_EVENT_CUSTOMER_CAP, SimulationCalendar, parse_generate_month
+from saas_kit.generate.simulate import draw_customers, simulate_company
 from saas_kit.generate.frames import (
-    _charges_frame, _company_frame, _customers_frame, _events_frame, _subscriptions_frame)
+    charges_frame, company_frame, customers_frame, events_frame, subscriptions_frame)
 
 
 def generate_company(
@@ -45,21 +45,21 @@ def generate_company(
     if max_event_customers is not None and max_event_customers < 0:
         raise ParameterError("max_event_customers must be >= 0 or None")
     customers, months, seed = int(customers), int(months), int(seed)
-    last = _parse_month(end_month)
-    cal = _Calendar(
+    last = parse_generate_month(end_month)
+    cal = SimulationCalendar(
         window_start=last - months + 1,
         window_end=last,
         price_change=last - months + 1 + (17 * months) // 36,
     )
     rng = np.random.Generator(np.random.PCG64(seed))
 
-    cust = _draw_customers(rng, customers, months, cal)
-    rows, sim = _simulate(rng, cust, cal)
-    subs = _subscriptions_frame(rows, cust)
-    customers_df = _customers_frame(rng, cust)
-    charges = _charges_frame(rng, cust, sim, cal)
-    events = _events_frame(rng, cust, sim, cal, max_event_customers)
-    company = _company_frame(rng, cust, cal)
+    cust = draw_customers(rng, customers, months, cal)
+    rows, sim = simulate_company(rng, cust, cal)
+    subs = subscriptions_frame(rows, cust)
+    customers_df = customers_frame(rng, cust)
+    charges = charges_frame(rng, cust, sim, cal)
+    events = events_frame(rng, cust, sim, cal, max_event_customers)
+    company = company_frame(rng, cust, cal)
     return {
         "subscriptions": subs,
         "customers": customers_df,

@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 
 from saas_kit.generate.model import (
-    EVENT_NAMES, INDUSTRIES, PERIODS, PERIOD_MONTHS, PLANS, SEGMENTS, _Calendar, _NAME_A, _NAME_B, _NAME_C, _ids,
-    _month_day_to_date)
-from saas_kit.generate.simulate import _choose_rows
+    EVENT_NAMES, INDUSTRIES, PERIODS, PERIOD_MONTHS, PLANS, SEGMENTS, SimulationCalendar, NAME_PART_A, NAME_PART_B, NAME_PART_C, numbered_ids,
+    month_day_to_date)
+from saas_kit.generate.simulate import choose_rows
 
 
 def _width(n: int, minimum: int) -> int:
@@ -15,23 +15,23 @@ def _width(n: int, minimum: int) -> int:
 
 
 def _customer_ids(n: int) -> np.ndarray:
-    return _ids("C", np.arange(1, n + 1), _width(n, 6))
+    return numbered_ids("C", np.arange(1, n + 1), _width(n, 6))
 
 
-def _subscriptions_frame(r: dict, c: dict) -> pd.DataFrame:
+def subscriptions_frame(r: dict, c: dict) -> pd.DataFrame:
     order = np.lexsort((r["slot"], r["start"], r["idx"]))
     r = {k: v[order] for k, v in r.items()}
     n_rows = len(r["idx"])
     day = c["day"][r["idx"]]
-    start = _month_day_to_date(r["start"], day)
-    end = _month_day_to_date(np.where(r["end"] < 0, 0, r["end"]), day).astype("datetime64[ns]")
+    start = month_day_to_date(r["start"], day)
+    end = month_day_to_date(np.where(r["end"] < 0, 0, r["end"]), day).astype("datetime64[ns]")
     end[r["end"] < 0] = np.datetime64("NaT")
     amount = (r["mrr"] * PERIOD_MONTHS[r["period"]]).astype(np.float64)
     cust_ids = _customer_ids(c["n"])
     return pd.DataFrame(
         {
             "customer_id": pd.array(cust_ids[r["idx"]], dtype="str"),
-            "subscription_id": pd.array(_ids("S", np.arange(1, n_rows + 1), _width(n_rows, 7)), dtype="str"),
+            "subscription_id": pd.array(numbered_ids("S", np.arange(1, n_rows + 1), _width(n_rows, 7)), dtype="str"),
             "start_date": start.astype("datetime64[ns]"),
             "end_date": end,
             "amount": amount,
@@ -43,19 +43,19 @@ def _subscriptions_frame(r: dict, c: dict) -> pd.DataFrame:
 
 
 def _signup_dates(c: dict) -> np.ndarray:
-    start = _month_day_to_date(c["start"], c["day"])
+    start = month_day_to_date(c["start"], c["day"])
     return start - c["trial_days"].astype("timedelta64[D]")
 
 
-def _customers_frame(rng: np.random.Generator, c: dict) -> pd.DataFrame:
+def customers_frame(rng: np.random.Generator, c: dict) -> pd.DataFrame:
     n = c["n"]
-    n_combo = len(_NAME_A) * len(_NAME_B) * len(_NAME_C)
+    n_combo = len(NAME_PART_A) * len(NAME_PART_B) * len(NAME_PART_C)
     combo = rng.choice(n_combo, size=n, replace=n > n_combo)
-    a, rest = np.divmod(combo, len(_NAME_B) * len(_NAME_C))
-    b, s = np.divmod(rest, len(_NAME_C))
+    a, rest = np.divmod(combo, len(NAME_PART_B) * len(NAME_PART_C))
+    b, s = np.divmod(rest, len(NAME_PART_C))
     names = np.strings.add(
-        np.strings.add(np.strings.add(np.array(_NAME_A)[a], " "), np.array(_NAME_B)[b]),
-        np.strings.add(" ", np.array(_NAME_C)[s]),
+        np.strings.add(np.strings.add(np.array(NAME_PART_A)[a], " "), np.array(NAME_PART_B)[b]),
+        np.strings.add(" ", np.array(NAME_PART_C)[s]),
     )
     industry_p = np.array([0.18, 0.12, 0.16, 0.13, 0.08, 0.08, 0.08, 0.07, 0.05, 0.05])
     industry = rng.choice(len(INDUSTRIES), size=n, p=industry_p / industry_p.sum())
@@ -70,7 +70,7 @@ def _customers_frame(rng: np.random.Generator, c: dict) -> pd.DataFrame:
     )
 
 
-def _charges_frame(rng: np.random.Generator, c: dict, sim: dict, cal: _Calendar) -> pd.DataFrame:
+def charges_frame(rng: np.random.Generator, c: dict, sim: dict, cal: SimulationCalendar) -> pd.DataFrame:
     """Setup fees at the first paid day of window signups on Business/Enterprise, consulting
     and training for larger accounts while they pay. One-off: never MRR (seed 001)."""
     n = c["n"]
@@ -103,7 +103,7 @@ def _charges_frame(rng: np.random.Generator, c: dict, sim: dict, cal: _Calendar)
     month = np.concatenate(parts_month)
     amount = np.concatenate(parts_amount)
     kind = np.concatenate(parts_kind)
-    date = _month_day_to_date(month, c["day"][idx])
+    date = month_day_to_date(month, c["day"][idx])
     order = np.lexsort((kind, date, idx))
     idx, date, amount, kind = idx[order], date[order], amount[order], kind[order]
     kinds = np.array(["setup_fee", "consulting", "training"])
@@ -117,8 +117,8 @@ def _charges_frame(rng: np.random.Generator, c: dict, sim: dict, cal: _Calendar)
     )
 
 
-def _events_frame(
-    rng: np.random.Generator, c: dict, sim: dict, cal: _Calendar, cap: int | None
+def events_frame(
+    rng: np.random.Generator, c: dict, sim: dict, cal: SimulationCalendar, cap: int | None
 ) -> pd.DataFrame:
     """Onboarding events in the first 60 days after signup of window signups (seed 004).
 
@@ -126,7 +126,7 @@ def _events_frame(
     times in that window and sometimes more later (so longer windows separate less well).
     Every other event is only weakly more frequent among activated customers.
     """
-    window_start = _month_day_to_date(np.array([cal.window_start]), np.array([1]))[0]
+    window_start = month_day_to_date(np.array([cal.window_start]), np.array([1]))[0]
     who = np.flatnonzero(_signup_dates(c) >= window_start)
     if cap is not None and len(who) > cap:
         who = np.sort(rng.choice(who, size=cap, replace=False))
@@ -137,7 +137,7 @@ def _events_frame(
     # (event, count per customer, first day, end day, mean days after the first day): the
     # day is exponential, truncated to [first, end): onboarding activity is front-loaded, so
     # little of it falls after the earliest possible churn (about 28 days after signup).
-    inv_early = np.where(act, 3 + rng.poisson(1.2, m), _choose_rows(rng, np.tile([0.40, 0.35, 0.25], (m, 1))))
+    inv_early = np.where(act, 3 + rng.poisson(1.2, m), choose_rows(rng, np.tile([0.40, 0.35, 0.25], (m, 1))))
     connect = (rng.random(m) < np.where(act, 0.55, 0.47)) * (1 + rng.poisson(0.3, m))
     specs = [
         (3, inv_early, 0, 14, 6.0),
@@ -166,8 +166,8 @@ def _events_frame(
     # No events after the customer first stops paying, nor after the window ends.
     cust = who[rep]
     stop_month = np.minimum(sim["first_churn"][cust], cal.window_end + 1)
-    stop = _month_day_to_date(stop_month, c["day"][cust]).astype("datetime64[s]")
-    window_end = _month_day_to_date(np.array([cal.window_end + 1]), np.array([1])).astype("datetime64[s]")[0]
+    stop = month_day_to_date(stop_month, c["day"][cust]).astype("datetime64[s]")
+    window_end = month_day_to_date(np.array([cal.window_end + 1]), np.array([1])).astype("datetime64[s]")[0]
     keep = (ts < stop) & (ts < window_end)
     cust, ev, ts, user = cust[keep], ev[keep], ts[keep], user[keep]
     order = np.lexsort((ev, ts, cust))
@@ -187,7 +187,7 @@ def _events_frame(
     )
 
 
-def _company_frame(rng: np.random.Generator, c: dict, cal: _Calendar) -> pd.DataFrame:
+def company_frame(rng: np.random.Generator, c: dict, cal: SimulationCalendar) -> pd.DataFrame:
     """Headcount (about 35 -> 85 at the default size, scaled with the customer count) and sales &
     marketing spend = new customers (3-month average) x a CAC of ~¥0.6M rising to ~¥1.0M,
     so that ARR per employee (seed 002) and CAC = spend / new customers (seed 004) look real."""

@@ -54,7 +54,7 @@ MIN_SEATS = np.array([3, 8, 25], dtype=np.int64)  # smallest contract per plan
 # Starter after the price change (3,000 -> 3,600 per seat, +20%).
 STARTER_PRICE_AFTER = np.array([3_600, 3_420, 3_240], dtype=np.int64)
 
-_NAME_A = (
+NAME_PART_A = (
     "Aozora", "Hoshino", "Sakura", "Midori", "Kaede", "Tsubasa", "Hikari", "Kawakami", "Yamabuki",
     "Asahi", "Minato", "Shirakawa", "Hinode", "Kitaura", "Fujimi", "Takane", "Umibe", "Kazane",
     "Shinonome", "Akatsuki", "Harukaze", "Mizuho", "Tokiwa", "Wakaba", "Yuzuriha", "Kohaku",
@@ -62,7 +62,7 @@ _NAME_A = (
     "Kirameki", "Morinoki", "Oborozuki", "Sorairo", "Hidamari", "Yukimi", "Ginga", "Hotaru",
     "Ishizue", "Kasumi", "Mitsuba", "Natsume", "Rindou", "Seiran", "Tomoe", "Yamato",
 )
-_NAME_B = (
+NAME_PART_B = (
     "Logistics", "Systems", "Foods", "Trading", "Works", "Medical", "Design", "Partners",
     "Engineering", "Labs", "Construction", "Retail", "Consulting", "Holdings", "Networks",
     "Manufacturing", "Solutions", "Estate", "Education", "Planning", "Industries", "Creative",
@@ -70,32 +70,32 @@ _NAME_B = (
     "Analytics", "Mobility", "Printing", "Kogyo", "Shoji", "Seisakusho", "Denki", "Unyu",
     "Kensetsu", "Shokuhin",
 )
-_NAME_C = ("Co., Ltd.", "K.K.", "Inc.", "Corp.", "G.K.", "Ltd.")
+NAME_PART_C = ("Co., Ltd.", "K.K.", "Inc.", "Corp.", "G.K.", "Ltd.")
 
 DEFAULT_EVENT_CUSTOMER_CAP = 50_000
 PRE_WINDOW_MONTHS = 48
 
 
 @dataclass(frozen=True)
-class _Calendar:
+class SimulationCalendar:
     window_start: int  # absolute month index (year * 12 + month - 1) of the first window month
     window_end: int  # absolute month index of the last window month (inclusive)
     price_change: int  # month of the Starter price rise (and first month of the bad SMB quarter)
 
 
-def _parse_month(text: str) -> int:
+def parse_generate_month(text: str) -> int:
     m = re.fullmatch(r"(\d{4})-(\d{2})", str(text).strip())
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ParameterError(f"end month must look like YYYY-MM, got {text!r}")
     return int(m.group(1)) * 12 + int(m.group(2)) - 1
 
 
-def _month_day_to_date(month_idx: np.ndarray, day: np.ndarray) -> np.ndarray:
+def month_day_to_date(month_idx: np.ndarray, day: np.ndarray) -> np.ndarray:
     """Absolute month index + day of month -> datetime64[D] (vectorised)."""
     months = (np.asarray(month_idx, dtype=np.int64) - 1970 * 12).astype("datetime64[M]")
     return months.astype("datetime64[D]") + (np.asarray(day, dtype=np.int64) - 1)
 
 
-def _ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
+def numbered_ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
     digits = np.strings.zfill(np.asarray(numbers, dtype=np.int64).astype(str), width)
     return np.strings.add(prefix, digits)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from saas_kit.generate.model import (
-    MIN_SEATS, PERIOD_MONTHS, PRE_WINDOW_MONTHS, SEAT_PRICE, STARTER_PRICE_AFTER, _Calendar)
+    MIN_SEATS, PERIOD_MONTHS, PRE_WINDOW_MONTHS, SEAT_PRICE, STARTER_PRICE_AFTER, SimulationCalendar)
 
 
-def _draw_customers(rng: np.random.Generator, n: int, months: int, cal: _Calendar) -> dict:
+def draw_customers(rng: np.random.Generator, n: int, months: int, cal: SimulationCalendar) -> dict:
     """Signup month/day, segment, plan, seats, billing period and activation per customer."""
     # The company started selling 48 months before the window: new customers per month
     # ramp up over those four years, then grow ~1.5x from the first to the last window month.
@@ -34,9 +34,9 @@ def _draw_customers(rng: np.random.Generator, n: int, months: int, cal: _Calenda
     pre = start < cal.window_start
 
     plan_p = np.array([[0.94, 0.06, 0.0], [0.22, 0.75, 0.03], [0.0, 0.30, 0.70]])
-    plan = _choose_rows(rng, plan_p[segment])
+    plan = choose_rows(rng, plan_p[segment])
     period_p = np.array([[0.87, 0.08, 0.05], [0.45, 0.15, 0.40], [0.15, 0.10, 0.75]])
-    period = _choose_rows(rng, period_p[segment])
+    period = choose_rows(rng, period_p[segment])
     seats = _initial_seats(rng, plan)
     # Activation: ~40% of signups (a little more often in larger accounts).
     activated = rng.random(n) < np.array([0.40, 0.45, 0.52])[segment]
@@ -56,7 +56,7 @@ def _draw_customers(rng: np.random.Generator, n: int, months: int, cal: _Calenda
     }
 
 
-def _choose_rows(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
+def choose_rows(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     """One category per row of a (n, k) probability matrix (vectorised inverse CDF)."""
     cdf = np.cumsum(probs, axis=1)
     u = rng.random(len(probs))[:, None]
@@ -105,7 +105,7 @@ class _Rows:
         return {k: np.concatenate([p[i] for p in self.parts]) for i, k in enumerate(keys)}
 
 
-def _simulate(rng: np.random.Generator, c: dict, cal: _Calendar) -> tuple[dict, dict]:
+def simulate_company(rng: np.random.Generator, c: dict, cal: SimulationCalendar) -> tuple[dict, dict]:
     """Month-by-month state machine over all customers at once (metrics.md §3 movements)."""
     n = c["n"]
     seg = c["segment"]
