@@ -106,12 +106,12 @@ def mrr_movements(
     last_month = last_month if last_month is not None else customer_mrr.attrs.get("through")
     customer_mrr = _positive(customer_mrr)
     if customer_mrr.empty:
-        return _empty_bridge(by)
+        return empty_bridge(by)
     rows = sorted_rows(customer_mrr)
     hi = _last_month_number(customer_mrr, last_month) if last_month is not None else int(rows.month.max())
     lo = int(rows.month.min()) if start_month is None else month_number(start_month)
     if hi < lo:
-        return _empty_bridge(by)
+        return empty_bridge(by)
     codes, month, kind, prev, cur = _classify(rows, hi)
     groups, group_of_customer = customer_groups(customer_mrr, by, rows.uniques)
     n_groups, span = len(groups), hi - lo + 1
@@ -129,7 +129,7 @@ def mrr_movements(
     for name in MOVEMENTS:
         is_kind = kind == _CODE[name]
         cols[name] = cell(delta, g_mov, month, is_kind)
-        cols[_count_name(name)] = cell(None, g_mov, month, is_kind)
+        cols[count_column(name)] = cell(None, g_mov, month, is_kind)
 
     # Closing MRR and customer counts from the customer-month rows themselves (one
     # index array of customer-month size, built in place: this is the memory peak).
@@ -156,7 +156,7 @@ def mrr_movements(
     out["opening_customers"] = opening_n
     out["customers"] = customers
     for name in MOVEMENTS:
-        out[_count_name(name)] = cols[_count_name(name)]
+        out[count_column(name)] = cols[count_column(name)]
     return out
 
 
@@ -205,7 +205,8 @@ def _closing_cells(rows: SortedRows, group_of_customer: np.ndarray, lo: int, hi:
     return closing[:, 1:].ravel(), customers[:, 1:].ravel(), closing[:, 0].copy(), customers[:, 0].copy()
 
 
-def _count_name(movement: str) -> str:
+def count_column(movement: str) -> str:
+    """The bridge column counting the customers of ``movement`` (``"churn"`` -> ``"churned_customers"``)."""
     return {
         "new": "new_customers",
         "expansion": "expansion_customers",
@@ -271,9 +272,10 @@ def _classify(rows: SortedRows, last_month: int):
     return codes, month, kinds, prevs, curs
 
 
-def _empty_bridge(by: str | None) -> pd.DataFrame:
+def empty_bridge(by: str | None) -> pd.DataFrame:
+    """The bridge with no month: the columns of :func:`mrr_movements` (with ``by`` first when given)."""
     cols = ["month", "opening_mrr", *MOVEMENTS, "net_new_mrr", "closing_mrr", "opening_customers",
-            "customers", *(_count_name(n) for n in MOVEMENTS)]
+            "customers", *(count_column(n) for n in MOVEMENTS)]
     if by is not None:
         cols.insert(0, by)
     return pd.DataFrame({c: [] for c in cols})

@@ -308,7 +308,7 @@ def _duplicates(df: pd.DataFrame, ids: pd.Series, what: str, file: str, column: 
 def _currency(df: pd.DataFrame, file: str, currency: str | None) -> str | None:
     """The one currency of the file (ISO code; None when neither the file nor the
     caller gives one); a second one is an error (metrics.md §1)."""
-    expected = _currency_parameter(currency)
+    expected = currency_parameter(currency)
     if "currency" not in df.columns:
         return expected
     row_codes, cells = _distinct(df["currency"])  # checked once per distinct cell, expanded to the rows
@@ -332,7 +332,9 @@ def _currency(df: pd.DataFrame, file: str, currency: str | None) -> str | None:
     return expected
 
 
-def _currency_parameter(currency: str | None) -> str | None:
+def currency_parameter(currency: str | None) -> str | None:
+    """A ``--currency`` / ``currency=`` argument as an upper-case ISO code (None or blank = None);
+    anything but three letters is a ParameterError."""
     if currency is None or (isinstance(currency, str) and not currency.strip()):
         return None
     code = str(currency).strip().upper()

@@ -30,7 +30,7 @@ def read_table(path: str | Path, kind: str, mapping: Mapping[str, str] | None = 
     df = read_raw(path, mapping)
     if len(df) == 0:
         raise DataError("file has a header but no data rows", file=name, row=1 if "_row" in df else None)
-    _check_required(df, kind, name)
+    check_required_columns(df, kind, name)
     return df
 
 
@@ -300,7 +300,8 @@ def _apply_mapping(df: pd.DataFrame, mapping: Mapping[str, str] | None, name: st
     return df
 
 
-def _check_required(df: pd.DataFrame, kind: str, name: str) -> None:
+def check_required_columns(df: pd.DataFrame, kind: str, name: str) -> None:
+    """DataError naming file ``name`` when ``df`` lacks a required column of ``kind`` (SCHEMAS, metrics.md §1)."""
     required, _ = SCHEMAS[kind]
     found = [c for c in df.columns if c != "_row"]
     missing = [c for c in required if c not in df.columns]

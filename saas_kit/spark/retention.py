@@ -13,7 +13,7 @@ import pandas as pd
 
 from saas_kit.money import from_ticks
 from saas_kit.mrr import number_to_period
-from saas_kit.rates import _ratio
+from saas_kit.rates import ratio
 
 TTM_COLUMNS = ["month", "base_customers", "base_mrr", "retained_mrr", "retained_mrr_capped",
                "retained_customers", "nrr_ttm", "grr_ttm", "logo_retention_ttm"]
@@ -60,9 +60,9 @@ def trailing_retention(cm, months: int = 12, by: str | None = None,
     out["retained_mrr"] = from_ticks(arrays["cur"][present])
     out["retained_mrr_capped"] = from_ticks(arrays["capped"][present])
     out["retained_customers"] = arrays["kept_n"][present]
-    out["nrr_ttm"] = _ratio(arrays["cur"][present], arrays["base"][present])
-    out["grr_ttm"] = _ratio(arrays["capped"][present], arrays["base"][present])
-    out["logo_retention_ttm"] = _ratio(arrays["kept_n"][present], arrays["base_n"][present])
+    out["nrr_ttm"] = ratio(arrays["cur"][present], arrays["base"][present])
+    out["grr_ttm"] = ratio(arrays["capped"][present], arrays["base"][present])
+    out["logo_retention_ttm"] = ratio(arrays["kept_n"][present], arrays["base_n"][present])
     return out.reset_index(drop=True)
 
 
