@@ -66,7 +66,8 @@ def run_metrics(spark, args: argparse.Namespace) -> int:
     if args.output_format == "csv":
         kpis.drop(columns=["key"]).to_csv(sys.stdout, index=False)
         return 0
-    print(f"Headline metrics for {month} ({data.currency}, data {data.first_month} to {data.latest_month})")
+    print(f"Headline metrics for {month} ({data.currency}, data {data.first_month} to {data.latest_month}, "
+          f"as of {data.as_of.date()})")
     width = max(len(s) for s in kpis["metric"])
     for row in kpis.itertuples(index=False):
         print(f"  {row.metric:<{width}}  {row.value_text:>14}  m/m {row.mom_text:>9}  y/y {row.yoy_text:>9}  {row.band}")
