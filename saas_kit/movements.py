@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from saas_kit.calendar import month_number, month_numbers, months_from_numbers
-from saas_kit.money import from_ticks, to_ticks
+from saas_kit.money import from_ticks, ticks_to_text, to_ticks
 from saas_kit.rows import SortedRows, customer_groups, int_bincount, sorted_rows
 
 MOVEMENTS = ("new", "expansion", "reactivation", "contraction", "churn")
@@ -279,3 +279,26 @@ def empty_bridge(by: str | None) -> pd.DataFrame:
     if by is not None:
         cols.insert(0, by)
     return pd.DataFrame({c: [] for c in cols})
+
+
+#: The columns of ``saas-kit movements`` CSV, in order.
+MOVEMENTS_COLUMNS = ["month", "opening_mrr", "new", "expansion", "reactivation", "contraction", "churn",
+                     "closing_mrr", "customers", "new_customers", "churned_customers"]
+
+
+def write_movements_csv(bridge: pd.DataFrame, out) -> None:
+    """The bridge as the CSV of ``saas-kit movements`` (both engines): :data:`MOVEMENTS_COLUMNS`,
+    amounts exact in currency units (whole numbers as such, fractions with up to 4 decimals)."""
+    out.write(",".join(MOVEMENTS_COLUMNS) + "\n")
+    money = ["opening_mrr", *MOVEMENTS, "closing_mrr"]
+    ticks = {c: to_ticks(bridge[c]) for c in money}
+    for i, row in enumerate(bridge.itertuples(index=False)):
+        cells = []
+        for col in MOVEMENTS_COLUMNS:
+            if col == "month":
+                cells.append(str(row.month))
+            elif col in ticks:
+                cells.append(ticks_to_text(int(ticks[col][i])))
+            else:
+                cells.append(str(int(getattr(row, col))))
+        out.write(",".join(cells) + "\n")

@@ -14,15 +14,15 @@ instants are micros since 1970 (wall clock, UTC session).
 """
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from saas_kit.activation import ActivationRule
-from saas_kit.activation.frames import CAUSATION_CAVEAT, sorted_positive_ints
+from saas_kit.activation.frames import sorted_positive_ints
 from saas_kit.activation.rule import positive_int
+from saas_kit.activation.search import rank_rules
 from saas_kit.activation.stats import ratio
 from saas_kit.errors import ParameterError
 
@@ -175,50 +175,7 @@ def magic_moment_search(events, outcomes, events_to_try: Sequence[str] | None = 
                                     "threshold": np.tile(thr, len(names)), "window_days": int(w),
                                     "reached": np.asarray(n1, dtype="int64"),
                                     "retained_reached": np.asarray(r1, dtype="int64")}))
-    return rank_rules(blocks, len(names) * len(thr), n_total, r_total, min_group_size)
-
-
-RULE_COLUMNS = [
-    "rank", "rule", "event", "threshold", "window_days", "customers", "reached", "share_reached",
-    "retained_reached", "retention_reached", "not_reached", "retained_not_reached",
-    "retention_not_reached", "lift_difference", "lift_ratio", "phi", "z", "p_value",
-]
-
-
-def rank_rules(blocks: list[pd.DataFrame], n_combo: int, n_total: int, r_total: int,
-               min_group_size: int) -> pd.DataFrame:
-    """The embedded search's scoring and ranking of the candidate counts (phi, z,
-    p-value; dropped below ``min_group_size``; sorted by phi, window, threshold, event)."""
-    if not blocks or n_combo == 0:
-        out = pd.DataFrame({c: [] for c in RULE_COLUMNS})
-        out.attrs["caveat"] = CAUSATION_CAVEAT
-        return out
-    res = pd.concat(blocks, ignore_index=True)
-    n1 = res["reached"].to_numpy(dtype="float64")
-    r1 = res["retained_reached"].to_numpy(dtype="float64")
-    n0, r0 = n_total - n1, r_total - r1
-    res["customers"] = n_total
-    res["share_reached"] = ratio(n1, n_total)
-    res["retention_reached"] = ratio(r1, n1)
-    res["not_reached"] = n0.astype("int64")
-    res["retained_not_reached"] = r0.astype("int64")
-    res["retention_not_reached"] = ratio(r0, n0)
-    res["lift_difference"] = res["retention_reached"] - res["retention_not_reached"]
-    res["lift_ratio"] = ratio(res["retention_reached"].fillna(0.0), res["retention_not_reached"].fillna(0.0))
-    res.loc[res["retention_reached"].isna() | res["retention_not_reached"].isna(), "lift_ratio"] = np.nan
-    num = r1 * (n0 - r0) - (n1 - r1) * r0
-    den = np.sqrt(n1 * n0 * float(r_total) * float(n_total - r_total))
-    res["phi"] = ratio(num, den)
-    res["z"] = res["phi"] * math.sqrt(n_total)
-    res["p_value"] = [math.erfc(abs(z) / math.sqrt(2)) if not math.isnan(z) else float("nan") for z in res["z"]]
-    res["rule"] = [f"{e}>={t}@{w}d" for e, t, w in zip(res["event"], res["threshold"], res["window_days"])]
-    res = res[(res["reached"] >= min_group_size) & (res["not_reached"] >= min_group_size)]
-    res = res.sort_values(["phi", "window_days", "threshold", "event"], ascending=[False, True, True, True],
-                          na_position="last", kind="mergesort").reset_index(drop=True)
-    res["rank"] = np.arange(1, len(res) + 1)
-    out = res[RULE_COLUMNS]
-    out.attrs["caveat"] = CAUSATION_CAVEAT
-    return out
+    return rank_rules(blocks, n_total, r_total, min_group_size)
 
 
 def onboarding_funnel(events, customers, steps: Sequence[str], window_days: int = 30,

@@ -19,12 +19,14 @@ import pandas as pd
 from saas_kit.activation import ActivationRule
 from saas_kit.errors import DataError
 from saas_kit.activation import activation_cohort
+from saas_kit.mrr import number_to_period
+from saas_kit.cohorts import cohort_matrix
 from saas_kit.formatting import format_percent
 from saas_kit import kpis as embedded_kpis
 from saas_kit.rates import monthly_rates, segment_rates
-from saas_kit.spark import activation as sa
-from saas_kit.spark import bridge as sb
-from saas_kit.spark import retention as sr
+import saas_kit.spark.activation as sa
+import saas_kit.spark.bridge as sb
+import saas_kit.spark.retention as sr
 from saas_kit.spark.data import SparkData
 
 
@@ -60,22 +62,22 @@ def month_analysis(data: SparkData, month=None, top_n: int = 10, max_age: int | 
                    funnel_steps: list[str] | None = None, retention_days: int = 90) -> SparkMonthAnalysis:
     """Compute every aggregate of ``month`` (default: the latest) on Spark."""
     month = data.check_month(month)
-    cm, span = data.customer_mrr, data.span
+    cm, span, mrr_span = data.customer_mrr, data.span, data.mrr_span
     bridge = sb.mrr_movements(cm, span=span)
-    long = sr.cohort_long(cm, max_age, span=span)
+    long = sr.cohort_long(cm, max_age, span=mrr_span)
     attrs = data.attributes
     moves = sb.customer_movements(cm, span[1], attrs)
     out = SparkMonthAnalysis(
         month=month, currency=data.currency, first_month=data.first_month, latest_month=data.latest_month,
         mrr_by_month=mrr_by_month_from(bridge), bridge=bridge, rates=monthly_rates(bridge),
-        ttm=sr.trailing_retention(cm, span=span), cohorts=long,
-        cohort_logo=sr.cohort_table(long, data.latest_month, "logo", max_age),
-        cohort_revenue=sr.cohort_table(long, data.latest_month, "revenue", max_age),
+        ttm=sr.trailing_retention(cm, span=mrr_span), cohorts=long,
+        cohort_logo=cohort_matrix(long, number_to_period(mrr_span[1]), "logo", max_age),
+        cohort_revenue=cohort_matrix(long, number_to_period(mrr_span[1]), "revenue", max_age),
         top_movers=sb.top_movers(moves, month, top_n, attrs),
     )
     if "segment" in attrs:
         out.bridge_by_segment = sb.mrr_movements(cm, by="segment", span=span)
-        out.ttm_by_segment = sr.trailing_retention(cm, by="segment", span=span)
+        out.ttm_by_segment = sr.trailing_retention(cm, by="segment", span=mrr_span)
         out.segments = segment_rates(out.bridge_by_segment, "segment", month)
     if rule and data.events is not None and data.customers is not None:
         out.activation = activation_stages(data, month, rule, magic_moment, funnel_steps, retention_days)

@@ -35,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_movements(spark, args: argparse.Namespace) -> int:
-    from saas_kit.commands import write_movements_csv
-    from saas_kit.spark import bridge
+    import saas_kit.spark.bridge as bridge
+    from saas_kit.movements import write_movements_csv
     from saas_kit.spark.data import load_subscriptions_file
 
     through = parse_month_parameter(args.through) if args.through else None

@@ -23,7 +23,8 @@ from saas_kit.errors import DataError, ParameterError
 from saas_kit.loading import currency_parameter, parse_month_parameter
 from saas_kit.metadata import METADATA_FILE, last_complete_month, parse_as_of, parse_metadata, today
 from saas_kit.mrr import number_to_period, period_to_number
-from saas_kit.spark import ledger, validation
+import saas_kit.spark.ledger as ledger
+import saas_kit.spark.validation as validation
 from saas_kit.spark.activation import micros
 from saas_kit.spark.reading import is_table_location, open_file, open_kind
 
@@ -36,16 +37,26 @@ class SparkData:
     currency: str
     customer_mrr: object             # customer_id, month, mrr_ticks[, segment]
     first_month_number: int
+    #: the last complete month before the as-of date (the last month reported)
     last_month_number: int
     subscriptions: object | None = None
     customers: object | None = None
     events: object | None = None
     as_of: pd.Timestamp | None = None
     attributes: tuple[str, ...] = field(default_factory=tuple)
+    #: the latest month with MRR (<= last_month_number; earlier when everyone churned before it)
+    mrr_last_month_number: int | None = None
 
     @property
     def span(self) -> tuple[int, int]:
         return self.first_month_number, self.last_month_number
+
+    @property
+    def mrr_span(self) -> tuple[int, int]:
+        """(first, latest) month with MRR: the months of the twelve-month retention and the
+        cohorts, which the embedded engine computes up to the latest month with MRR."""
+        last = self.last_month_number if self.mrr_last_month_number is None else self.mrr_last_month_number
+        return self.first_month_number, last
 
     @property
     def first_month(self) -> pd.Period:
@@ -152,7 +163,7 @@ def load_spark_data(spark, location: str, mapping: Mapping[str, str] | None = No
         raise DataError(f"no subscription is active at any month end up to {through}, the last complete month "
                         f"before the as-of date {as_of_ts.date()}: nothing to report", file=subs_src.name)
     return SparkData(location=str(location), currency=code, customer_mrr=cm, first_month_number=int(row["lo"]),
-                     last_month_number=last, subscriptions=subs, customers=customers, events=events,
+                     last_month_number=last, mrr_last_month_number=int(row["hi"]), subscriptions=subs, customers=customers, events=events,
                      as_of=as_of_ts, attributes=attributes)
 
 

@@ -10,7 +10,6 @@ Months are integers ``year * 12 + month - 1`` throughout, as in :mod:`saas_kit.m
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from saas_kit.money import from_ticks

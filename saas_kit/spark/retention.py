@@ -99,21 +99,3 @@ def cohort_long(cm, max_age: int | None = None, span: tuple[int, int] | None = N
         "logo_retention": customers / start_customers,
         "revenue_retention": ticks / start_ticks,
     })
-
-
-def cohort_table(long: pd.DataFrame, last_month, kind: str = "logo", max_age: int | None = 24) -> pd.DataFrame:
-    """The cohort matrix of :func:`saas_kit.cohorts.cohort_table` from :func:`cohort_long`
-    (computed with the same ``max_age``) and the data's last month."""
-    if kind not in ("logo", "revenue"):
-        raise ValueError("kind must be 'logo' or 'revenue'")
-    if long.empty:
-        return pd.DataFrame()
-    table = long.pivot(index="cohort", columns="age", values=f"{kind}_retention")
-    last = pd.Period(last_month, freq="M")
-    observed_ages = np.array([(last - c).n for c in table.index])
-    ages = np.arange(table.columns.max() + 1 if max_age is None else max_age + 1)
-    table = table.reindex(columns=ages)
-    mask = ages[None, :] <= observed_ages[:, None]
-    table = table.where(~(table.isna() & mask), 0.0)
-    table.columns.name = "age (months)"
-    return table

@@ -22,7 +22,7 @@ from typing import Callable
 
 import pandas as pd
 
-from saas_kit.errors import DataError, ParameterError
+from saas_kit.errors import DataError
 from saas_kit.loading import (BILLING_PERIODS, EARLIEST_DATE, FUTURE_TOLERANCE, LATEST_DATE, MAX_AMOUNT,
                               currency_parameter)
 from saas_kit.money import MONTHS_IN_PERIOD, TICKS_PER_UNIT
