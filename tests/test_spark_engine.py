@@ -4,8 +4,11 @@ One SparkSession (local mode) serves the whole test run: ``spark_session()`` ret
 the JVM's session after the first call. Equality is exact: ``assert_frame_equal`` with
 ``check_exact`` on every frame (same columns, dtypes, order and values) and the same
 bytes of ``saas-kit movements`` CSV. Ledgers: the bundled sample, a generated
-100,000-customer company, the edge ledgers of test_movements / test_mrr / test_rates,
-and small random ledgers (hypothesis).
+20,000-customer company (about 320,000 customer-months: every stage at a size where
+Spark partitions and shuffles for real, kept small so the file runs in minutes on a
+shared 2-core machine; benchmarks/ measures the large sizes), the edge ledgers of
+test_movements / test_mrr / test_rates grouped into few files, the as-of ledgers of
+test_as_of (metrics.md §2), and small random ledgers (hypothesis).
 """
 from __future__ import annotations
 
@@ -29,19 +32,21 @@ except SparkUnavailable as exc:  # pragma: no cover - CI installs PySpark and Ja
         raise
     pytest.skip(str(exc), allow_module_level=True)
 
-from saas_kit.cohorts import cohort_long, cohort_table  # noqa: E402
-from saas_kit.commands import write_movements_csv  # noqa: E402
-from saas_kit.kpis import onboarding_scope  # noqa: E402
+import saas_kit.spark.bridge as sb  # noqa: E402
+import saas_kit.spark.ledger as ledger  # noqa: E402
+import saas_kit.spark.retention as sr  # noqa: E402
 from saas_kit.activation import (activation_rate_by_cohort, customer_outcomes, evaluate_rule,  # noqa: E402
-                                 magic_moment_search, onboarding_funnel)
+                                 magic_moment_search, onboarding_funnel, onboarding_scope)
+from saas_kit.cli import main  # noqa: E402
+from saas_kit.cohorts import cohort_long, cohort_matrix, cohort_table  # noqa: E402
+from saas_kit.errors import ParameterError  # noqa: E402
 from saas_kit.loading import load_dataset, load_subscriptions  # noqa: E402
-from saas_kit.movements import customer_movements, mrr_movements  # noqa: E402
-from saas_kit.mrr import monthly_mrr, period_to_number  # noqa: E402
+from saas_kit.metadata import last_complete_month  # noqa: E402
+from saas_kit.movements import customer_movements, mrr_movements, write_movements_csv  # noqa: E402
+from saas_kit.mrr import latest_month_number, monthly_mrr, number_to_period, period_to_number  # noqa: E402
 from saas_kit.rates import monthly_rates, segment_rates, trailing_retention  # noqa: E402
-from saas_kit.spark import bridge as sb, ledger, retention as sr  # noqa: E402
 from saas_kit.spark.analysis import month_analysis  # noqa: E402
 from saas_kit.spark.data import load_spark_data, load_subscriptions_file  # noqa: E402
-from saas_kit.spark.session import spark_session  # noqa: E402
 
 SAMPLE = ROOT / "data" / "sample"
 
@@ -50,41 +55,43 @@ def equal(left: pd.DataFrame, right: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(left, right, check_exact=True)
 
 
-@pytest.fixture(scope="session")
-def spark():
-    return spark_session("local[2]")
-
-
 def movements_csv(bridge: pd.DataFrame) -> str:
     out = io.StringIO()
     write_movements_csv(bridge, out)
     return out.getvalue()
 
 
-def assert_ledger_agrees(spark, path, last: str | None = None) -> None:
-    """Every customer-month stage of both engines on one subscriptions file."""
+def assert_ledger_agrees(spark, path, last: str | None = None, as_of: str | None = None) -> None:
+    """Every customer-month stage of both engines on one subscriptions file, with the months
+    of ``saas-kit movements``: to ``last`` if given, else to the last complete month before
+    ``as_of`` (default: the first day after the ledger's latest month, so that month is the
+    last complete one)."""
     subs, _, _ = load_subscriptions(path)
-    cm_e = monthly_mrr(subs, last)
-    cm_s, span = load_subscriptions_file(spark, str(path), through=last)
+    if as_of is None:
+        as_of = str((number_to_period(latest_month_number(subs)) + 1).start_time.date())
+    end = pd.Period(last, freq="M") if last else last_complete_month(pd.Timestamp(as_of))
+    cm_e = monthly_mrr(subs, end)
+    cm_s, span = load_subscriptions_file(spark, str(path), through=last, as_of=as_of)
     if span is None:
         assert cm_e.empty
         return
     try:
+        assert span[1] == period_to_number(end)  # the last complete month, even without rows in it
         equal(ledger.to_pandas(cm_s), cm_e)
-        bridge_e = mrr_movements(cm_e, last_month=last)
+        bridge_e = mrr_movements(cm_e, last_month=end)
         bridge_s = sb.mrr_movements(cm_s, last_month=last, span=span)
         equal(bridge_s, bridge_e)
         assert movements_csv(bridge_s) == movements_csv(bridge_e)
         equal(monthly_rates(bridge_s), monthly_rates(bridge_e))
-        hi = period_to_number(last) if last else span[1]
-        equal(sb.top_movers(sb.customer_movements(cm_s, hi), None, 3),
-              sb.top_movers_pandas(customer_movements(cm_e, last), None, 3))
-        equal(sr.trailing_retention(cm_s, 12, span=span), trailing_retention(cm_e))
-        equal(sr.trailing_retention(cm_s, 2, span=span), trailing_retention(cm_e, months=2))
-        long_s = sr.cohort_long(cm_s, 24, span=span)
+        equal(sb.top_movers(sb.customer_movements(cm_s, span[1]), None, 3),
+              sb.top_movers_pandas(customer_movements(cm_e, end), None, 3))
+        # twelve-month retention and cohorts run to the latest month with MRR, as embedded
+        equal(sr.trailing_retention(cm_s, 12), trailing_retention(cm_e))
+        equal(sr.trailing_retention(cm_s, 2), trailing_retention(cm_e, months=2))
+        long_s = sr.cohort_long(cm_s, 24)
         equal(long_s, cohort_long(cm_e, 24))
         for kind in ("logo", "revenue"):
-            equal(sr.cohort_table(long_s, cm_e["month"].max(), kind), cohort_table(cm_e, kind))
+            equal(cohort_matrix(long_s, cm_e["month"].max(), kind), cohort_table(cm_e, kind))
     finally:
         cm_s.unpersist()
 
@@ -141,16 +148,16 @@ def test_sample_company_every_stage_equal(spark):
 
 
 @pytest.fixture(scope="session")
-def company_100k(tmp_path_factory):
-    """A generated company of 100,000 customers (about 1.6M customer-months; ~10 s to write)."""
-    out = tmp_path_factory.mktemp("spark100k")
-    subprocess.run([sys.executable, "-m", "saas_kit.cli", "generate", "--customers", "100000", "--out", str(out)],
+def company_20k(tmp_path_factory):
+    """A generated company of 20,000 customers (about 320,000 customer-months)."""
+    out = tmp_path_factory.mktemp("spark20k")
+    subprocess.run([sys.executable, "-m", "saas_kit.cli", "generate", "--customers", "20000", "--out", str(out)],
                    check=True, capture_output=True)
     return out
 
 
-def test_generated_100k_company_equal(spark, company_100k):
-    assert_dataset_agrees(spark, company_100k, activation=False)
+def test_generated_20k_company_equal(spark, company_20k):
+    assert_dataset_agrees(spark, company_20k, activation=False)
 
 
 # ----------------------------------------------------------------------------- edge ledgers
@@ -242,3 +249,60 @@ def test_random_ledgers_equal(spark, tmp_path, rows, last):
     path = tmp_path / "subscriptions.csv"
     write_ledger(path, recs)
     assert_ledger_agrees(spark, path, last)
+
+
+# ----------------------------------------------------------------------------- the as-of date (metrics.md §2)
+
+LAST_CHURN = "customer_id,start_date,end_date,amount,currency\nA,2024-01-01,,10,USD\nB,2024-01-01,2024-03-01,100,USD\n"
+FUTURE_STARTS = ("customer_id,start_date,amount,currency\nA,2024-01-01,10,USD\nB,2024-02-20,50,USD\n"
+                 "C,2024-03-01,70,USD\n")
+AS_OF_CASES = {  # the ledgers of test_as_of: (subscriptions, dataset.yml, --as-of, last complete month)
+    # B's last active day is 2024-02-29: its churn belongs to March, complete at 2024-04-01 (no row mentions March)
+    "final_churn_shown": (LAST_CHURN, None, "2024-04-01", "2024-03"),
+    "unfinished_month_not_shown": (LAST_CHURN, None, "2024-03-15", "2024-02"),
+    # starts on 2024-02-20 and 2024-03-01 are after the as-of date 2024-02-10: not MRR
+    "future_starts_not_counted": (FUTURE_STARTS, None, "2024-02-10", "2024-01"),
+    "dataset_yml_gives_as_of_and_currency": (LAST_CHURN.replace(",currency", "").replace(",USD", ""),
+                                             "as_of: 2024-04-01\ncurrency: USD\n", None, "2024-03"),
+    "argument_beats_dataset_yml": (LAST_CHURN, "as_of: 2024-04-01\n", "2024-03-15", "2024-02"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(AS_OF_CASES))
+def test_as_of_cases_equal(spark, tmp_path, capsys, case):
+    """Both engines report the same months of the same ledger: the last complete month
+    before the as-of date (argument, else dataset.yml), the final churn in it, no start
+    after the as-of date; the same error for a month not yet complete; the same bytes of
+    ``saas-kit movements`` and ``saas-kit metrics``."""
+    text, meta, as_of, last = AS_OF_CASES[case]
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "subscriptions.csv").write_text(text, encoding="utf-8")
+    if meta is not None:
+        (folder / "dataset.yml").write_text(meta, encoding="utf-8")
+    ds = load_dataset(folder, as_of=as_of)
+    data = load_spark_data(spark, str(folder), as_of=as_of)
+    try:
+        assert data.latest_month == ds.latest_month == pd.Period(last, freq="M")
+        assert (data.first_month, data.as_of, data.currency) == (ds.first_month, ds.as_of, ds.currency)
+        equal(ledger.to_pandas(data.customer_mrr), ds.customer_mrr)
+        a = month_analysis(data, None, rule=None)
+        cm = ds.customer_mrr
+        equal(a.bridge, mrr_movements(cm))  # to the last complete month (the loader's default)
+        equal(a.ttm, trailing_retention(cm))
+        equal(a.cohort_logo, cohort_table(cm, "logo"))
+        equal(a.top_movers, sb.top_movers_pandas(customer_movements(cm), ds.latest_month, 10))
+        with pytest.raises(ParameterError) as embedded:
+            ds.check_month(ds.latest_month + 1)
+        with pytest.raises(ParameterError) as on_spark:
+            data.check_month(ds.latest_month + 1)
+        assert str(on_spark.value) == str(embedded.value)
+    finally:
+        data.unpersist()
+    given = ["--as-of", as_of] if as_of else []
+    for argv in (["movements", str(folder / "subscriptions.csv"), *given], ["movements", str(folder), *given],
+                 ["metrics", str(folder), "--format", "csv", *given]):
+        assert main(argv) == 0
+        embedded_out = capsys.readouterr().out
+        assert main([*argv, "--engine", "spark"]) == 0
+        assert capsys.readouterr().out == embedded_out, argv

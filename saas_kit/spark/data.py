@@ -15,12 +15,13 @@ as-of date never count, and events dated after it are set aside.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Mapping
 
 import pandas as pd
 
 from saas_kit.errors import DataError, ParameterError
-from saas_kit.loading import currency_parameter, parse_month_parameter
+from saas_kit.loading import currency_parameter, find_file, parse_month_parameter
 from saas_kit.metadata import METADATA_FILE, last_complete_month, parse_as_of, parse_metadata, today
 from saas_kit.mrr import number_to_period, period_to_number
 import saas_kit.spark.ledger as ledger
@@ -176,7 +177,11 @@ def load_subscriptions_file(spark, path: str, mapping: Mapping[str, str] | None 
     month even when no row reaches it, so a churn in it shows."""
     from pyspark.sql import functions as F
 
-    folder = str(path).rstrip("/").rsplit("/", 1)[0] if "/" in str(path).rstrip("/") else "."
+    local = Path(str(path))
+    if local.is_dir() and find_file(local, "subscriptions") is not None:  # a data folder, as the embedded command
+        folder, path = str(local), str(find_file(local, "subscriptions"))
+    else:
+        folder = str(path).rstrip("/").rsplit("/", 1)[0] if "/" in str(path).rstrip("/") else "."
     as_of_ts, currency = as_of_and_currency(spark, folder if not is_table_location(str(path)) else str(path),
                                             as_of, currency)
     last_complete = last_complete_month(as_of_ts)
