@@ -64,11 +64,12 @@ def movements_csv(bridge: pd.DataFrame) -> str:
 def assert_ledger_agrees(spark, path, last: str | None = None, as_of: str | None = None) -> None:
     """Every customer-month stage of both engines on one subscriptions file, with the months
     of ``saas-kit movements``: to ``last`` if given, else to the last complete month before
-    ``as_of`` (default: the first day after the ledger's latest month, so that month is the
-    last complete one)."""
+    ``as_of`` (default: the first day after the ledger's latest month or ``last``, so that
+    month is complete)."""
     subs, _, _ = load_subscriptions(path)
     if as_of is None:
-        as_of = str((number_to_period(latest_month_number(subs)) + 1).start_time.date())
+        newest = max(number_to_period(latest_month_number(subs)), pd.Period(last or "1990-01", freq="M"))
+        as_of = str((newest + 1).start_time.date())
     end = pd.Period(last, freq="M") if last else last_complete_month(pd.Timestamp(as_of))
     cm_e = monthly_mrr(subs, end)
     cm_s, span = load_subscriptions_file(spark, str(path), through=last, as_of=as_of)
