@@ -73,13 +73,20 @@ def cohort_table(customer_mrr: pd.DataFrame, kind: str = "logo", max_age: int | 
     cohorts that lost everyone are 0."""
     if kind not in ("logo", "revenue"):
         raise ValueError("kind must be 'logo' or 'revenue'")
-    long = cohort_long(customer_mrr, max_age)
+    return cohort_matrix(cohort_long(customer_mrr, max_age), customer_mrr["month"].max(), kind, max_age)
+
+
+def cohort_matrix(long: pd.DataFrame, last_month: pd.Period | str, kind: str = "logo",
+                  max_age: int | None = 24) -> pd.DataFrame:
+    """The cohort matrix of :func:`cohort_table` from a :func:`cohort_long` table (computed
+    with the same ``max_age``) and the data's last month: cells of ages already observed
+    by ``last_month`` but with nobody left are 0, later cells NaN."""
+    if kind not in ("logo", "revenue"):
+        raise ValueError("kind must be 'logo' or 'revenue'")
     if long.empty:
         return pd.DataFrame()
-    value = f"{kind}_retention"
-    table = long.pivot(index="cohort", columns="age", values=value)
-    # Ages already observed but with nobody left are 0, not missing.
-    last = pd.Period(customer_mrr["month"].max(), freq="M")
+    table = long.pivot(index="cohort", columns="age", values=f"{kind}_retention")
+    last = pd.Period(last_month, freq="M")
     observed_ages = np.array([(last - c).n for c in table.index])
     ages = np.arange(table.columns.max() + 1 if max_age is None else max_age + 1)
     table = table.reindex(columns=ages)

@@ -12,13 +12,10 @@ from saas_kit.errors import DataError, ParameterError
 from saas_kit.loading import (load_dataset, parse_mapping, parse_month_parameter, read_table, validate_mrr_table,
                                validate_subscriptions)
 from saas_kit.metadata import last_complete_month, parse_as_of, read_metadata, today
-from saas_kit.money import ticks_to_text, to_ticks
-from saas_kit.movements import MOVEMENTS, mrr_movements
+from saas_kit.movements import mrr_movements, write_movements_csv
 from saas_kit.bridge_runs import bridge_from_subscriptions
 from saas_kit.mrr import mrr_from_table
 
-MOVEMENTS_COLUMNS = ["month", "opening_mrr", "new", "expansion", "reactivation", "contraction", "churn",
-                     "closing_mrr", "customers", "new_customers", "churned_customers"]
 
 def add_movements_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("subscriptions_file", metavar="SUBSCRIPTIONS_FILE",
@@ -100,21 +97,6 @@ def _is_subscriptions(path: Path, mapping: dict[str, str]) -> bool:
         return True  # read_table reports the encoding problem
     cols = {mapping.get(c.strip(), c.strip()) for c in first_line.split(",")}
     return not ({"month", "mrr"} <= cols and "start_date" not in cols)
-
-def write_movements_csv(bridge: pd.DataFrame, out) -> None:
-    out.write(",".join(MOVEMENTS_COLUMNS) + "\n")
-    money = ["opening_mrr", *MOVEMENTS, "closing_mrr"]
-    ticks = {c: to_ticks(bridge[c]) for c in money}
-    for i, row in enumerate(bridge.itertuples(index=False)):
-        cells = []
-        for col in MOVEMENTS_COLUMNS:
-            if col == "month":
-                cells.append(str(row.month))
-            elif col in ticks:
-                cells.append(ticks_to_text(int(ticks[col][i])))
-            else:
-                cells.append(str(int(getattr(row, col))))
-        out.write(",".join(cells) + "\n")
 
 def add_metrics_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data_dir", metavar="DATA_DIR", help="folder with subscriptions.csv and the optional files")

@@ -71,32 +71,44 @@ def read_metadata(directory: str | Path) -> dict[str, Any]:
     """The keys of ``directory/dataset.yml`` (``as_of`` as a Timestamp, ``currency``
     upper-case), or ``{}`` when there is no such file. Unknown keys are kept; a broken
     file is a DataError naming it."""
-    import yaml
-
     path = Path(directory) / METADATA_FILE
     if not path.is_file():
         return {}
     try:
-        # BaseLoader: every value stays text (no YAML date or number guessing), checked below
-        loaded = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=yaml.BaseLoader)
-    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
+        text = path.read_text(encoding="utf-8-sig")
+    except (UnicodeDecodeError, ValueError) as exc:
         raise DataError(f"cannot read the metadata file ({type(exc).__name__}: {str(exc).splitlines()[0]})",
                         file=str(path)) from None
+    return parse_metadata(text, str(path))
+
+
+def parse_metadata(text: str, file: str) -> dict[str, Any]:
+    """The keys of a ``dataset.yml`` given as text (``file`` names it in errors), as
+    :func:`read_metadata` returns them; engines that read the file themselves (the Spark
+    engine on any path Spark reads) use this."""
+    import yaml
+
+    try:
+        # BaseLoader: every value stays text (no YAML date or number guessing), checked below
+        loaded = yaml.load(text.lstrip("\ufeff"), Loader=yaml.BaseLoader)
+    except (yaml.YAMLError, ValueError) as exc:
+        raise DataError(f"cannot read the metadata file ({type(exc).__name__}: {str(exc).splitlines()[0]})",
+                        file=file) from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
         raise DataError("the metadata file must hold keys such as 'as_of: 2026-11-01' and 'currency: JPY'",
-                        file=str(path))
+                        file=file)
     meta = dict(loaded)
     try:
         meta["as_of"] = parse_as_of(meta.get("as_of"), "as_of")
     except ParameterError as exc:
-        raise DataError(str(exc), file=str(path), column="as_of") from None
+        raise DataError(str(exc), file=file, column="as_of") from None
     currency = meta.get("currency")
     if currency is not None and str(currency).strip():
         code = str(currency).strip().upper()
         if not _CURRENCY.fullmatch(code):
-            raise DataError(f"currency {currency!r} is not a 3-letter ISO code such as JPY", file=str(path),
+            raise DataError(f"currency {currency!r} is not a 3-letter ISO code such as JPY", file=file,
                             column="currency")
         meta["currency"] = code
     else:

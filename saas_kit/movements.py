@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from saas_kit.calendar import month_number, month_numbers, months_from_numbers
-from saas_kit.money import from_ticks, to_ticks
+from saas_kit.money import from_ticks, ticks_to_text, to_ticks
 from saas_kit.rows import SortedRows, customer_groups, int_bincount, sorted_rows
 
 MOVEMENTS = ("new", "expansion", "reactivation", "contraction", "churn")
@@ -106,12 +106,12 @@ def mrr_movements(
     last_month = last_month if last_month is not None else customer_mrr.attrs.get("through")
     customer_mrr = _positive(customer_mrr)
     if customer_mrr.empty:
-        return _empty_bridge(by)
+        return empty_bridge(by)
     rows = sorted_rows(customer_mrr)
     hi = _last_month_number(customer_mrr, last_month) if last_month is not None else int(rows.month.max())
     lo = int(rows.month.min()) if start_month is None else month_number(start_month)
     if hi < lo:
-        return _empty_bridge(by)
+        return empty_bridge(by)
     codes, month, kind, prev, cur = _classify(rows, hi)
     groups, group_of_customer = customer_groups(customer_mrr, by, rows.uniques)
     n_groups, span = len(groups), hi - lo + 1
@@ -129,7 +129,7 @@ def mrr_movements(
     for name in MOVEMENTS:
         is_kind = kind == _CODE[name]
         cols[name] = cell(delta, g_mov, month, is_kind)
-        cols[_count_name(name)] = cell(None, g_mov, month, is_kind)
+        cols[count_column(name)] = cell(None, g_mov, month, is_kind)
 
     # Closing MRR and customer counts from the customer-month rows themselves (one
     # index array of customer-month size, built in place: this is the memory peak).
@@ -156,7 +156,7 @@ def mrr_movements(
     out["opening_customers"] = opening_n
     out["customers"] = customers
     for name in MOVEMENTS:
-        out[_count_name(name)] = cols[_count_name(name)]
+        out[count_column(name)] = cols[count_column(name)]
     return out
 
 
@@ -205,7 +205,8 @@ def _closing_cells(rows: SortedRows, group_of_customer: np.ndarray, lo: int, hi:
     return closing[:, 1:].ravel(), customers[:, 1:].ravel(), closing[:, 0].copy(), customers[:, 0].copy()
 
 
-def _count_name(movement: str) -> str:
+def count_column(movement: str) -> str:
+    """The bridge column counting the customers of ``movement`` (``"churn"`` -> ``"churned_customers"``)."""
     return {
         "new": "new_customers",
         "expansion": "expansion_customers",
@@ -271,9 +272,33 @@ def _classify(rows: SortedRows, last_month: int):
     return codes, month, kinds, prevs, curs
 
 
-def _empty_bridge(by: str | None) -> pd.DataFrame:
+def empty_bridge(by: str | None) -> pd.DataFrame:
+    """The bridge with no month: the columns of :func:`mrr_movements` (with ``by`` first when given)."""
     cols = ["month", "opening_mrr", *MOVEMENTS, "net_new_mrr", "closing_mrr", "opening_customers",
-            "customers", *(_count_name(n) for n in MOVEMENTS)]
+            "customers", *(count_column(n) for n in MOVEMENTS)]
     if by is not None:
         cols.insert(0, by)
     return pd.DataFrame({c: [] for c in cols})
+
+
+#: The columns of ``saas-kit movements`` CSV, in order.
+MOVEMENTS_COLUMNS = ["month", "opening_mrr", "new", "expansion", "reactivation", "contraction", "churn",
+                     "closing_mrr", "customers", "new_customers", "churned_customers"]
+
+
+def write_movements_csv(bridge: pd.DataFrame, out) -> None:
+    """The bridge as the CSV of ``saas-kit movements`` (both engines): :data:`MOVEMENTS_COLUMNS`,
+    amounts exact in currency units (whole numbers as such, fractions with up to 4 decimals)."""
+    out.write(",".join(MOVEMENTS_COLUMNS) + "\n")
+    money = ["opening_mrr", *MOVEMENTS, "closing_mrr"]
+    ticks = {c: to_ticks(bridge[c]) for c in money}
+    for i, row in enumerate(bridge.itertuples(index=False)):
+        cells = []
+        for col in MOVEMENTS_COLUMNS:
+            if col == "month":
+                cells.append(str(row.month))
+            elif col in ticks:
+                cells.append(ticks_to_text(int(ticks[col][i])))
+            else:
+                cells.append(str(int(getattr(row, col))))
+        out.write(",".join(cells) + "\n")

@@ -170,7 +170,7 @@ def _customer_months(subscriptions: pd.DataFrame, last_month: int) -> pd.DataFra
     """
     points = change_points(subscriptions, last_month)
     if points is None:
-        return _empty_customer_months()
+        return empty_customer_months()
     key, level, span, m0, uniques = points.key, points.level, points.span, points.first_month, points.uniques
     # Run j covers months key[j] .. key[j+1] - 1. A positive level is never a
     # customer's last change point, so key[j+1] belongs to the same customer.
@@ -196,7 +196,8 @@ def _customer_months(subscriptions: pd.DataFrame, last_month: int) -> pd.DataFra
     )
 
 
-def _empty_customer_months() -> pd.DataFrame:
+def empty_customer_months() -> pd.DataFrame:
+    """The customer-month MRR frame with no row (the columns and dtypes of :func:`monthly_mrr`)."""
     return pd.DataFrame(
         {
             "customer_id": pd.Series([], dtype="object"),

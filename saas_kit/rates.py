@@ -17,7 +17,8 @@ from saas_kit.money import from_ticks, to_ticks
 from saas_kit.rows import chunks, customer_groups, int_bincount, sorted_rows
 
 
-def _ratio(num, den):
+def ratio(num, den):
+    """``num / den`` elementwise as float64, NaN (never inf) where ``den == 0``."""
     num = np.asarray(num, dtype="float64")
     den = np.asarray(den, dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -28,13 +29,13 @@ def nrr(opening, expansion, contraction, churn):
     """Monthly net revenue retention (seed 000):
     ``(opening + expansion - contraction - churn) / opening``; new and reactivated
     revenue are excluded. Seed 000's example: (10M + 1M - 0.3M - 0.5M) / 10M = 102%."""
-    return _ratio(np.asarray(opening, dtype="float64") + expansion - contraction - churn, opening)
+    return ratio(np.asarray(opening, dtype="float64") + expansion - contraction - churn, opening)
 
 
 def grr(opening, contraction, churn):
     """Monthly gross revenue retention (seed 000): ``(opening - contraction - churn) /
     opening``; expansion is left out, so GRR never exceeds 100%."""
-    return _ratio(np.asarray(opening, dtype="float64") - contraction - churn, opening)
+    return ratio(np.asarray(opening, dtype="float64") - contraction - churn, opening)
 
 
 def quick_ratio(new, reactivation, expansion, contraction, churn):
@@ -42,31 +43,31 @@ def quick_ratio(new, reactivation, expansion, contraction, churn):
     + churn)``. Seed 002 writes (new + expansion) / (downgrade + churn); reactivation
     counts as new business here, the same value when there is none. Undefined (NaN)
     when nothing was lost. Seed 002's cases: 6M / 1M = 6.0 and 8M / 3M = 2.67."""
-    return _ratio(np.asarray(new, dtype="float64") + reactivation + expansion,
+    return ratio(np.asarray(new, dtype="float64") + reactivation + expansion,
                   np.asarray(contraction, dtype="float64") + churn)
 
 
 def logo_churn_rate(churned_customers, opening_customers):
     """Logo (customer) churn (seed 004): customers churned in M / customers in the
     starting base. Seed 004: 50 of 1,000 customers = 5%."""
-    return _ratio(churned_customers, opening_customers)
+    return ratio(churned_customers, opening_customers)
 
 
 def gross_revenue_churn_rate(opening, contraction, churn):
     """Gross revenue churn: ``(churn + contraction) / opening`` (metrics.md §4)."""
-    return _ratio(np.asarray(churn, dtype="float64") + contraction, opening)
+    return ratio(np.asarray(churn, dtype="float64") + contraction, opening)
 
 
 def plain_revenue_churn_rate(opening, churn):
     """Seed 004's plain revenue churn: ``churn / opening`` (downgrades left out)."""
-    return _ratio(churn, opening)
+    return ratio(churn, opening)
 
 
 def net_revenue_churn_rate(opening, expansion, contraction, churn):
     """Net revenue churn: ``(churn + contraction - expansion) / opening``; below zero is
     negative churn (seed 004: churn 50,000 and expansion 100,000 on 1,000,000 give -5%).
     Reactivation is not part of the starting base and is left out."""
-    return _ratio(np.asarray(churn, dtype="float64") + contraction - expansion, opening)
+    return ratio(np.asarray(churn, dtype="float64") + contraction - expansion, opening)
 
 
 def monthly_rates(bridge: pd.DataFrame) -> pd.DataFrame:
@@ -151,9 +152,9 @@ def trailing_retention(customer_mrr: pd.DataFrame, months: int = 12, by: str | N
     out["retained_mrr"] = from_ticks(sums["cur"][present])
     out["retained_mrr_capped"] = from_ticks(sums["capped"][present])
     out["retained_customers"] = kept_n[present]
-    out["nrr_ttm"] = _ratio(sums["cur"][present], sums["base"][present])
-    out["grr_ttm"] = _ratio(sums["capped"][present], sums["base"][present])
-    out["logo_retention_ttm"] = _ratio(kept_n[present], base_n[present])
+    out["nrr_ttm"] = ratio(sums["cur"][present], sums["base"][present])
+    out["grr_ttm"] = ratio(sums["capped"][present], sums["base"][present])
+    out["logo_retention_ttm"] = ratio(kept_n[present], base_n[present])
     return out.reset_index(drop=True)
 
 
@@ -194,12 +195,12 @@ def new_arr_mix(bridge: pd.DataFrame, window: int = 12) -> pd.Series:
     (NaN until a full window exists or when both are 0). Reactivation is shown apart."""
     new = bridge["new"].rolling(window, min_periods=window).sum()
     exp = bridge["expansion"].rolling(window, min_periods=window).sum()
-    return pd.Series(_ratio(new, new + exp), index=bridge.index, name="new_arr_share")
+    return pd.Series(ratio(new, new + exp), index=bridge.index, name="new_arr_share")
 
 
 def arr_per_employee(arr, employees):
     """ARR per employee (APE, seed 002) = ARR / employees; NaN when headcount is 0."""
-    return _ratio(arr, employees)
+    return ratio(arr, employees)
 
 
 def net_new(new, expansion, contraction, churn, reactivation=0.0):
@@ -241,7 +242,7 @@ def trailing_flows(bridge: pd.DataFrame, window: int = 12) -> pd.DataFrame:
     out["gains"] = out["new"] + out["reactivation"] + out["expansion"]
     out["losses"] = out["contraction"] + out["churn"]
     out["net_new_mrr"] = out["gains"] - out["losses"]
-    out["quick_ratio"] = _ratio(out["gains"], out["losses"])
+    out["quick_ratio"] = ratio(out["gains"], out["losses"])
     return out[out["month"].isin(months)].reset_index(drop=True)
 
 

@@ -51,3 +51,12 @@ def dataset():
     if not (sample / "subscriptions.csv").exists():
         pytest.skip("data/sample has not been generated (make sample)")
     return load_dataset(sample)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """The one local SparkSession of the test run (tests/test_spark_*.py; those modules
+    skip, or fail under SAAS_KIT_REQUIRE_SPARK=1, before asking for it without PySpark)."""
+    from saas_kit.spark.session import spark_session
+
+    return spark_session("local[2]")

@@ -19,7 +19,7 @@ from saas_kit.loading import (
     validate_charges, validate_company, validate_customers, validate_events, validate_mrr_table,
     validate_subscriptions,
 )
-from saas_kit.loading import _overlaps, _strip  # internals with properties of their own
+from saas_kit.loading import overlap_warnings, strip_text  # helpers with properties of their own
 
 # Minimal valid input of every kind: header and rows (all text, as in a CSV export).
 VALID: dict[str, tuple[list[str], list[list[str]]]] = {
@@ -779,7 +779,7 @@ def test_overlap_warning_matches_a_pairwise_definition(rows):
             running = length2 is None or s2 + length2 > s
             if (c2, p2) == (c, p) and earlier and running:
                 flagged.add(i + 2)
-    warnings = _overlaps(frame, "subscriptions.csv")
+    warnings = overlap_warnings(frame, "subscriptions.csv")
     assert (warnings[0].rows if warnings else ()) == tuple(sorted(flagged))
 
 
@@ -787,6 +787,6 @@ def test_overlap_warning_matches_a_pairwise_definition(rows):
 @given(st.lists(st.text(alphabet=" \tab", max_size=4).filter(lambda t: t.strip() != ""), min_size=1, max_size=8))
 def test_strip_trims_text_and_keeps_untouched_cells_as_they_are(cells):
     series = pd.Series(cells, dtype=object)
-    out = _strip(series)
+    out = strip_text(series)
     assert out.tolist() == [c.strip() for c in cells] and out.dtype == object
     assert all(o is c for o, c in zip(out, cells) if c == c.strip())

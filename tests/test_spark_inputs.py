@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from saas_kit.errors import DataError
-from saas_kit.spark import session as spark_session_module
+import saas_kit.spark.session as spark_session_module
 from saas_kit.spark.session import SparkUnavailable, require_spark
 
 try:
@@ -23,15 +23,9 @@ from saas_kit import cli  # noqa: E402
 from saas_kit.loading import load_subscriptions  # noqa: E402
 from saas_kit.spark.data import load_subscriptions_file  # noqa: E402
 from saas_kit.spark.ledger import to_pandas  # noqa: E402
-from saas_kit.spark.session import spark_session  # noqa: E402
 
 HEADER = "customer_id,subscription_id,start_date,end_date,amount,billing_period,currency"
 GOOD = ["A,S1,2025-01-01,,1000,month,JPY", "B,S2,2025-02-15,2025-06-01,90000,quarter,JPY"]
-
-
-@pytest.fixture(scope="module")
-def spark():
-    return spark_session("local[2]")
 
 
 def both_errors(spark, path, mapping=None) -> tuple[str, str]:
@@ -72,8 +66,10 @@ def test_missing_required_column_and_mapping(spark, tmp_path):
     assert on_spark == embedded and "row 1, column 'amount'" in on_spark
     subs, _, _ = load_subscriptions(path, {"monthly_amount": "amount"})
     cm, _ = load_subscriptions_file(spark, str(path), {"monthly_amount": "amount"})
+    from saas_kit.metadata import last_complete_month, today
     from saas_kit.mrr import monthly_mrr
-    pd.testing.assert_frame_equal(to_pandas(cm), monthly_mrr(subs), check_exact=True)
+    # no as-of date and no dataset.yml: the months run to the last complete month before today
+    pd.testing.assert_frame_equal(to_pandas(cm), monthly_mrr(subs, last_complete_month(today())), check_exact=True)
 
 
 def test_parquet_rows_count_from_one(spark, tmp_path):

@@ -121,13 +121,29 @@ def magic_moment_search(
                 }
             )
         )
-    cols = [
-        "rank", "rule", "event", "threshold", "window_days", "customers", "reached", "share_reached",
-        "retained_reached", "retention_reached", "not_reached", "retained_not_reached",
-        "retention_not_reached", "lift_difference", "lift_ratio", "phi", "z", "p_value",
-    ]
-    if not blocks or n_combo == 0:
-        out = pd.DataFrame({c: [] for c in cols})
+    return rank_rules(blocks, n_total, r_total, min_group_size)
+
+
+#: The columns of the magic-moment table, in order.
+RULE_COLUMNS = [
+    "rank", "rule", "event", "threshold", "window_days", "customers", "reached", "share_reached",
+    "retained_reached", "retention_reached", "not_reached", "retained_not_reached",
+    "retention_not_reached", "lift_difference", "lift_ratio", "phi", "z", "p_value",
+]
+
+
+def rank_rules(blocks: list[pd.DataFrame], n_total: int, r_total: int, min_group_size: int) -> pd.DataFrame:
+    """Score and rank candidate rules from their counts (the table of :func:`magic_moment_search`).
+
+    ``blocks``: frames of ``event``, ``threshold``, ``window_days``, ``reached`` and
+    ``retained_reached`` (one row per candidate); ``n_total`` observable customers of whom
+    ``r_total`` were retained. Computes the 2×2 figures, ``phi``, ``z`` and ``p_value``
+    as :func:`magic_moment_search` describes, drops rules whose reached or not-reached
+    group is under ``min_group_size``, sorts and numbers them. Both engines count
+    (pandas here, Spark in :mod:`saas_kit.spark.activation`) and rank with this.
+    """
+    if not blocks or sum(len(b) for b in blocks) == 0:
+        out = pd.DataFrame({c: [] for c in RULE_COLUMNS})
         out.attrs["caveat"] = CAUSATION_CAVEAT
         return out
     res = pd.concat(blocks, ignore_index=True)
@@ -160,6 +176,6 @@ def magic_moment_search(
         kind="mergesort",
     ).reset_index(drop=True)
     res["rank"] = np.arange(1, len(res) + 1)
-    out = res[cols]
+    out = res[RULE_COLUMNS]
     out.attrs["caveat"] = CAUSATION_CAVEAT
     return out

@@ -41,16 +41,16 @@ from saas_kit.loading.schema import (  # noqa: F401
     BILLING_PERIODS, CURRENCY_HINT, EARLIEST_DATE, FUTURE_TOLERANCE, INTERNAL_COLUMNS, KEEPS_EXTRA_COLUMNS,
     LATEST_DATE, MAX_AMOUNT, SCHEMAS, TOTAL_LABELS, parse_mapping, parse_month_parameter)
 from saas_kit.loading.dataset import Dataset  # noqa: F401
-from saas_kit.loading.read import read_raw, read_table  # noqa: F401
-from saas_kit.loading.parse import _strip, leading_zero_clashes, parse_amounts, parse_dates  # noqa: F401
+from saas_kit.loading.read import check_required_columns, read_raw, read_table  # noqa: F401
+from saas_kit.loading.parse import strip_text, currency_parameter, leading_zero_clashes, parse_amounts, parse_dates  # noqa: F401
 from saas_kit.loading.validate import (  # noqa: F401
-    _overlaps, is_total_label, validate_charges, validate_company, validate_customers, validate_events,
+    overlap_warnings, is_total_label, validate_charges, validate_company, validate_customers, validate_events,
     validate_mrr_table, validate_subscriptions)
 from saas_kit.loading.directory import find_file, load_dataset, load_subscriptions  # noqa: F401
 from saas_kit.loading.snapshot import SNAPSHOT_ENV, load_dataset_cached, write_snapshot  # noqa: F401
 
 __all__ = [
-    "BILLING_PERIODS", "CURRENCY_HINT", "Dataset", "EARLIEST_DATE", "FUTURE_TOLERANCE", "INTERNAL_COLUMNS",
+    "BILLING_PERIODS", "CURRENCY_HINT", "Dataset", "check_required_columns", "currency_parameter", "EARLIEST_DATE", "FUTURE_TOLERANCE", "INTERNAL_COLUMNS",
     "KEEPS_EXTRA_COLUMNS", "LATEST_DATE", "MAX_AMOUNT", "SCHEMAS", "SNAPSHOT_ENV", "TOTAL_LABELS", "find_file",
     "is_total_label", "leading_zero_clashes", "load_dataset", "load_dataset_cached", "load_subscriptions",
     "parse_amounts", "parse_dates", "parse_mapping", "parse_month_parameter", "read_raw", "read_table",

@@ -14,7 +14,7 @@ from saas_kit.mrr import monthly_mrr, mrr_from_table
 from saas_kit.loading.schema import CURRENCY_HINT, KEEPS_EXTRA_COLUMNS, SCHEMAS
 from saas_kit.loading.dataset import Dataset
 from saas_kit.loading.read import read_table
-from saas_kit.loading.parse import _currency_parameter, _leading_zero_matches
+from saas_kit.loading.parse import currency_parameter, leading_zero_matches
 from saas_kit.loading.validate import (
     validate_charges, validate_company, validate_customers, validate_events, validate_mrr_table,
     validate_subscriptions)
@@ -56,7 +56,7 @@ def load_dataset(directory: str | Path, mapping: Mapping[str, str] | None = None
     directory = Path(directory)
     _check_directory(directory)
     metadata = read_metadata(directory)
-    currency = _currency_parameter(currency) or metadata.get("currency")
+    currency = currency_parameter(currency) or metadata.get("currency")
     as_of = parse_as_of(as_of) or metadata.get("as_of") or today()
     through = last_complete_month(as_of)
     warnings: list[DataWarning] = []
@@ -187,7 +187,7 @@ def _cross_file_warnings(customer_mrr: pd.DataFrame, subscriptions: pd.DataFrame
         if frame is None:
             continue
         ids = frame["customer_id"]
-        clashes = _leading_zero_matches(set(ids.unique()) - known, known)
+        clashes = leading_zero_matches(set(ids.unique()) - known, known)
         if clashes:
             found.append(DataWarning(name, "ids_differ_by_leading_zeros", "customer ids here and in the "
                                      "subscriptions differ only by leading zeros and are treated as different "

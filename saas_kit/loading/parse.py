@@ -12,11 +12,11 @@ import pandas as pd
 from saas_kit.errors import DataError, DataWarning, ParameterError
 from saas_kit.mrr import period_to_number
 from saas_kit.loading.schema import (
-    EARLIEST_DATE, FUTURE_TOLERANCE, LATEST_DATE, MAX_AMOUNT, _CURRENCY, _DATE, _MONTH, _PLAIN_NUMBER,
-    _current_month)
+    EARLIEST_DATE, FUTURE_TOLERANCE, LATEST_DATE, MAX_AMOUNT, CURRENCY_CODE, DATE_PATTERN, MONTH_PATTERN, PLAIN_NUMBER,
+    current_month)
 
 
-def _cell(v: object) -> str:
+def cell_text(v: object) -> str:
     """One cell as text: missing values (None, NaN, NaT) as "", whole floats without ".0"."""
     if isinstance(v, str):
         return v
@@ -29,25 +29,25 @@ def _cell(v: object) -> str:
     return str(v)
 
 
-def _is_number_column(series: pd.Series) -> bool:
+def is_number_column(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
-def _text(series: pd.Series) -> pd.Series:
-    """Cells as stripped text (see :func:`_cell`). Columns that hold only text (every CSV
+def as_text(series: pd.Series) -> pd.Series:
+    """Cells as stripped text (see :func:`cell_text`). Columns that hold only text (every CSV
     column, most Parquet ones) are stripped in Arrow's C code, not cell by cell."""
-    if _all_text(series):
-        return _strip(series)
-    return series.map(_cell).astype(object).str.strip()
+    if is_all_text(series):
+        return strip_text(series)
+    return series.map(cell_text).astype(object).str.strip()
 
 
-def _all_text(series: pd.Series) -> bool:
+def is_all_text(series: pd.Series) -> bool:
     """Only Python/Arrow strings, no missing values."""
     return (series.dtype == object or isinstance(series.dtype, pd.StringDtype)) and \
         pd.api.types.infer_dtype(series, skipna=False) == "string"
 
 
-def _strip(series: pd.Series) -> pd.Series:
+def strip_text(series: pd.Series) -> pd.Series:
     """Strip surrounding whitespace in Arrow's C code; object dtype out, like the rest.
     Cells without such whitespace keep their own string object (no copy of the text)."""
     arrow = series.astype("string[pyarrow]")
@@ -61,15 +61,15 @@ def _strip(series: pd.Series) -> pd.Series:
     return out
 
 
-def _distinct(series: pd.Series, mostly_distinct_ok: bool = True) -> tuple[np.ndarray | None, pd.Series]:
+def distinct_codes(series: pd.Series, mostly_distinct_ok: bool = True) -> tuple[np.ndarray | None, pd.Series]:
     """(row -> distinct-value codes, the distinct cells) of a text column: parsing and
-    checking the distinct values and expanding the results with :func:`_expand` gives
+    checking the distinct values and expanding the results with :func:`expand_codes` gives
     the same row values as doing it on every row, at the cost of the distinct values (a
     ledger of millions of rows has a few thousand distinct dates, prices and plans).
     Columns that are not all text come back whole, with codes None; so do columns whose
     first rows are nearly all distinct unless ``mostly_distinct_ok`` (ids such as
     subscription ids: counting them distinct first would only add a pass)."""
-    if not _all_text(series):
+    if not is_all_text(series):
         return None, series
     if not mostly_distinct_ok and len(series) > 40_000 and len(pd.unique(series.to_numpy()[:20_000])) > 16_000:
         return None, series
@@ -77,8 +77,8 @@ def _distinct(series: pd.Series, mostly_distinct_ok: bool = True) -> tuple[np.nd
     return codes, pd.Series(uniques, dtype=object)
 
 
-def _expand(values: pd.Series | np.ndarray, codes: np.ndarray | None, index: pd.Index) -> pd.Series:
-    """Row values from the values of the distinct cells (see :func:`_distinct`)."""
+def expand_codes(values: pd.Series | np.ndarray, codes: np.ndarray | None, index: pd.Index) -> pd.Series:
+    """Row values from the values of the distinct cells (see :func:`distinct_codes`)."""
     if codes is None and isinstance(values, pd.Series):
         return values
     arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
@@ -88,17 +88,17 @@ def _expand(values: pd.Series | np.ndarray, codes: np.ndarray | None, index: pd.
                      dtype=object if arr.dtype == object else None)
 
 
-def _distinct_text(series: pd.Series) -> pd.Series:
-    """:func:`_text` of a column, computed on its distinct cells."""
-    codes, cells = _distinct(series)
-    return _expand(_text(cells), codes, series.index)
+def distinct_text(series: pd.Series) -> pd.Series:
+    """:func:`as_text` of a column, computed on its distinct cells."""
+    codes, cells = distinct_codes(series)
+    return expand_codes(as_text(cells), codes, series.index)
 
 
 def _first_bad(df: pd.DataFrame, mask: pd.Series) -> int:
     return int(df.loc[mask, "_row"].iloc[0])
 
 
-def _fail(df: pd.DataFrame, mask: pd.Series, message: str, file: str, column: str) -> None:
+def fail_rows(df: pd.DataFrame, mask: pd.Series, message: str, file: str, column: str) -> None:
     raise DataError(message, file=file, row=_first_bad(df, mask), column=column)
 
 
@@ -137,7 +137,7 @@ def _dates_from_text(text: pd.Series) -> tuple[pd.Series, pd.Series]:
         year = pd.Series(fast.dt.year, index=text.index, dtype="float64")
         year[rest] = slow_year
         return ts, year
-    parts = text.str.extract(_DATE, flags=re.ASCII)
+    parts = text.str.extract(DATE_PATTERN, flags=re.ASCII)
     num = parts.drop(columns="frac").apply(pd.to_numeric)
     usec = parts["frac"].fillna("0").str.ljust(6, "0").str[:6].astype("int64")
     convertible = (num["year"].between(1900, 2199) & num["month"].between(1, 12) & num["day"].between(1, 31)
@@ -164,14 +164,14 @@ def parse_dates(df: pd.DataFrame, column: str, file: str, required: bool = True,
         year = parsed.dt.year
         blank = parsed.isna()
     else:
-        codes, cells = _distinct(col)
-        text_distinct = _text(cells)
+        codes, cells = distinct_codes(col)
+        text_distinct = as_text(cells)
         parsed, year = _dates_from_text(text_distinct)
-        blank = _expand((text_distinct == "").to_numpy(dtype=bool), codes, col.index)
-        text, parsed, year = (_expand(v, codes, col.index) for v in (text_distinct, parsed, year))
+        blank = expand_codes((text_distinct == "").to_numpy(dtype=bool), codes, col.index)
+        text, parsed, year = (expand_codes(v, codes, col.index) for v in (text_distinct, parsed, year))
         unreadable = ~blank & year.isna()
         if unreadable.any():
-            _fail(df, unreadable, f"cannot read date {text[unreadable].iloc[0][:40]!r} (expected YYYY-MM-DD)",
+            fail_rows(df, unreadable, f"cannot read date {text[unreadable].iloc[0][:40]!r} (expected YYYY-MM-DD)",
                   file, column)
         if end_date:
             far = ~blank & (year >= LATEST_DATE.year)
@@ -179,10 +179,10 @@ def parse_dates(df: pd.DataFrame, column: str, file: str, required: bool = True,
             blank = blank | far
         impossible = ~blank & parsed.isna() & year.between(1900, 2199)
         if impossible.any():
-            _fail(df, impossible, f"impossible date {text[impossible].iloc[0][:40]!r} (no such day or time)",
+            fail_rows(df, impossible, f"impossible date {text[impossible].iloc[0][:40]!r} (no such day or time)",
                   file, column)
     if required and blank.any():
-        _fail(df, blank, "date is missing", file, column)
+        fail_rows(df, blank, "date is missing", file, column)
     _check_date_range(df, parsed, year, blank, column, file, future_ok=end_date)
     parsed = parsed.astype("datetime64[ns]")
     return parsed if with_time else parsed.dt.normalize()
@@ -192,7 +192,7 @@ def _check_date_range(df: pd.DataFrame, parsed: pd.Series, year: pd.Series, blan
                       column: str, file: str, future_ok: bool = False) -> None:
     early = ~blank & (year < EARLIEST_DATE.year)
     if early.any():
-        _fail(df, early, f"implausible date in year {int(year[early].iloc[0])} (dates before "
+        fail_rows(df, early, f"implausible date in year {int(year[early].iloc[0])} (dates before "
               f"{EARLIEST_DATE.year} are rejected)", file, column)
     if future_ok:
         return
@@ -201,7 +201,7 @@ def _check_date_range(df: pd.DataFrame, parsed: pd.Series, year: pd.Series, blan
     if future.any():
         shown = parsed[future].iloc[0]
         shown = f"date {shown.date()}" if pd.notna(shown) else f"date in year {int(year[future].iloc[0])}"
-        _fail(df, future, f"{shown} is in the far future (more than a year after today)", file, column)
+        fail_rows(df, future, f"{shown} is in the far future (more than a year after today)", file, column)
 
 
 def parse_amounts(df: pd.DataFrame, column: str, file: str, allow_negative: bool = False,
@@ -209,28 +209,28 @@ def parse_amounts(df: pd.DataFrame, column: str, file: str, allow_negative: bool
     """Plain decimal numbers only. ``1,200`` or ``¥1,200`` are rejected with a message
     (a comma can be a thousands or a decimal separator; guessing would change numbers).
     Blank, non-finite, negative (unless allowed) and larger than 10^12 are errors."""
-    if _is_number_column(df[column]):  # Parquet numbers: nothing to parse
+    if is_number_column(df[column]):  # Parquet numbers: nothing to parse
         values = df[column].astype("float64")
         text = None
         if values.isna().any():
-            _fail(df, values.isna(), f"{what} is missing", file, column)
+            fail_rows(df, values.isna(), f"{what} is missing", file, column)
         return _check_amount_values(df, values, text, column, file, allow_negative, what)
-    codes, cells = _distinct(df[column])
-    text_distinct = _text(cells)
-    text = _expand(text_distinct, codes, df.index)
-    blank = _expand((text_distinct == "").to_numpy(dtype=bool), codes, df.index)
+    codes, cells = distinct_codes(df[column])
+    text_distinct = as_text(cells)
+    text = expand_codes(text_distinct, codes, df.index)
+    blank = expand_codes((text_distinct == "").to_numpy(dtype=bool), codes, df.index)
     if blank.any():
-        _fail(df, blank, f"{what} is missing", file, column)
-    plain = text_distinct.astype("string[pyarrow]").str.fullmatch(_PLAIN_NUMBER.pattern).astype(bool).to_numpy()
-    bad = _expand(~plain, codes, df.index)
+        fail_rows(df, blank, f"{what} is missing", file, column)
+    plain = text_distinct.astype("string[pyarrow]").str.fullmatch(PLAIN_NUMBER.pattern).astype(bool).to_numpy()
+    bad = expand_codes(~plain, codes, df.index)
     if bad.any():
         value = str(text[bad].iloc[0])[:40]
         why = "not a number"
         if re.search(r"\d,\d", value) or re.search(r"[¥$€£円￥]", value):
             why = ("not a plain number (thousands separators and currency symbols are not accepted: "
                    "export plain numbers such as 1200)")
-        _fail(df, bad, f"{what} {value!r} is {why}", file, column)
-    values = _expand(text_distinct.astype("float64"), codes, df.index)
+        fail_rows(df, bad, f"{what} {value!r} is {why}", file, column)
+    values = expand_codes(text_distinct.astype("float64"), codes, df.index)
     return _check_amount_values(df, values, text, column, file, allow_negative, what)
 
 
@@ -240,14 +240,14 @@ def _check_amount_values(df: pd.DataFrame, values: pd.Series, text: pd.Series | 
     big = ~(values.abs() <= MAX_AMOUNT)
     if big.any():
         shown = text[big].iloc[0][:40] if text is not None else f"{values[big].iloc[0]:g}"
-        _fail(df, big, f"{what} {shown} is implausibly large (limit {MAX_AMOUNT:.0e})", file, column)
+        fail_rows(df, big, f"{what} {shown} is implausibly large (limit {MAX_AMOUNT:.0e})", file, column)
     if not allow_negative and (values < 0).any():
-        _fail(df, values < 0, f"negative {what} {values[values < 0].iloc[0]:g} (refunds and credits are "
+        fail_rows(df, values < 0, f"negative {what} {values[values < 0].iloc[0]:g} (refunds and credits are "
               f"not recurring revenue; remove them or export them separately)", file, column)
     return values
 
 
-def _ids(df: pd.DataFrame, column: str, file: str, warnings: list[DataWarning]) -> pd.Series:
+def parse_ids(df: pd.DataFrame, column: str, file: str, warnings: list[DataWarning]) -> pd.Series:
     """Ids as trimmed text (a number 7.0 from Parquet becomes '7'); blank ids are errors,
     trimmed ones and ids that differ only by leading zeros are warnings."""
     import pyarrow as pa
@@ -256,20 +256,20 @@ def _ids(df: pd.DataFrame, column: str, file: str, warnings: list[DataWarning]) 
     col = df[column]
     # Each check runs once per distinct id (a customer's rows share one id), in Arrow's
     # C++ kernels; the results are expanded back to the rows.
-    codes, cells = _distinct(col, mostly_distinct_ok=False)
-    raw = cells.astype(object) if codes is not None or _all_text(cells) else cells.map(_cell).astype(object)
+    codes, cells = distinct_codes(col, mostly_distinct_ok=False)
+    raw = cells.astype(object) if codes is not None or is_all_text(cells) else cells.map(cell_text).astype(object)
     values = raw.to_numpy(copy=True)
     arrow = pa.array(values, type=pa.string())
     trimmed = pc.utf8_trim_whitespace(arrow)  # what Series.str.strip does on Arrow strings
     padded_distinct = pc.not_equal(trimmed, arrow).to_numpy(zero_copy_only=False)
     if padded_distinct.any():
         values[padded_distinct] = trimmed.filter(pa.array(padded_distinct)).to_numpy(zero_copy_only=False)
-    blank = _expand(pc.equal(trimmed, "").to_numpy(zero_copy_only=False), codes, df.index)
+    blank = expand_codes(pc.equal(trimmed, "").to_numpy(zero_copy_only=False), codes, df.index)
     if blank.any():
-        _fail(df, blank, "id is missing", file, column)
-    stripped = _expand(values, codes, df.index)
+        fail_rows(df, blank, "id is missing", file, column)
+    stripped = expand_codes(values, codes, df.index)
     if padded_distinct.any():
-        padded = _expand(padded_distinct, codes, df.index)
+        padded = expand_codes(padded_distinct, codes, df.index)
         warnings.append(DataWarning(file, "whitespace_in_id", "ids with leading or trailing spaces were trimmed",
                                     tuple(df.loc[padded, "_row"].tolist()), column))
     digits_only = pc.match_substring_regex(trimmed, "^[0-9]+$").to_numpy(zero_copy_only=False)
@@ -289,13 +289,13 @@ def leading_zero_clashes(ids: Iterable[str]) -> list[str]:
     return sorted(numeric[canon.duplicated(keep=False)].tolist())
 
 
-def _leading_zero_matches(ids: Iterable[str], known: set[str]) -> list[str]:
+def leading_zero_matches(ids: Iterable[str], known: set[str]) -> list[str]:
     """Ids (not in ``known``) equal as numbers to a known id: '007' when '7' is known."""
     canon = {k.lstrip("0") or "0" for k in known if k.isascii() and k.isdigit()}
     return sorted(i for i in ids if i.isascii() and i.isdigit() and (i.lstrip("0") or "0") in canon)
 
 
-def _duplicates(df: pd.DataFrame, ids: pd.Series, what: str, file: str, column: str) -> None:
+def check_duplicates(df: pd.DataFrame, ids: pd.Series, what: str, file: str, column: str) -> None:
     dup = ids.duplicated(keep=False)
     if not dup.any():
         return
@@ -305,62 +305,64 @@ def _duplicates(df: pd.DataFrame, ids: pd.Series, what: str, file: str, column: 
                     file=file, row=rows[1], column=column)
 
 
-def _currency(df: pd.DataFrame, file: str, currency: str | None) -> str | None:
+def parse_currency_column(df: pd.DataFrame, file: str, currency: str | None) -> str | None:
     """The one currency of the file (ISO code; None when neither the file nor the
     caller gives one); a second one is an error (metrics.md §1)."""
-    expected = _currency_parameter(currency)
+    expected = currency_parameter(currency)
     if "currency" not in df.columns:
         return expected
-    row_codes, cells = _distinct(df["currency"])  # checked once per distinct cell, expanded to the rows
-    distinct = _text(cells).astype("string[pyarrow]").str.upper()
+    row_codes, cells = distinct_codes(df["currency"])  # checked once per distinct cell, expanded to the rows
+    distinct = as_text(cells).astype("string[pyarrow]").str.upper()
     given_distinct = (distinct != "").to_numpy(dtype=bool)
-    well_formed = distinct.str.fullmatch(_CURRENCY.pattern).fillna(False).astype(bool).to_numpy(dtype=bool)
-    codes = _expand(distinct.astype(object), row_codes, df.index)
-    given = _expand(given_distinct, row_codes, df.index)
-    malformed = _expand(given_distinct & ~well_formed, row_codes, df.index)
+    well_formed = distinct.str.fullmatch(CURRENCY_CODE.pattern).fillna(False).astype(bool).to_numpy(dtype=bool)
+    codes = expand_codes(distinct.astype(object), row_codes, df.index)
+    given = expand_codes(given_distinct, row_codes, df.index)
+    malformed = expand_codes(given_distinct & ~well_formed, row_codes, df.index)
     if malformed.any():
-        _fail(df, malformed, f"currency {codes[malformed].iloc[0][:20]!r} is not a 3-letter ISO code such as JPY",
+        fail_rows(df, malformed, f"currency {codes[malformed].iloc[0][:20]!r} is not a 3-letter ISO code such as JPY",
               file, "currency")
     if expected is None:
         expected = codes[given].iloc[0] if given.any() else None
     if expected is None:
         return None
-    bad = _expand(given_distinct & (distinct.astype(object) != expected).to_numpy(dtype=bool), row_codes, df.index)
+    bad = expand_codes(given_distinct & (distinct.astype(object) != expected).to_numpy(dtype=bool), row_codes, df.index)
     if bad.any():
-        _fail(df, bad, f"mixed currencies: {codes[bad].iloc[0]} where the data is in {expected} "
+        fail_rows(df, bad, f"mixed currencies: {codes[bad].iloc[0]} where the data is in {expected} "
               f"(convert to one currency before loading)", file, "currency")
     return expected
 
 
-def _currency_parameter(currency: str | None) -> str | None:
+def currency_parameter(currency: str | None) -> str | None:
+    """A ``--currency`` / ``currency=`` argument as an upper-case ISO code (None or blank = None);
+    anything but three letters is a ParameterError."""
     if currency is None or (isinstance(currency, str) and not currency.strip()):
         return None
     code = str(currency).strip().upper()
-    if not _CURRENCY.fullmatch(code):
+    if not CURRENCY_CODE.fullmatch(code):
         raise ParameterError(f"currency must be a 3-letter ISO code such as JPY, got {currency!r}")
     return code
 
 
-def _months(df: pd.DataFrame, column: str, file: str) -> pd.Series:
+def parse_months(df: pd.DataFrame, column: str, file: str) -> pd.Series:
     """``YYYY-MM`` (or a date, whose day is ignored) -> Period[M], checked like dates."""
     col = df[column]
     if pd.api.types.is_datetime64_any_dtype(col):
         text = col.dt.strftime("%Y-%m").fillna("")
     else:
-        text = _text(col)
-    parts = text.str.extract(f"^{_MONTH.pattern}$", flags=re.ASCII)
+        text = as_text(col)
+    parts = text.str.extract(f"^{MONTH_PATTERN.pattern}$", flags=re.ASCII)
     year = pd.to_numeric(parts[0])
     month = pd.to_numeric(parts[1])
     bad = year.isna() | ~month.between(1, 12)
     if bad.any():
         value = text[bad].iloc[0][:40]
-        _fail(df, bad, "month is missing" if value == "" else f"cannot read month {value!r} (expected YYYY-MM)",
+        fail_rows(df, bad, "month is missing" if value == "" else f"cannot read month {value!r} (expected YYYY-MM)",
               file, column)
     early = year < EARLIEST_DATE.year
     if early.any():
-        _fail(df, early, f"implausible month in year {int(year[early].iloc[0])}", file, column)
+        fail_rows(df, early, f"implausible month in year {int(year[early].iloc[0])}", file, column)
     numbers = (year * 12 + month - 1).astype("int64")
-    future = numbers > period_to_number(_current_month())
+    future = numbers > period_to_number(current_month())
     if future.any():
-        _fail(df, future, f"month {text[future].iloc[0][:7]!r} is in the future", file, column)
+        fail_rows(df, future, f"month {text[future].iloc[0][:7]!r} is in the future", file, column)
     return pd.Series(pd.PeriodIndex.from_ordinals(numbers.to_numpy() - 1970 * 12, freq="M"), index=df.index)

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from saas_kit.errors import DataError, ParameterError
-from saas_kit.loading.schema import INTERNAL_COLUMNS, SCHEMAS, _COMMA_SEPARATED_HINT, _NON_SJIS
-from saas_kit.loading.parse import _all_text, _cell, _is_number_column
+from saas_kit.loading.schema import INTERNAL_COLUMNS, SCHEMAS, COMMA_SEPARATED_HINT, NON_SJIS_CHARACTERS
+from saas_kit.loading.parse import is_all_text, cell_text, is_number_column
 
 
 def read_table(path: str | Path, kind: str, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -30,7 +30,7 @@ def read_table(path: str | Path, kind: str, mapping: Mapping[str, str] | None = 
     df = read_raw(path, mapping)
     if len(df) == 0:
         raise DataError("file has a header but no data rows", file=name, row=1 if "_row" in df else None)
-    _check_required(df, kind, name)
+    check_required_columns(df, kind, name)
     return df
 
 
@@ -55,7 +55,7 @@ def _drop_empty_rows(df: pd.DataFrame) -> pd.DataFrame:
     for j in range(1, len(df.columns)):  # by position: a duplicated header is reported later
         cells = df.iloc[candidates, j]
         if cells.dtype == object:
-            text = cells.map(_cell) if not _all_text(cells) else cells
+            text = cells.map(cell_text) if not is_all_text(cells) else cells
             blank = (text.astype("string[pyarrow]").str.strip() == "").to_numpy(dtype=bool, na_value=True)
         else:
             blank = cells.isna().to_numpy()
@@ -95,7 +95,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     # Text columns as Python text like the CSV reader gives; numbers and dates keep their
     # types (the validators take them as they are, which is much faster).
     df = df.astype({c: "object" for c in df.columns
-                    if not (pd.api.types.is_datetime64_any_dtype(df[c]) or _is_number_column(df[c]))})
+                    if not (pd.api.types.is_datetime64_any_dtype(df[c]) or is_number_column(df[c]))})
     df.insert(0, "_row", np.arange(1, len(df) + 1))
     return df
 
@@ -216,7 +216,7 @@ def _decode(path: Path) -> tuple[str, bytes | None]:
             pass
         try:
             text = raw.decode("cp932")
-            if not _NON_SJIS.search(text):
+            if not NON_SJIS_CHARACTERS.search(text):
                 return text, None
         except UnicodeDecodeError:
             pass
@@ -251,7 +251,7 @@ def _frame(header_row: int, header: list[str], records: list[tuple[int, list[str
     columns = [h.strip() for h in header]
     if len(columns) == 1 and re.search(r"[;\t|]", columns[0]):
         sep = {";": "semicolon", "\t": "tab", "|": "pipe"}[re.search(r"[;\t|]", columns[0]).group()]
-        raise DataError(f"the file seems to be {sep}-separated, not comma-separated; {_COMMA_SEPARATED_HINT}",
+        raise DataError(f"the file seems to be {sep}-separated, not comma-separated; {COMMA_SEPARATED_HINT}",
                         file=name, row=header_row, column=columns[0][:40])
     columns = _safe_names([c or f"(unnamed column {i + 1})" for i, c in enumerate(columns)])
     n = len(columns)
@@ -261,7 +261,7 @@ def _frame(header_row: int, header: list[str], records: list[tuple[int, list[str
         if len(fields) > n:
             if any(f.strip() for f in fields[n:]):
                 raise DataError(f"row has {len(fields)} values but the header has {n} columns (an unquoted comma, "
-                                f"e.g. in 1,200? quote such values or {_COMMA_SEPARATED_HINT} with plain numbers)",
+                                f"e.g. in 1,200? quote such values or {COMMA_SEPARATED_HINT} with plain numbers)",
                                 file=name, row=row, column=columns[-1])
             fields = fields[:n]
         elif len(fields) < n:
@@ -300,7 +300,8 @@ def _apply_mapping(df: pd.DataFrame, mapping: Mapping[str, str] | None, name: st
     return df
 
 
-def _check_required(df: pd.DataFrame, kind: str, name: str) -> None:
+def check_required_columns(df: pd.DataFrame, kind: str, name: str) -> None:
+    """DataError naming file ``name`` when ``df`` lacks a required column of ``kind`` (SCHEMAS, metrics.md §1)."""
     required, _ = SCHEMAS[kind]
     found = [c for c in df.columns if c != "_row"]
     missing = [c for c in required if c not in df.columns]

@@ -34,14 +34,14 @@ EARLIEST_DATE = pd.Timestamp("1990-01-01")
 LATEST_DATE = pd.Timestamp("2100-01-01")  # end dates from here on are "open" placeholders
 FUTURE_TOLERANCE = pd.Timedelta(days=366)  # other dates may be at most this far after today
 MAX_AMOUNT = 1e12  # keeps every sum of ticks (1/1200 unit) far inside int64
-_PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
-_DATE = (r"^(?P<year>\d{4})[-/.年](?P<month>\d{1,2})[-/.月](?P<day>\d{1,2})日?"
+PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+DATE_PATTERN = (r"^(?P<year>\d{4})[-/.年](?P<month>\d{1,2})[-/.月](?P<day>\d{1,2})日?"
          r"(?:[T ]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<frac>\d{1,9}))?)?)?"
          r"\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)?$")
-_MONTH = re.compile(r"(\d{4})[-/.年](\d{1,2})月?(?:[-/.]\d{1,2}日?)?(?:[T ].*)?", re.ASCII)
-_CURRENCY = re.compile(r"[A-Z]{3}")
-_NON_SJIS = re.compile("[\x80-\x9f\ue000-\uf8ff]")  # what cp932 makes of bytes that are not Shift_JIS
-_COMMA_SEPARATED_HINT = "export it as comma-separated CSV"
+MONTH_PATTERN = re.compile(r"(\d{4})[-/.年](\d{1,2})月?(?:[-/.]\d{1,2}日?)?(?:[T ].*)?", re.ASCII)
+CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+NON_SJIS_CHARACTERS = re.compile("[\x80-\x9f\ue000-\uf8ff]")  # what cp932 makes of bytes that are not Shift_JIS
+COMMA_SEPARATED_HINT = "export it as comma-separated CSV"
 #: Columns the loader adds to every frame it reads; a user column of the same name is renamed.
 INTERNAL_COLUMNS = ("_row",)
 #: Customer ids that label a total row of a spreadsheet (compared case-insensitively, trimmed).
@@ -92,5 +92,5 @@ def parse_mapping(pairs: Iterable[str] | Mapping[str, str] | None) -> dict[str, 
     return dict(items)
 
 
-def _current_month() -> pd.Period:
+def current_month() -> pd.Period:
     return pd.Timestamp.today().to_period("M")

@@ -10,7 +10,7 @@ import pandas as pd
 from saas_kit.errors import DataError, DataWarning
 from saas_kit.loading.schema import BILLING_PERIODS, TOTAL_LABELS
 from saas_kit.loading.parse import (
-    _currency, _distinct, _distinct_text, _duplicates, _expand, _fail, _ids, _months, _text, parse_amounts, parse_dates)
+    parse_currency_column, distinct_codes, distinct_text, check_duplicates, expand_codes, fail_rows, parse_ids, parse_months, as_text, parse_amounts, parse_dates)
 
 
 def validate_subscriptions(df: pd.DataFrame, file: str, currency: str | None = None
@@ -20,22 +20,22 @@ def validate_subscriptions(df: pd.DataFrame, file: str, currency: str | None = N
     (metrics.md §1)."""
     warnings: list[DataWarning] = []
     out = pd.DataFrame({"_row": df["_row"]})
-    out["customer_id"] = _ids(df, "customer_id", file, warnings)
+    out["customer_id"] = parse_ids(df, "customer_id", file, warnings)
     if "subscription_id" in df.columns:
-        out["subscription_id"] = _ids(df, "subscription_id", file, warnings)
-        _duplicates(df, out["subscription_id"], "subscription id", file, "subscription_id")
+        out["subscription_id"] = parse_ids(df, "subscription_id", file, warnings)
+        check_duplicates(df, out["subscription_id"], "subscription id", file, "subscription_id")
     else:
         out["subscription_id"] = "row-" + df["_row"].astype(str)
     out["start_date"] = parse_dates(df, "start_date", file)
     out["end_date"] = _end_dates(df, out, file, warnings)
     out["amount"] = parse_amounts(df, "amount", file)
     out["billing_period"] = _billing_periods(df, file)
-    out["plan"] = _distinct_text(df["plan"]) if "plan" in df.columns else ""
-    currency = _currency(df, file, currency)
+    out["plan"] = distinct_text(df["plan"]) if "plan" in df.columns else ""
+    currency = parse_currency_column(df, file, currency)
     out["currency"] = currency
     out = out[~_total_rows(out, file, warnings)]
     warnings.extend(_amount_warnings(out, file))
-    warnings.extend(_overlaps(out, file))
+    warnings.extend(overlap_warnings(out, file))
     return out.reset_index(drop=True), currency, warnings
 
 
@@ -46,7 +46,7 @@ def _end_dates(df: pd.DataFrame, out: pd.DataFrame, file: str, warnings: list[Da
     if pd.api.types.is_datetime64_any_dtype(df["end_date"]):
         placeholder = pd.Series(False, index=df.index)  # typed dates: no 9999-12-31 text to read
     else:
-        placeholder = end.isna() & (_distinct_text(df["end_date"]) != "")
+        placeholder = end.isna() & (distinct_text(df["end_date"]) != "")
     if placeholder.any():
         warnings.append(DataWarning(file, "open_end_placeholder", "end dates from 2100 on (such as 9999-12-31) "
                                     "are read as 'still active'", tuple(df.loc[placeholder, "_row"].tolist()),
@@ -66,12 +66,12 @@ def _end_dates(df: pd.DataFrame, out: pd.DataFrame, file: str, warnings: list[Da
 def _billing_periods(df: pd.DataFrame, file: str) -> pd.Series:
     if "billing_period" not in df.columns:
         return pd.Series("month", index=df.index, dtype=object)
-    codes, cells = _distinct(df["billing_period"])
-    raw = _text(cells).str.lower()
-    raw, mapped = _expand(raw, codes, df.index), _expand(raw.where(raw != "", "month").map(BILLING_PERIODS), codes,
+    codes, cells = distinct_codes(df["billing_period"])
+    raw = as_text(cells).str.lower()
+    raw, mapped = expand_codes(raw, codes, df.index), expand_codes(raw.where(raw != "", "month").map(BILLING_PERIODS), codes,
                                                          df.index)
     if mapped.isna().any():
-        _fail(df, mapped.isna(), f"unknown billing period {raw[mapped.isna()].iloc[0][:40]!r} "
+        fail_rows(df, mapped.isna(), f"unknown billing period {raw[mapped.isna()].iloc[0][:40]!r} "
               "(use month, quarter or year)", file, "billing_period")
     return mapped.astype(object)
 
@@ -140,7 +140,7 @@ def _amount_warnings(out: pd.DataFrame, file: str) -> list[DataWarning]:
     return found
 
 
-def _overlaps(subs: pd.DataFrame, file: str) -> list[DataWarning]:
+def overlap_warnings(subs: pd.DataFrame, file: str) -> list[DataWarning]:
     """Same customer and plan with overlapping periods: often a duplicated export row.
 
     Rows sorted by (customer, plan, start); a row overlaps when it starts before the
@@ -174,27 +174,27 @@ def validate_mrr_table(df: pd.DataFrame, file: str, currency: str | None = None
     """Ready monthly MRR table (customer_id, month, mrr; metrics.md §1) + currency + warnings."""
     warnings: list[DataWarning] = []
     out = pd.DataFrame({"_row": df["_row"]})
-    out["customer_id"] = _ids(df, "customer_id", file, warnings)
-    out["month"] = _months(df, "month", file)
+    out["customer_id"] = parse_ids(df, "customer_id", file, warnings)
+    out["month"] = parse_months(df, "month", file)
     out["mrr"] = parse_amounts(df, "mrr", file, what="mrr")
     out = out[~_total_rows(out, file, warnings, "mrr")]
     dup = out.duplicated(["customer_id", "month"], keep=False)
     if dup.any():
         warnings.append(DataWarning(file, "duplicate_customer_month", "several rows for the same customer and "
                                     "month are added together", tuple(out.loc[dup, "_row"].tolist()), "month"))
-    return out.reset_index(drop=True), _currency(df, file, currency), warnings
+    return out.reset_index(drop=True), parse_currency_column(df, file, currency), warnings
 
 
 def validate_customers(df: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[DataWarning]]:
     """Customers (customer_id, optional segment and signup_date, other attributes kept)."""
     warnings: list[DataWarning] = []
     out = df.copy()
-    out["customer_id"] = _ids(df, "customer_id", file, warnings)
-    _duplicates(df, out["customer_id"], "customer id", file, "customer_id")
+    out["customer_id"] = parse_ids(df, "customer_id", file, warnings)
+    check_duplicates(df, out["customer_id"], "customer id", file, "customer_id")
     if "signup_date" in df.columns:
         out["signup_date"] = parse_dates(df, "signup_date", file, required=False)
     if "segment" in df.columns:
-        out["segment"] = _text(df["segment"]).replace("", "(unknown)")
+        out["segment"] = as_text(df["segment"]).replace("", "(unknown)")
     return out.reset_index(drop=True), warnings
 
 
@@ -203,11 +203,11 @@ def validate_charges(df: pd.DataFrame, file: str, currency: str | None = None
     """One-off charges (customer_id, date, amount, kind); never part of MRR (seed 001)."""
     warnings: list[DataWarning] = []
     out = pd.DataFrame({"_row": df["_row"]})
-    out["customer_id"] = _ids(df, "customer_id", file, warnings)
+    out["customer_id"] = parse_ids(df, "customer_id", file, warnings)
     out["date"] = parse_dates(df, "date", file)
     out["amount"] = parse_amounts(df, "amount", file)
-    out["kind"] = _text(df["kind"]).replace("", "one-off") if "kind" in df.columns else "one-off"
-    _currency(df, file, currency)
+    out["kind"] = as_text(df["kind"]).replace("", "one-off") if "kind" in df.columns else "one-off"
+    parse_currency_column(df, file, currency)
     return out.reset_index(drop=True), warnings
 
 
@@ -215,11 +215,11 @@ def validate_events(df: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Dat
     """Product events (customer_id, user_id, event, timestamp) for activation (metrics.md §7)."""
     warnings: list[DataWarning] = []
     out = pd.DataFrame({"_row": df["_row"]})
-    out["customer_id"] = _ids(df, "customer_id", file, warnings)
-    out["user_id"] = _text(df["user_id"]) if "user_id" in df.columns else ""
-    event = _text(df["event"])
+    out["customer_id"] = parse_ids(df, "customer_id", file, warnings)
+    out["user_id"] = as_text(df["user_id"]) if "user_id" in df.columns else ""
+    event = as_text(df["event"])
     if (event == "").any():
-        _fail(df, event == "", "event name is missing", file, "event")
+        fail_rows(df, event == "", "event name is missing", file, "event")
     out["event"] = event
     out["timestamp"] = parse_dates(df, "timestamp", file, with_time=True)
     return out.reset_index(drop=True), warnings
@@ -229,16 +229,16 @@ def validate_company(df: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Da
     """Monthly company figures (month, employees, sales_marketing_spend) for ARR per
     employee and CAC (metrics.md §4)."""
     out = pd.DataFrame({"_row": df["_row"]})
-    out["month"] = _months(df, "month", file)
+    out["month"] = parse_months(df, "month", file)
     dup = out["month"].duplicated()
     if dup.any():
-        _fail(out, dup, "month appears twice", file, "month")
+        fail_rows(out, dup, "month appears twice", file, "month")
     if "sales_marketing_spend" in df.columns:
         out["sales_marketing_spend"] = parse_amounts(df, "sales_marketing_spend", file, what="spend")
     if "employees" in df.columns:
         employees = parse_amounts(df, "employees", file, what="employees")
         fraction = employees != np.round(employees)
         if fraction.any():
-            _fail(df, fraction, f"employees {employees[fraction].iloc[0]:g} is not a whole number", file, "employees")
+            fail_rows(df, fraction, f"employees {employees[fraction].iloc[0]:g} is not a whole number", file, "employees")
         out["employees"] = employees.astype("int64")
     return out.reset_index(drop=True), []

@@ -18,10 +18,10 @@ from saas_kit.spark.session import SparkUnavailable, require_spark, spark_sessio
 
 def __getattr__(name: str):
     if name in ("load_spark_data", "SparkData"):
-        from saas_kit.spark import data
+        import saas_kit.spark.data as data
         return getattr(data, name)
     if name in ("month_analysis", "SparkMonthAnalysis", "headline_kpis", "activation_kpis"):
-        from saas_kit.spark import analysis
+        import saas_kit.spark.analysis as analysis
         return getattr(analysis, name)
     raise AttributeError(name)
 

@@ -14,14 +14,16 @@ instants are micros since 1970 (wall clock, UTC session).
 """
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from saas_kit.activation import (_CAUSATION_CAVEAT, ActivationRule, _positive_int, _ratio,
-                                 _sorted_positive_ints)
+from saas_kit.activation import ActivationRule
+from saas_kit.activation.frames import sorted_positive_ints
+from saas_kit.activation.rule import positive_int
+from saas_kit.activation.search import rank_rules
+from saas_kit.activation.stats import ratio
 from saas_kit.errors import ParameterError
 
 DAY = 86_400 * 10**6
@@ -111,7 +113,7 @@ def activation_rate_by_cohort(events, customers, rule: ActivationRule | str, as_
         "cohort": pd.PeriodIndex.from_ordinals(np.arange(lo, hi + 1, dtype="int64") - 1970 * 12, freq="M"),
         "signups": arrays["signups"], "activated": arrays["activated"],
     })
-    out["rate"] = _ratio(out["activated"], out["signups"])
+    out["rate"] = ratio(out["activated"], out["signups"])
     out["open_windows"] = arrays["open"]
     return out
 
@@ -122,7 +124,7 @@ def retained_outcomes(customers, subscriptions, as_of, retention_days: int = 90)
     :func:`saas_kit.activation.customer_outcomes` defines them."""
     F = _F()
     as_of_micros = micros(as_of)
-    retention_days = _positive_int(retention_days, "retention_days")
+    retention_days = positive_int(retention_days, "retention_days")
     cust = customers.select("customer_id", "signup_micros", (F.col("signup_micros") + retention_days * DAY).alias("check"))
     paid = subscriptions.where((F.col("amount_ticks") > 0) & (F.col("start_micros") <= as_of_micros))
     end = F.coalesce(F.col("end_micros"), F.lit(FAR_FUTURE))
@@ -144,9 +146,9 @@ def magic_moment_search(events, outcomes, events_to_try: Sequence[str] | None = 
     from pyspark.sql import Window
 
     F = _F()
-    thr = _sorted_positive_ints(thresholds, "thresholds")
-    win = _sorted_positive_ints(windows, "windows")
-    min_group_size = _positive_int(min_group_size, "min_group_size")
+    thr = sorted_positive_ints(thresholds, "thresholds")
+    win = sorted_positive_ints(windows, "windows")
+    min_group_size = positive_int(min_group_size, "min_group_size")
     obs = outcomes.where(F.col("observable") & F.col("retained").isNotNull())
     totals = obs.agg(F.count(F.lit(1)).alias("n"), F.count(F.when(F.col("retained"), 1)).alias("r")).collect()[0]
     n_total, r_total = int(totals["n"]), int(totals["r"])
@@ -173,50 +175,7 @@ def magic_moment_search(events, outcomes, events_to_try: Sequence[str] | None = 
                                     "threshold": np.tile(thr, len(names)), "window_days": int(w),
                                     "reached": np.asarray(n1, dtype="int64"),
                                     "retained_reached": np.asarray(r1, dtype="int64")}))
-    return rank_rules(blocks, len(names) * len(thr), n_total, r_total, min_group_size)
-
-
-RULE_COLUMNS = [
-    "rank", "rule", "event", "threshold", "window_days", "customers", "reached", "share_reached",
-    "retained_reached", "retention_reached", "not_reached", "retained_not_reached",
-    "retention_not_reached", "lift_difference", "lift_ratio", "phi", "z", "p_value",
-]
-
-
-def rank_rules(blocks: list[pd.DataFrame], n_combo: int, n_total: int, r_total: int,
-               min_group_size: int) -> pd.DataFrame:
-    """The embedded search's scoring and ranking of the candidate counts (phi, z,
-    p-value; dropped below ``min_group_size``; sorted by phi, window, threshold, event)."""
-    if not blocks or n_combo == 0:
-        out = pd.DataFrame({c: [] for c in RULE_COLUMNS})
-        out.attrs["caveat"] = _CAUSATION_CAVEAT
-        return out
-    res = pd.concat(blocks, ignore_index=True)
-    n1 = res["reached"].to_numpy(dtype="float64")
-    r1 = res["retained_reached"].to_numpy(dtype="float64")
-    n0, r0 = n_total - n1, r_total - r1
-    res["customers"] = n_total
-    res["share_reached"] = _ratio(n1, n_total)
-    res["retention_reached"] = _ratio(r1, n1)
-    res["not_reached"] = n0.astype("int64")
-    res["retained_not_reached"] = r0.astype("int64")
-    res["retention_not_reached"] = _ratio(r0, n0)
-    res["lift_difference"] = res["retention_reached"] - res["retention_not_reached"]
-    res["lift_ratio"] = _ratio(res["retention_reached"].fillna(0.0), res["retention_not_reached"].fillna(0.0))
-    res.loc[res["retention_reached"].isna() | res["retention_not_reached"].isna(), "lift_ratio"] = np.nan
-    num = r1 * (n0 - r0) - (n1 - r1) * r0
-    den = np.sqrt(n1 * n0 * float(r_total) * float(n_total - r_total))
-    res["phi"] = _ratio(num, den)
-    res["z"] = res["phi"] * math.sqrt(n_total)
-    res["p_value"] = [math.erfc(abs(z) / math.sqrt(2)) if not math.isnan(z) else float("nan") for z in res["z"]]
-    res["rule"] = [f"{e}>={t}@{w}d" for e, t, w in zip(res["event"], res["threshold"], res["window_days"])]
-    res = res[(res["reached"] >= min_group_size) & (res["not_reached"] >= min_group_size)]
-    res = res.sort_values(["phi", "window_days", "threshold", "event"], ascending=[False, True, True, True],
-                          na_position="last", kind="mergesort").reset_index(drop=True)
-    res["rank"] = np.arange(1, len(res) + 1)
-    out = res[RULE_COLUMNS]
-    out.attrs["caveat"] = _CAUSATION_CAVEAT
-    return out
+    return rank_rules(blocks, n_total, r_total, min_group_size)
 
 
 def onboarding_funnel(events, customers, steps: Sequence[str], window_days: int = 30,
@@ -232,7 +191,7 @@ def onboarding_funnel(events, customers, steps: Sequence[str], window_days: int 
         raise ParameterError("steps must name at least one event")
     if len(set(steps)) != len(steps):
         raise ParameterError(f"steps must not repeat an event: {steps}")
-    window_days = _positive_int(window_days, "window_days")
+    window_days = positive_int(window_days, "window_days")
     check_event_names(steps, events, "funnel step")
     n_customers = customers.count()
     first = (events_in_window(events, customers, window_days, steps)
@@ -260,8 +219,8 @@ def onboarding_funnel(events, customers, steps: Sequence[str], window_days: int 
         "step_number": np.arange(len(all_counts), dtype="int64"),
         "step": ["(signup)"] + steps,
         "customers": all_counts,
-        "conversion_from_previous": _ratio(all_counts, prev_counts),
-        "conversion_from_start": _ratio(all_counts, n_customers),
+        "conversion_from_previous": ratio(all_counts, prev_counts),
+        "conversion_from_start": ratio(all_counts, n_customers),
     })
     out.loc[0, "conversion_from_previous"] = np.nan
     return out

@@ -18,12 +18,15 @@ import pandas as pd
 
 from saas_kit.activation import ActivationRule
 from saas_kit.errors import DataError
+from saas_kit.activation import activation_cohort
+from saas_kit.mrr import number_to_period
+from saas_kit.cohorts import cohort_matrix
 from saas_kit.formatting import format_percent
-from saas_kit.kpis import ACTIVATION_SPEC, KPIS, _at, _change, _format, activation_cohort, band_text
+from saas_kit import kpis as embedded_kpis
 from saas_kit.rates import monthly_rates, segment_rates
-from saas_kit.spark import activation as sa
-from saas_kit.spark import bridge as sb
-from saas_kit.spark import retention as sr
+import saas_kit.spark.activation as sa
+import saas_kit.spark.bridge as sb
+import saas_kit.spark.retention as sr
 from saas_kit.spark.data import SparkData
 
 
@@ -59,22 +62,22 @@ def month_analysis(data: SparkData, month=None, top_n: int = 10, max_age: int | 
                    funnel_steps: list[str] | None = None, retention_days: int = 90) -> SparkMonthAnalysis:
     """Compute every aggregate of ``month`` (default: the latest) on Spark."""
     month = data.check_month(month)
-    cm, span = data.customer_mrr, data.span
+    cm, span, mrr_span = data.customer_mrr, data.span, data.mrr_span
     bridge = sb.mrr_movements(cm, span=span)
-    long = sr.cohort_long(cm, max_age, span=span)
+    long = sr.cohort_long(cm, max_age, span=mrr_span)
     attrs = data.attributes
     moves = sb.customer_movements(cm, span[1], attrs)
     out = SparkMonthAnalysis(
         month=month, currency=data.currency, first_month=data.first_month, latest_month=data.latest_month,
         mrr_by_month=mrr_by_month_from(bridge), bridge=bridge, rates=monthly_rates(bridge),
-        ttm=sr.trailing_retention(cm, span=span), cohorts=long,
-        cohort_logo=sr.cohort_table(long, data.latest_month, "logo", max_age),
-        cohort_revenue=sr.cohort_table(long, data.latest_month, "revenue", max_age),
+        ttm=sr.trailing_retention(cm, span=mrr_span), cohorts=long,
+        cohort_logo=cohort_matrix(long, number_to_period(mrr_span[1]), "logo", max_age),
+        cohort_revenue=cohort_matrix(long, number_to_period(mrr_span[1]), "revenue", max_age),
         top_movers=sb.top_movers(moves, month, top_n, attrs),
     )
     if "segment" in attrs:
         out.bridge_by_segment = sb.mrr_movements(cm, by="segment", span=span)
-        out.ttm_by_segment = sr.trailing_retention(cm, by="segment", span=span)
+        out.ttm_by_segment = sr.trailing_retention(cm, by="segment", span=mrr_span)
         out.segments = segment_rates(out.bridge_by_segment, "segment", month)
     if rule and data.events is not None and data.customers is not None:
         out.activation = activation_stages(data, month, rule, magic_moment, funnel_steps, retention_days)
@@ -120,31 +123,24 @@ def activation_stages(data: SparkData, month, rule: str, magic_moment: bool = Tr
 
 
 def headline_kpis(analysis: SparkMonthAnalysis, month=None, style: str = "en") -> pd.DataFrame:
-    """The overview table of :func:`saas_kit.kpis.headline_kpis` from the Spark aggregates."""
+    """The overview table of :func:`saas_kit.kpis.headline_kpis` from the Spark aggregates:
+    the KPI series come from the Spark bridge rates and twelve-month retention
+    (:func:`saas_kit.kpis.monthly_kpi_series` given both, so nothing is recomputed)."""
     month = pd.Period(month or analysis.month, freq="M")
-    rates = analysis.rates.set_index("month")
-    ttm = analysis.ttm.set_index("month")
-    series = pd.DataFrame(index=rates.index)
-    series["mrr"] = rates["closing_mrr"]
-    series["arr"] = rates["arr"]
-    series["net_new_arr"] = rates["net_new_arr"]
-    series["nrr_monthly"] = rates["nrr"]
-    series["grr_monthly"] = rates["grr"]
-    series["nrr_ttm"] = ttm["nrr_ttm"].reindex(series.index)
-    series["grr_ttm"] = ttm["grr_ttm"].reindex(series.index)
-    series["quick_ratio"] = rates["quick_ratio"]
-    series["logo_churn"] = rates["logo_churn"]
-    series["revenue_churn"] = rates["revenue_churn"]
-    rows = []
-    for spec in KPIS:
-        col = series[spec.key]
-        now, prev, year = _at(col, month), _at(col, month - 1), _at(col, month - 12)
-        rows.append({
-            "key": spec.key, "metric": spec.label, "value": now, "previous_month": prev, "year_ago": year,
-            "value_text": _format(spec, now, analysis.currency, style), "mom_text": _change(spec, now, prev),
-            "yoy_text": _change(spec, now, year), "band": band_text(spec.key, now),
-        })
-    return pd.DataFrame(rows)
+    series = embedded_kpis.monthly_kpi_series(None, bridge=analysis.rates, ttm=analysis.ttm)
+    return embedded_kpis.headline_kpis(pd.DataFrame(), month, analysis.currency, style, series=series)
+
+
+def rate_change_texts(now: float, previous: float, year_ago: float) -> tuple[str, str]:
+    """(month-on-month, year-on-year) change texts of a rate in percentage points, exactly as
+    :func:`saas_kit.kpis.headline_kpis` writes them for its rate KPIs (``+0.4 pt``, ``n/a``)."""
+    rate_key = next(spec.key for spec in embedded_kpis.KPIS if spec.kind == embedded_kpis.ACTIVATION_SPEC.kind)
+    months = pd.period_range(pd.Period("2000-01", freq="M"), periods=13, freq="M")
+    values = pd.Series(np.nan, index=months)
+    values.iloc[[0, 11, 12]] = [year_ago, previous, now]
+    series = pd.DataFrame({spec.key: values for spec in embedded_kpis.KPIS}, index=months)
+    row = embedded_kpis.headline_kpis(pd.DataFrame(), months[-1], "JPY", series=series).set_index("key").loc[rate_key]
+    return row["mom_text"], row["yoy_text"]
 
 
 def activation_kpis(analysis: SparkMonthAnalysis, month=None) -> pd.DataFrame:
@@ -158,11 +154,13 @@ def activation_kpis(analysis: SparkMonthAnalysis, month=None) -> pd.DataFrame:
         return float(rates["rate"].get(c, np.nan))
 
     now, prev, year = rate(cohort), rate(cohort - 1), rate(cohort - 12)
+    mom, yoy = rate_change_texts(now, prev, year)
     band = (f"no benchmark: the rate depends on the rule ({parsed.describe()}); "
             f"signups of {cohort} [seed 004]")
+    spec = embedded_kpis.ACTIVATION_SPEC
     return pd.DataFrame([{
-        "key": ACTIVATION_SPEC.key, "metric": ACTIVATION_SPEC.label, "value": now, "previous_month": prev,
-        "year_ago": year, "value_text": format_percent(now, 1), "mom_text": _change(ACTIVATION_SPEC, now, prev),
-        "yoy_text": _change(ACTIVATION_SPEC, now, year), "band": band, "cohort": cohort,
+        "key": spec.key, "metric": spec.label, "value": now, "previous_month": prev,
+        "year_ago": year, "value_text": format_percent(now, 1), "mom_text": mom,
+        "yoy_text": yoy, "band": band, "cohort": cohort,
         "signups": int(rates["signups"].get(cohort, 0)), "rule": str(parsed),
     }])

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from saas_kit.money import from_ticks
-from saas_kit.movements import MOVEMENTS, _count_name, _empty_bridge
+from saas_kit.movements import MOVEMENTS, count_column, empty_bridge
 from saas_kit.mrr import number_to_period, period_to_number
 
 CODE = {name: i for i, name in enumerate(MOVEMENTS)}
@@ -63,11 +63,11 @@ def mrr_movements(cm, start_month=None, last_month=None, by: str | None = None,
 
     span = span or month_range(cm)
     if span is None:
-        return _empty_bridge(by)
+        return empty_bridge(by)
     hi = period_to_number(last_month) if last_month is not None else span[1]
     lo = span[0] if start_month is None else period_to_number(start_month)
     if hi < lo:
-        return _empty_bridge(by)
+        return empty_bridge(by)
     keys = [by] if by else []
     moves = customer_movements(cm, hi, tuple(keys)).where(F.col("month").between(lo, hi))
     flows = (moves.groupBy(*keys, "month", "kind")
@@ -114,7 +114,7 @@ def assemble_bridge(groups: list, by: str | None, lo: int, hi: int, flows, closi
     out["opening_customers"] = opening_n
     out["customers"] = customers
     for name in MOVEMENTS:
-        out[_count_name(name)] = counts[name]
+        out[count_column(name)] = counts[name]
     return out
 
 

@@ -35,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_movements(spark, args: argparse.Namespace) -> int:
-    from saas_kit.commands import write_movements_csv
-    from saas_kit.spark import bridge
+    import saas_kit.spark.bridge as bridge
+    from saas_kit.movements import write_movements_csv
     from saas_kit.spark.data import load_subscriptions_file
 
     through = parse_month_parameter(args.through) if args.through else None
@@ -66,7 +66,8 @@ def run_metrics(spark, args: argparse.Namespace) -> int:
     if args.output_format == "csv":
         kpis.drop(columns=["key"]).to_csv(sys.stdout, index=False)
         return 0
-    print(f"Headline metrics for {month} ({data.currency}, data {data.first_month} to {data.latest_month})")
+    print(f"Headline metrics for {month} ({data.currency}, data {data.first_month} to {data.latest_month}, "
+          f"as of {data.as_of.date()})")
     width = max(len(s) for s in kpis["metric"])
     for row in kpis.itertuples(index=False):
         print(f"  {row.metric:<{width}}  {row.value_text:>14}  m/m {row.mom_text:>9}  y/y {row.yoy_text:>9}  {row.band}")

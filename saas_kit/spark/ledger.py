@@ -10,11 +10,10 @@ Months are integers ``year * 12 + month - 1`` throughout, as in :mod:`saas_kit.m
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from saas_kit.money import from_ticks
-from saas_kit.mrr import _empty_customer_months, number_to_period
+from saas_kit.mrr import empty_customer_months, number_to_period
 
 
 def month_of(micros):
@@ -59,7 +58,7 @@ def to_pandas(cm) -> pd.DataFrame:
     data; the engine itself only brings back aggregates."""
     table = cm.select("customer_id", "month", "mrr_ticks").orderBy("customer_id", "month").toArrow()
     if table.num_rows == 0:
-        return _empty_customer_months()
+        return empty_customer_months()
     return pd.DataFrame({
         "customer_id": pd.Index(table.column("customer_id").to_pylist(), dtype=object),
         "month": number_to_period(table.column("month").to_numpy().astype("int64")),

@@ -29,7 +29,7 @@ from typing import Mapping
 import pandas as pd
 
 from saas_kit.errors import DataError
-from saas_kit.loading import SCHEMAS, _check_required
+from saas_kit.loading import SCHEMAS, check_required_columns
 
 TABLE_PREFIX = "spark-table:"
 ORDER = ("_src_file", "_src_block", "_src_id")
@@ -120,7 +120,7 @@ def _finish(frame, name: str, fmt: str, kind: str, mapping: Mapping[str, str] | 
             raise DataError("column appears twice (in the header or after the column mapping)", file=name,
                             row=1, column=n)
         seen.add(n)
-    _check_required(pd.DataFrame(columns=names), kind, name)
+    check_required_columns(pd.DataFrame(columns=names), kind, name)
     renamed = frame.toDF(*names)
     if fmt == "table":
         origin = [F.lit(name).alias("_src_file"), F.lit(0).cast("long").alias("_src_block")]

@@ -13,7 +13,7 @@ import pandas as pd
 
 from saas_kit.money import from_ticks
 from saas_kit.mrr import number_to_period
-from saas_kit.rates import _ratio
+from saas_kit.rates import ratio
 
 TTM_COLUMNS = ["month", "base_customers", "base_mrr", "retained_mrr", "retained_mrr_capped",
                "retained_customers", "nrr_ttm", "grr_ttm", "logo_retention_ttm"]
@@ -60,9 +60,9 @@ def trailing_retention(cm, months: int = 12, by: str | None = None,
     out["retained_mrr"] = from_ticks(arrays["cur"][present])
     out["retained_mrr_capped"] = from_ticks(arrays["capped"][present])
     out["retained_customers"] = arrays["kept_n"][present]
-    out["nrr_ttm"] = _ratio(arrays["cur"][present], arrays["base"][present])
-    out["grr_ttm"] = _ratio(arrays["capped"][present], arrays["base"][present])
-    out["logo_retention_ttm"] = _ratio(arrays["kept_n"][present], arrays["base_n"][present])
+    out["nrr_ttm"] = ratio(arrays["cur"][present], arrays["base"][present])
+    out["grr_ttm"] = ratio(arrays["capped"][present], arrays["base"][present])
+    out["logo_retention_ttm"] = ratio(arrays["kept_n"][present], arrays["base_n"][present])
     return out.reset_index(drop=True)
 
 
@@ -99,21 +99,3 @@ def cohort_long(cm, max_age: int | None = None, span: tuple[int, int] | None = N
         "logo_retention": customers / start_customers,
         "revenue_retention": ticks / start_ticks,
     })
-
-
-def cohort_table(long: pd.DataFrame, last_month, kind: str = "logo", max_age: int | None = 24) -> pd.DataFrame:
-    """The cohort matrix of :func:`saas_kit.cohorts.cohort_table` from :func:`cohort_long`
-    (computed with the same ``max_age``) and the data's last month."""
-    if kind not in ("logo", "revenue"):
-        raise ValueError("kind must be 'logo' or 'revenue'")
-    if long.empty:
-        return pd.DataFrame()
-    table = long.pivot(index="cohort", columns="age", values=f"{kind}_retention")
-    last = pd.Period(last_month, freq="M")
-    observed_ages = np.array([(last - c).n for c in table.index])
-    ages = np.arange(table.columns.max() + 1 if max_age is None else max_age + 1)
-    table = table.reindex(columns=ages)
-    mask = ages[None, :] <= observed_ages[:, None]
-    table = table.where(~(table.isna() & mask), 0.0)
-    table.columns.name = "age (months)"
-    return table

@@ -22,9 +22,9 @@ from typing import Callable
 
 import pandas as pd
 
-from saas_kit.errors import DataError, ParameterError
+from saas_kit.errors import DataError
 from saas_kit.loading import (BILLING_PERIODS, EARLIEST_DATE, FUTURE_TOLERANCE, LATEST_DATE, MAX_AMOUNT,
-                              _currency_parameter)
+                              currency_parameter)
 from saas_kit.money import MONTHS_IN_PERIOD, TICKS_PER_UNIT
 from saas_kit.spark.reading import SparkSource, locate
 
@@ -266,7 +266,7 @@ def _day(micros) -> str:
 
 def _currency_checks(source: SparkSource, frame, checks: list[Check], currency: str | None):
     F = _F()
-    expected = _currency_parameter(currency)
+    expected = currency_parameter(currency)
     if "currency" not in source.columns:
         return None, expected or "JPY"
     codes = F.upper(text_of(frame, "currency"))
