@@ -78,7 +78,7 @@ def test_dead_kernel_and_hang_then_fix_gives_the_clean_report(report, previous, 
     dies = next(line for line in message.splitlines() if "03_new_arr_mix.ipynb" in line)
     hangs = next(line for line in message.splitlines() if "04_churn_compounding.ipynb" in line)
     assert "kernel died" in dies and "(`import os`)" in dies
-    assert "timed out" in hangs and "after 10 s" in hangs and "(`import time`)" in hangs
+    assert "timed out" in hangs and "after 10 s" in hangs and "(`time.sleep(60)`)" in hangs  # the line running
     assert "previous report" in message and "unchanged" in message
     assert _tree(out / MONTH) == {k[len(MONTH) + 1:]: v for k, v in before.items() if k.startswith(MONTH + "/")}
     assert (out / "index.html").read_bytes() == (report["out"] / "index.html").read_bytes()

@@ -753,7 +753,8 @@ def test_playbook_reference_data_loads_with_a_mapping():
     first = subs.iloc[0]
     assert (first.subscription_id, first.customer_id, first.amount) == ("1", "1", 50.0)
     assert first.end_date == pd.Timestamp("2019-02-01") and first.billing_period == "month"
-    assert currency == "JPY" and not [w for w in warnings if w.kind == "ignored_columns"]
+    # no currency column: none is assumed (metrics.md §8); the report and `metrics` ask for one
+    assert currency is None and not [w for w in warnings if w.kind == "ignored_columns"]
     assert np.isfinite(subs["amount"]).all()
 
 
