@@ -498,3 +498,33 @@ def onboarding_funnel(page: Page) -> None:
     ax.set_xlabel(f"Customers reaching the step within {page.data['funnel_window_days']} days (% of signups)")
     ax.set_title("Onboarding funnel")
     _show()
+
+
+def overview_trend(page: Page, key: str = "overview_chart") -> None:
+    """The overview's chart, glued (not shown) under ``key``: closing MRR (left axis)
+    and ARR (= MRR × 12, right axis labels) over the last 24 months, beside the report
+    month's bridge as a waterfall (two panels, no shared axes)."""
+    from myst_nb import glue
+
+    from saas_kit.i18n import message
+
+    trend, lang = page.data["overview_trend"], page.fmt.style
+    cur = page.fmt.currency
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.5, 3.8), gridspec_kw={"width_ratios": [1.1, 1]})
+    x = np.arange(len(trend))
+    left.plot(x, trend["closing_mrr"], color=PALETTE["net"], linewidth=2)
+    left.fill_between(x, trend["closing_mrr"], alpha=0.08, color=PALETTE["net"])
+    left.set_title(message("overview.chart.mrr", lang))
+    money_axis(left, cur, lang)
+    step = max(1, len(trend) // 6)
+    left.set_xticks(x[::step], [str(m) for m in trend.index[::step]], rotation=30)
+    arr = left.secondary_yaxis("right", functions=(lambda v: v * 12, lambda v: v / 12))
+    arr.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_money(v, cur, lang, precision=1)))
+    arr.set_ylabel("ARR")
+    left.set_ylim(0, float(trend["closing_mrr"].max()) * 1.1)
+    waterfall(right, page.data["now"], cur, lang, title=message("overview.chart.bridge", lang))
+    right.tick_params(axis="x", labelsize=8)
+    right.set_ylabel("")
+    fig.tight_layout()
+    glue(key, fig, display=False)
+    plt.close(fig)

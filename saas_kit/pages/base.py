@@ -92,11 +92,45 @@ class Page:
             glue(key, str(text), display=False)
 
     def show(self, name: str) -> None:
-        """Display a table, or print its note when there is no table. Call from a notebook."""
+        """Display a table, or print its note when there is no table. Call from a notebook.
+
+        A table shows its index as an ordinary first column (no row numbers, no
+        index-name row) and every cell in full, wrapped rather than cut with "..."."""
+        from IPython.display import HTML, display
+
         table = self.tables[name]
         if isinstance(table, str):
-            print(table)
+            display(HTML(f'<p class="page-note">{_escape(table)}</p>'))
         else:
-            from IPython.display import display
+            display(HTML(table_html(table)))
 
-            display(table)
+    def glue_html(self, name: str) -> None:
+        """Glue the HTML table ``name`` (a str of HTML, or a DataFrame) for a page that
+        embeds it (the overview). Call from a notebook."""
+        from IPython.display import HTML
+        from myst_nb import glue
+
+        table = self.tables[name]
+        glue(name, HTML(table if isinstance(table, str) else table_html(table)), display=False)
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(str(text))
+
+
+def table_html(table: pd.DataFrame) -> str:
+    """``table`` as an HTML table: a named or non-numeric index becomes the first column,
+    a plain row number is dropped, column-name rows are left out, nothing is truncated."""
+    frame = table
+    index = frame.index
+    if not (isinstance(index, pd.RangeIndex) and index.name is None):
+        frame = frame.reset_index()
+        first = frame.columns[0]
+        if first == "index":
+            frame = frame.rename(columns={first: ""})
+    frame = frame.copy()
+    frame.columns = [str(c) for c in frame.columns]
+    with pd.option_context("display.max_colwidth", None):
+        return frame.to_html(index=False, border=0, classes="dataframe page-table", na_rep="—", escape=True)
