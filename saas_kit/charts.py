@@ -500,31 +500,49 @@ def onboarding_funnel(page: Page) -> None:
     _show()
 
 
+def _inline_png(fig, css_class: str, alt: str) -> str:
+    """A figure as an inline <img> (a data URI), closed after saving."""
+    import base64
+    import html
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img class="{css_class}" src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+
+
 def overview_trend(page: Page, key: str = "overview_chart") -> None:
-    """The overview's chart, glued (not shown) under ``key``: closing MRR (left axis)
-    and ARR (= MRR × 12, right axis labels) over the last 24 months, beside the report
-    month's bridge as a waterfall (two panels, no shared axes)."""
+    """The overview's charts, glued (not shown) under ``key`` as two inline images side
+    by side (stacked on a phone): closing MRR over the last 24 months with ARR (= MRR ×
+    12) on the right-hand axis, and the report month's bridge as a waterfall. Inline
+    images because a figure glued into another document (the overview) would point at
+    an image file Sphinx copies only for the notebook's own page."""
+    from IPython.display import HTML
     from myst_nb import glue
 
     from saas_kit.i18n import message
 
     trend, lang = page.data["overview_trend"], page.fmt.style
     cur = page.fmt.currency
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9.5, 3.8), gridspec_kw={"width_ratios": [1.1, 1]})
+    fig, left = plt.subplots(figsize=(5.2, 3.6))
     x = np.arange(len(trend))
     left.plot(x, trend["closing_mrr"], color=PALETTE["net"], linewidth=2)
     left.fill_between(x, trend["closing_mrr"], alpha=0.08, color=PALETTE["net"])
     left.set_title(message("overview.chart.mrr", lang))
     money_axis(left, cur, lang)
-    step = max(1, len(trend) // 6)
+    step = max(1, len(trend) // 5)
     left.set_xticks(x[::step], [str(m) for m in trend.index[::step]], rotation=30)
     arr = left.secondary_yaxis("right", functions=(lambda v: v * 12, lambda v: v / 12))
     arr.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_money(v, cur, lang, precision=1)))
     arr.set_ylabel("ARR")
     left.set_ylim(0, float(trend["closing_mrr"].max()) * 1.1)
+    fig.tight_layout()
+    trend_img = _inline_png(fig, "overview-chart", message("overview.chart.mrr", lang))
+    fig, right = plt.subplots(figsize=(5.2, 3.6))
     waterfall(right, page.data["now"], cur, lang, title=message("overview.chart.bridge", lang))
     right.tick_params(axis="x", labelsize=8)
-    right.set_ylabel("")
     fig.tight_layout()
-    glue(key, fig, display=False)
-    plt.close(fig)
+    bridge_img = _inline_png(fig, "overview-chart", message("overview.chart.bridge", lang))
+    glue(key, HTML(f'<div class="overview-charts">{trend_img}{bridge_img}</div>'), display=False)

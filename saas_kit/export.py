@@ -115,7 +115,7 @@ def kpis_table(analysis) -> pd.DataFrame:
     table = analysis.kpis.copy()
     kinds = {spec.key: spec.kind for spec in KPIS}
     currency = analysis.basis.currency
-    table.insert(2, "unit", [currency if kinds.get(k) == "money" else "ratio" for k in table["key"]])
+    table.insert(2, "unit", [currency if kinds.get(k) in ("money", "flow") else "ratio" for k in table["key"]])
     return table[["key", "metric", "unit", "value", "previous_month", "year_ago", "band"]].reset_index(drop=True)
 
 

@@ -63,6 +63,13 @@ def employees_in(company: pd.DataFrame | None, month: pd.Period) -> float:
     return float(match.iloc[0]) if len(match) else float("nan")
 
 
+#: metrics.md §5 examples 5 (seed 002: one month's bridge), 10 and 12 (seed 004).
+SEED_002_BRIDGE = {"opening": 10_000_000, "new": 1_000_000, "expansion": 200_000, "contraction": 100_000,
+                   "churn": 200_000}
+SEED_004_NET_NEW = {"new": 100_000, "expansion": 50_000, "contraction": 25_000, "churn": 40_000}
+SEED_004_NEGATIVE_CHURN = {"opening": 1_000_000, "expansion": 100_000, "churn": 50_000}
+
+
 def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12) -> Page:
     """Every figure of the New ARR mix chapter."""
     fmt, month, ds = basis.fmt, basis.month, basis.dataset
@@ -75,11 +82,26 @@ def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12
     t["nna_example_net_new"] = fmt.money(ex_net)
     t["nna_example_new_arr"] = fmt.money(ex_new_arr)
     t["nna_example_churn_arr"] = fmt.money(ex_churn_arr)
+    ex5 = SEED_002_BRIDGE
+    ex5_mrr = ex5["opening"] + rates.net_new(ex5["new"], ex5["expansion"], ex5["contraction"], ex5["churn"])
+    ex10 = SEED_004_NET_NEW
+    ex10_net = rates.net_new(ex10["new"], ex10["expansion"], ex10["contraction"], ex10["churn"])
+    ex12 = SEED_004_NEGATIVE_CHURN
+    ex12_rate = float(rates.net_revenue_churn_rate(ex12["opening"], ex12["expansion"], 0, ex12["churn"]))
+    t["nna_example_mrr"] = fmt.money(ex5_mrr)
+    t["nna_example_arr"] = fmt.money(arr_from_mrr(ex5_mrr))
+    t["nna_example_net_new_mrr"] = fmt.yen(ex10_net)
+    t["nna_example_negative_churn"] = fmt.pct(ex12_rate, signed=True)
     page.tables["example"] = pd.DataFrame({
-        "Example": ["Net New ARR = New 12M + expansion 3M - churn 2M - downgrade 1M",
-                    "New ARR from New MRR of 1M", "Churn ARR from churned MRR of 500K"],
-        "Result (JPY)": [fmt.money(ex_net), fmt.money(ex_new_arr), fmt.money(ex_churn_arr)],
-    }).set_index("Example")
+        "Example": ["Net New ARR = New 12M + expansion 3M - churn 2M - downgrade 1M (seed 002)",
+                    "New ARR from New MRR of 1M (seed 002)", "Churn ARR from churned MRR of 500K (seed 002)",
+                    "MRR 10M + new 1M + expansion 0.2M - downgrade 0.1M - churn 0.2M (seed 002): MRR, ARR",
+                    "Net New MRR = new 100K + expansion 50K - contraction 25K - churn 40K (seed 004)",
+                    "Revenue churn = (churn 50K - expansion 100K) / opening 1M (seed 004)"],
+        "Result (JPY)": [fmt.money(ex_net), fmt.money(ex_new_arr), fmt.money(ex_churn_arr),
+                         f"{fmt.money(ex5_mrr)}, ARR {fmt.money(arr_from_mrr(ex5_mrr))}", fmt.yen(ex10_net),
+                         f"{fmt.pct(ex12_rate, signed=True)} (negative churn)"],
+    })
 
     cases = SEED_002_CASES.copy()
     cases["net_new"] = rates.net_new(cases["new"], 0, 0, cases["churn"])

@@ -15,6 +15,8 @@ import pandas as pd
 
 from saas_kit.bands import bands_for
 from saas_kit.i18n import message
+from saas_kit.kpis import ACTIVATION_SPEC, KPIS, KpiSpec
+from saas_kit.kpis import kpi_change_text as kpi_change
 from saas_kit.movements import customer_movements
 from saas_kit.pages.base import MonthBasis
 from saas_kit.verdict import kpi_kind, kpi_marks, month_verdict
@@ -49,40 +51,16 @@ def overview_series(basis: MonthBasis, series: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def change_text(kind: str, now: float, before: float, basis: MonthBasis) -> str:
-    """A change computed from the *displayed* (rounded) values, so the shown change is
-    the difference of the shown figures: rates in points of the one-decimal percentages,
-    ratios in the two-decimal ratio, counts as a count, money in money when either side
-    is not positive (a flow such as Net New ARR can change sign) and in % otherwise."""
-    fmt = basis.fmt
-    if not (math.isfinite(now) and math.isfinite(before)):
-        return fmt.na if hasattr(fmt, "na") else "n/a"
-    if kind == "rate":
-        points = _half_up(now * 100, 1) - _half_up(before * 100, 1)
-        return _signed(points, 1) + " pt"
-    if kind == "ratio":
-        return _signed(_half_up(now, 2) - _half_up(before, 2), 2)
-    if kind == "count":
-        return _signed(now - before, 0)
-    if before <= 0 or now < 0:
-        return fmt.signed_money(now - before)
-    return fmt.pct((now - before) / before, 1, signed=True)
-
-
-def _half_up(value: float, decimals: int) -> float:
-    """Round half away from zero (the methodology's rule) on the decimal representation."""
-    from decimal import ROUND_HALF_UP, Decimal
-
-    q = Decimal(1).scaleb(-decimals)
-    return float(Decimal(repr(float(value))).quantize(q, rounding=ROUND_HALF_UP))
-
-
-def _signed(value: float, decimals: int) -> str:
-    value = round(value, decimals) + 0.0
-    if value == 0:
-        return f"{0:.{decimals}f}" if decimals else "0"
-    text = f"{abs(value):,.{decimals}f}"
-    return ("+" if value > 0 else "−") + text
+def change_text(key: str, now: float, before: float, basis: MonthBasis) -> str:
+    """A change as :func:`saas_kit.kpis.headline_kpis` shows it (the difference of the
+    displayed figures; a flow such as Net New ARR in money), and counts as a count."""
+    if kpi_kind(key) == "count":
+        if not (math.isfinite(now) and math.isfinite(before)):
+            return message("na", basis.style)
+        diff = int(round(now - before))
+        return f"{diff:+,}" if diff else "0"
+    spec = next((s for s in (*KPIS, ACTIVATION_SPEC) if s.key == key), KpiSpec(key, key, "money"))
+    return kpi_change(spec, now, before, basis.currency, basis.style)
 
 
 def value_text(key: str, value: float, basis: MonthBasis) -> str:
@@ -142,7 +120,6 @@ def overview_rows(basis: MonthBasis, series: pd.DataFrame) -> pd.DataFrame:
             continue
         col = series[key]
         now = float(col.get(basis.month, np.nan))
-        kind = kpi_kind(key)
         if key in kpis.index and key != "activation_rate":
             band = kpis.loc[key, "band"]
         else:
@@ -160,7 +137,7 @@ def overview_rows(basis: MonthBasis, series: pd.DataFrame) -> pd.DataFrame:
             prev, year = float(col.get(basis.month - 1, np.nan)), float(col.get(basis.month - 12, np.nan))
         rows.append({
             "key": key, "metric": label, "chapter": chapter, "value_text": value_text(key, now, basis),
-            "mom_text": change_text(kind, now, prev, basis), "yoy_text": change_text(kind, now, year, basis),
+            "mom_text": change_text(key, now, prev, basis), "yoy_text": change_text(key, now, year, basis),
             "band": band, "assessment": mark["assessment"] if mark is not None else "n/a",
             "arrow": mark["arrow"] if mark is not None else "", "largest": key == largest,
         })
@@ -270,7 +247,8 @@ def who_moved_table(moved: pd.DataFrame, basis: MonthBasis) -> pd.DataFrame:
         message("who.col.plan", lang): shown["plan"].replace("", "—").to_numpy(),
         message("who.col.before", lang): [fmt.money(v) for v in shown["mrr_before"]],
         message("who.col.after", lang): [fmt.money(v) for v in shown["mrr_after"]],
-        message("who.col.change", lang): [fmt.signed_money(v) for v in shown["change"]],
+        # a word joiner after the sign keeps "+¥172.8K" on one line
+        message("who.col.change", lang): [fmt.signed_money(v).replace("¥", "\u2060¥", 1) for v in shown["change"]],
     })
 
 
