@@ -1,0 +1,132 @@
+"""The overview's facts (saas_kit.pages.overview, issue 10) and the statements issue 10
+fixed, on small hand-made data with the expected values worked out by hand."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from saas_kit.analysis import build_analysis
+from saas_kit.formatting import format_points_change, format_ratio_change
+from saas_kit.kpis import KPIS, kpi_change_text
+from saas_kit.loading import load_dataset
+from saas_kit.pages.overview import overview_rows, overview_series, verdict_texts, who_moved, who_moved_table
+
+
+def _write(folder, names: bool = True, currency: str = "JPY"):
+    """March 2025: A 1,000 (from January), B 2,000 (January-February, cancels in March),
+    C annual 12,000 from February (1,000/month), D 500 from March, A up to 1,500 in March.
+    March: opening 4,000; new 500 (D); expansion 500 (A); churn 2,000 (B); closing 3,000."""
+    (folder / "subscriptions.csv").write_text(
+        "customer_id,start_date,end_date,amount,billing_period,plan\n"
+        "A,2025-01-01,2025-03-01,1000,month,Basic\nA,2025-03-01,,1500,month,Pro\n"
+        "B,2025-01-01,2025-03-01,2000,month,Pro\n"
+        "C,2025-02-01,,12000,year,Annual\nD,2025-03-01,,500,month,Basic\n", encoding="utf-8")
+    name_col = ",name" if names else ""
+    rows = [("A", "Alpha K.K.", "SMB"), ("B", "Beta Ltd.", "SMB"), ("C", "Gamma Inc.", "Enterprise"),
+            ("D", "", "SMB")]
+    (folder / "customers.csv").write_text(
+        f"customer_id{name_col},segment,signup_date\n" + "".join(
+            f"{c}{',' + n if names else ''},{s},2025-01-01\n" for c, n, s in rows), encoding="utf-8")
+    return load_dataset(folder, currency=currency, as_of="2025-04-01")
+
+
+@pytest.fixture
+def march(tmp_path):
+    return build_analysis(_write(tmp_path), "2025-03", chapters={})
+
+
+def test_who_moved_names_customers_and_falls_back_to_ids(march):
+    moved = who_moved(march.basis)
+    got = [tuple(r) for r in moved[["movement", "customer_id", "name", "segment", "plan", "mrr_before",
+                                    "mrr_after", "change"]].itertuples(index=False)]
+    assert got == [("churn", "B", "Beta Ltd.", "SMB", "Pro", 2000, 0, -2000),
+                   ("expansion", "A", "Alpha K.K.", "SMB", "Pro", 1000, 1500, 500),
+                   ("new", "D", "D", "SMB", "Basic", 0, 500, 500)]  # D has no name: its id
+    table = who_moved_table(moved, march.basis)
+    assert list(table.columns) == ["Movement", "Customer", "Segment", "Plan", "MRR before", "MRR after", "Change"]
+    assert table["Customer"].tolist() == ["Beta Ltd.", "Alpha K.K.", "D"]
+    assert table["Change"].tolist() == ["-\u2060¥2K", "+\u2060¥500", "+\u2060¥500"]
+
+
+def test_who_moved_without_customers_file(tmp_path):
+    ds = _write(tmp_path)
+    (tmp_path / "customers.csv").unlink()
+    ds = load_dataset(tmp_path, currency="JPY", as_of="2025-04-01")
+    moved = who_moved(build_analysis(ds, "2025-03", chapters={}).basis)
+    assert moved["name"].tolist() == ["B", "A", "D"] and set(moved["segment"]) == {""}
+
+
+def test_verdict_of_a_shrinking_month(march):
+    b = march.basis
+    from saas_kit.kpis import monthly_kpi_series
+
+    series = overview_series(b, monthly_kpi_series(b.dataset.customer_mrr, b.bridge, b.ttm))
+    v = verdict_texts(b, series)
+    # 4,000 -> 3,000: -25.0%
+    assert v["verdict_grew"] == ("MRR fell 25.0% to ¥3K, although new customers brought ¥500, "
+                                 "expansion ¥500 and reactivations ¥0.")
+    assert v["verdict_shrank"].startswith("Cancellations took ¥2K and downgrades ¥0; 1 customers left, against 0")
+    assert b.style == "en"
+    ja = verdict_texts(build_analysis(b.dataset, "2025-03", "ja", chapters={}).basis, series)
+    assert ja["verdict_grew"].startswith("MRRは25.0%減って")
+
+
+def test_overview_rows_marks_activation_and_arr_band(march):
+    b = march.basis
+    from saas_kit.kpis import monthly_kpi_series
+
+    rows = overview_rows(b, overview_series(b, monthly_kpi_series(b.dataset.customer_mrr, b.bridge, b.ttm)))
+    by = rows.set_index("key")
+    assert by.loc["customers", "value_text"] == "3" and by.loc["customers", "mom_text"] == "0"  # A B C -> A C D
+    assert by.loc["arpa", "value_text"] == "¥1K"  # 3,000 / 3
+    assert by.loc["churned_customers", "assessment"] == "worse" and by.loc["churned_customers", "arrow"] == "▲"
+    assert by.loc["mrr", "assessment"] == "worse" and by.loc["mrr", "arrow"] == "▼"
+    # no events file: the activation row says so instead of failing
+    assert by.loc["activation_rate", "value_text"] == "no event data"
+    assert "customer_id, event, timestamp" in by.loc["activation_rate", "band"]
+    # ARR 36,000: the first milestone of seed 001 is ¥100M
+    assert by.loc["arr", "band"] == "¥100M to the ¥100M milestone (0% of the way)"
+    assert not any(r.endswith("twelve-month figure") for r in rows["band"])
+
+
+def test_arr_milestone_only_for_yen(tmp_path):
+    ds = _write(tmp_path, currency="USD")
+    b = build_analysis(ds, "2025-03", chapters={}).basis
+    from saas_kit.kpis import monthly_kpi_series
+
+    rows = overview_rows(b, overview_series(b, monthly_kpi_series(b.dataset.customer_mrr, b.bridge, b.ttm)))
+    assert rows.set_index("key").loc["arr", "band"] == "no benchmark in this currency"
+
+
+def test_rate_change_is_the_difference_of_the_displayed_rates():
+    # 100.049% shows as 100.0%, 100.25% as 100.3% (half away from zero): +0.3 pt,
+    # although the unrounded difference is 0.201 pt
+    assert format_points_change(1.0025, 1.00049) == "+0.3 pt"
+    assert format_points_change(1.00249, 0.99951) == "+0.2 pt"  # 100.2% - 100.0%
+    assert format_points_change(0.5, 0.5) == "0.0 pt"
+    assert format_points_change(float("nan"), 0.5) == "n/a"
+    assert format_ratio_change(4.305, 3.614) == "+0.70"  # 4.31 - 3.61
+
+
+def test_net_new_arr_change_is_money_not_a_percentage():
+    spec = next(s for s in KPIS if s.key == "net_new_arr")
+    assert kpi_change_text(spec, -100_000, 50_000) == "-¥150K"
+    assert kpi_change_text(spec, 3_000_000, 1_000_000) == "+¥2M"
+    assert "%" not in kpi_change_text(spec, -1, 1)
+
+
+def test_arr_page_uses_the_company_churn(tmp_path):
+    page = build_analysis(_write(tmp_path), "2025-03", chapters={"02_arr_t2d3": {}}).pages["02_arr_t2d3"]
+    # pooled revenue churn: (churn 2,000 + contraction 0) / (opening 0 + 3,000 + 4,000) = 28.6%;
+    # one point less: 27.6% (more than half of it)
+    assert page.texts["arr_own_churn"] == "28.6%" and page.texts["arr_own_churn_lower"] == "27.6%"
+    assert "28.6% → 27.6%" in page.tables["churn_lift"]["Assumption"].iloc[-1]
+
+
+def test_worked_examples_5_10_12_on_the_mix_page(tmp_path):
+    page = build_analysis(_write(tmp_path), "2025-03", chapters={"03_new_arr_mix": {}}).pages["03_new_arr_mix"]
+    t = page.texts
+    assert (t["nna_example_mrr"], t["nna_example_arr"]) == ("¥10.9M", "¥130.8M")  # metrics.md §5 #5
+    assert t["nna_example_net_new_mrr"] == "¥85,000"  # #10
+    assert t["nna_example_negative_churn"] == "-5.0%"  # #12
+    assert isinstance(page.tables["example"], pd.DataFrame)
