@@ -403,6 +403,8 @@ def cohort_heatmap(page: Page) -> None:
 
 def activation_by_cohort(page: Page) -> None:
     """Activation rate per signup cohort: closed, the headline cohort, still open."""
+    if page.data.get("unavailable"):
+        return
     by_cohort, cohort, rule = page.data["by_cohort"], page.data["headline_cohort"], page.data["rule"]
     fig, ax = plt.subplots()
     is_open = by_cohort["open_windows"] > 0
@@ -430,6 +432,8 @@ def activation_by_cohort(page: Page) -> None:
 
 def retention_by_activation(page: Page) -> None:
     """Retention of activated vs not, with 95% Wilson intervals."""
+    if page.data.get("unavailable"):
+        return
     retention, days, fmt = page.data["retention"], page.data["retention_days"], page.fmt
     fig, ax = plt.subplots(figsize=(6, 3.6))
     rates = retention["rate"].to_numpy(dtype=float)
@@ -448,6 +452,8 @@ def retention_by_activation(page: Page) -> None:
 
 def magic_moment_lift(page: Page) -> None:
     """Retention lift by event and threshold in the best candidate's window."""
+    if page.data.get("unavailable"):
+        return
     search = page.data["search"]
     if not len(search):
         return
@@ -468,6 +474,8 @@ def magic_moment_lift(page: Page) -> None:
 
 def time_to_first_value(page: Page) -> None:
     """Days from signup to activation, with the median and upper percentiles."""
+    if page.data.get("unavailable"):
+        return
     ttfv, summary = page.data["ttfv"], page.data["ttfv_summary"]
     fig, ax = plt.subplots()
     ax.bar(ttfv["days_from"], ttfv["customers"], width=ttfv["days_to"] - ttfv["days_from"], align="edge",
@@ -485,6 +493,8 @@ def time_to_first_value(page: Page) -> None:
 
 def onboarding_funnel(page: Page) -> None:
     """Share of signups reaching each onboarding step within the window."""
+    if page.data.get("unavailable"):
+        return
     funnel, fmt = page.data["funnel"], page.fmt
     fig, ax = plt.subplots()
     y = np.arange(len(funnel))[::-1]

@@ -130,3 +130,39 @@ def test_worked_examples_5_10_12_on_the_mix_page(tmp_path):
     assert t["nna_example_net_new_mrr"] == "¥85,000"  # #10
     assert t["nna_example_negative_churn"] == "-5.0%"  # #12
     assert isinstance(page.tables["example"], pd.DataFrame)
+
+
+def test_billing_only_data_build_every_page(tmp_path):
+    """Subscriptions only (no customers, no events): every chapter is built; the
+    activation chapter says which file it needs and with which columns (issue 9, part 3)."""
+    ds = _write(tmp_path)
+    (tmp_path / "customers.csv").unlink()
+    analysis = build_analysis(load_dataset(tmp_path, currency="JPY", as_of="2025-04-01"), "2025-03")
+    act = analysis.pages["05_activation"]
+    assert "customer_id, event and timestamp, and optionally user_id" in act.texts["activation_missing"]
+    assert act.texts["kpi_activation_rate"] == "no event data" and act.data["unavailable"]
+    from saas_kit.pages.onboarding import ACTIVATION_TABLES, ACTIVATION_TEXT_KEYS
+
+    assert set(ACTIVATION_TEXT_KEYS) <= set(act.texts) and set(ACTIVATION_TABLES) <= set(act.tables)
+
+
+def test_activation_text_keys_are_those_of_a_full_page(dataset):
+    """The page without events glues the same keys as a full page (the notebook refers to each)."""
+    from saas_kit.pages.onboarding import ACTIVATION_TABLES, ACTIVATION_TEXT_KEYS
+
+    page = build_analysis(dataset, None, "en", {"05_activation": {}}).pages["05_activation"]
+    assert set(page.texts) == set(ACTIVATION_TEXT_KEYS) | {"report_month", "report_month_label", "activation_missing"}
+    assert page.texts["activation_missing"] == "" and tuple(page.tables) == ACTIVATION_TABLES
+
+
+def test_mrr_input_says_what_the_billing_split_needs(tmp_path):
+    ds = _write(tmp_path)
+    mrr = tmp_path / "mrr"
+    mrr.mkdir()
+    cm = ds.customer_mrr
+    cm.assign(month=cm["month"].astype(str))[["customer_id", "month", "mrr"]].to_csv(mrr / "mrr.csv", index=False)
+    analysis = build_analysis(load_dataset(mrr, currency="JPY", as_of="2025-04-01"), "2025-03")
+    arr = analysis.pages["02_arr_t2d3"]
+    assert arr.tables["billing_periods"].startswith("The split by billing period needs subscriptions.csv")
+    assert arr.texts["arr_prepaid_share"] == "n/a"
+    assert who_moved(analysis.basis)["plan"].tolist() == ["", "", ""]

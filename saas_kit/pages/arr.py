@@ -9,6 +9,7 @@ from saas_kit import compounding, growth
 from saas_kit.arr import arr_from_mrr, mrr_by_billing_period, mrr_from_arr, one_off_by_kind, recurring_and_one_off
 from saas_kit.bands import bands_table
 from saas_kit.formatting import format_count, format_ratio
+from saas_kit.i18n import message
 from saas_kit.mrr import mrr_by_month
 from saas_kit.pages.base import MonthBasis, Page
 
@@ -116,19 +117,24 @@ def arr_page(basis: MonthBasis, t2d3_base_month: str = "", trend_months: int = 3
     example_texts, page.tables["examples"] = seed_examples(fmt)
     t.update(example_texts)
 
-    by_period = mrr_by_billing_period(ds.subscriptions, month)
-    prepaid = by_period[by_period["billing_period"] != "month"]
-    t["arr_prepaid_share"] = fmt.pct(prepaid["mrr"].sum() / by_period["mrr"].sum())
-    t["arr_annual_share"] = fmt.pct(float(by_period.set_index("billing_period").loc["year", "mrr_share"]))
-    page.tables["billing_periods"] = pd.DataFrame({
-        "Billing period": [PERIOD_NAMES[p] for p in by_period["billing_period"]],
-        "Active subscriptions": [format_count(n) for n in by_period["subscriptions"]],
-        "Invoiced per period": [fmt.money(v) for v in by_period["billed_amount"]],
-        "Divided by (months)": [str(MONTHS_IN[p]) for p in by_period["billing_period"]],
-        "MRR": [fmt.money(v) for v in by_period["mrr"]],
-        "ARR": [fmt.money(v) for v in by_period["arr"]],
-        "Share of MRR": [fmt.pct(v) for v in by_period["mrr_share"]],
-    }).set_index("Billing period")
+    if ds.subscriptions is None:  # an MRR file (mrr.csv) has no billing periods
+        t["arr_prepaid_share"] = t["arr_annual_share"] = message("na", basis.style)
+        page.tables["billing_periods"] = message("arr.missing_billing_periods", basis.style)
+    else:
+        by_period = mrr_by_billing_period(ds.subscriptions, month)
+        prepaid = by_period[by_period["billing_period"] != "month"]
+        shares = by_period.set_index("billing_period")["mrr_share"]
+        t["arr_prepaid_share"] = fmt.pct(prepaid["mrr"].sum() / by_period["mrr"].sum())
+        t["arr_annual_share"] = fmt.pct(float(shares.get("year", 0.0)))
+        page.tables["billing_periods"] = pd.DataFrame({
+            "Billing period": [PERIOD_NAMES[p] for p in by_period["billing_period"]],
+            "Active subscriptions": [format_count(n) for n in by_period["subscriptions"]],
+            "Invoiced per period": [fmt.money(v) for v in by_period["billed_amount"]],
+            "Divided by (months)": [str(MONTHS_IN[p]) for p in by_period["billing_period"]],
+            "MRR": [fmt.money(v) for v in by_period["mrr"]],
+            "ARR": [fmt.money(v) for v in by_period["arr"]],
+            "Share of MRR": [fmt.pct(v) for v in by_period["mrr_share"]],
+        })
 
     split = recurring_and_one_off(ds.customer_mrr, ds.charges)
     page.data["one_off"] = split[split["month"] <= month].tail(24)
