@@ -12,6 +12,7 @@ from saas_kit.formatting import format_count, format_ratio
 from saas_kit.i18n import message
 from saas_kit.mrr import mrr_by_month
 from saas_kit.pages.base import MonthBasis, Page
+from saas_kit.sources import citation
 
 PERIOD_NAMES = {"month": "Monthly", "quarter": "Quarterly", "year": "Annual"}
 MONTHS_IN = {"month": 1, "quarter": 3, "year": 12}
@@ -56,7 +57,7 @@ def seed_examples(fmt) -> tuple[dict[str, str], pd.DataFrame]:
         "Example": ["MRR → ARR", "Annual contract → MRR", "Annual contract → ARR contribution",
                     "ARR milestone → MRR needed"]
                    + [f"T2D3 from ¥10M, year {k} (×{m})" for k, m in zip(seed_plan["plan_year"], seed_plan["multiplier"])],
-        "Seed": ["001", "001", "001", "004"] + ["001"] * len(seed_plan),
+        "Source": [citation(s) for s in ["001", "001", "001", "004"] + ["001"] * len(seed_plan)],
         "Input": [yen(seed_mrr) + " a month", yen(1_200_000) + " a year", yen(1_200_000) + " a year",
                   yen(100_000_000) + " ARR"] + [yen(10_000_000)] * len(seed_plan),
         "Computed": [yen(seed_arr), yen(annual_mrr), yen(annual_arr), yen(milestone_mrr)]
