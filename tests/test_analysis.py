@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from saas_kit.analysis import build_analysis, chapter_defaults, load_analysis, open_page
-from saas_kit.errors import DataError, ParameterError
+from saas_kit.errors import ParameterError
 from saas_kit.loading import load_dataset
 
 

@@ -166,3 +166,28 @@ def test_mrr_input_says_what_the_billing_split_needs(tmp_path):
     assert arr.tables["billing_periods"].startswith("The split by billing period needs subscriptions.csv")
     assert arr.texts["arr_prepaid_share"] == "n/a"
     assert who_moved(analysis.basis)["plan"].tolist() == ["", "", ""]
+
+
+def test_cac_payback_months():
+    from saas_kit.pages.churn import cac_payback_months
+
+    assert cac_payback_months(120_000, 10_000, 0.8) == pytest.approx(15.0)  # 120,000 / 8,000
+    assert cac_payback_months(float("nan"), 10_000, 0.8) != cac_payback_months(float("nan"), 10_000, 0.8)  # NaN
+    assert cac_payback_months(100, 0, 0.8) != cac_payback_months(100, 0, 0.8)
+
+
+def test_churn_page_shows_the_promised_payback(dataset):
+    page = build_analysis(dataset, None, "en", {"04_churn_compounding": {}}).pages["04_churn_compounding"]
+    assert float(page.texts["churn_cac_payback"]) > 0
+    assert "CAC payback (months of gross profit)" in page.tables["ltv_cac"][""].tolist()
+
+
+def test_mix_page_signs_losses_the_same_way_and_fills_the_year_ago_column(dataset):
+    page = build_analysis(dataset, None, "en", {"03_new_arr_mix": {}}).pages["03_new_arr_mix"]
+    movements, drivers = page.tables["movements"], page.tables["drivers"]
+    month = [c for c in movements.columns if c not in ("ARR movement", "Same month a year ago",
+                                                       "Change on a year ago") and not c.startswith("Last")][0]
+    churn_m = movements.set_index("ARR movement").loc["Churn", month]
+    assert churn_m.startswith("-") and drivers.set_index("ARR movement").loc["Churn", month] == churn_m
+    assert (movements["Same month a year ago"] != "").all() and (movements["Change on a year ago"] != "").all()
+    assert "%" not in movements.set_index("ARR movement").loc["Net New ARR", "Change on a year ago"]

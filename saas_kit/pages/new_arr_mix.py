@@ -55,6 +55,10 @@ def who_moved(drivers: pd.DataFrame, drivers_ttm: pd.DataFrame, fmt) -> dict[str
     return out
 
 
+#: Gains count plus, losses minus, in every table of the page.
+_SIGN = {"new": 1, "expansion": 1, "reactivation": 1, "contraction": -1, "churn": -1}
+
+
 def employees_in(company: pd.DataFrame | None, month: pd.Period) -> float:
     """The company file's headcount for ``month``; NaN when unknown."""
     if company is None or "employees" not in company.columns:
@@ -140,16 +144,24 @@ def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12
     t["nna_qr_ttm_band"] = f"{qr_ttm_band.verdict} ({qr_ttm_band.label})" if qr_ttm_band else "n/a"
 
     table = basis.kpis.set_index("key").loc[KPI_KEYS]
-    signs = [1, 1, 1, -1, -1]
+    signs = [1, 1, 1, -1, -1]  # losses shown as negative amounts in every table of the page
+    by_month = bridge.set_index("month")
+    year_ago = by_month.loc[month - 12] if (month - 12) in by_month.index else None
+    na = "n/a"
     page.tables["movements"] = pd.DataFrame({
         "ARR movement": list(MOVEMENT_NAMES.values()) + ["Net New ARR", "SaaS Quick Ratio"],
         basis.month_label: [fmt.money(s * arr_from_mrr(now[c])) for s, c in zip(signs, MOVEMENT_NAMES)]
                            + [fmt.money(now["net_new_arr"]), fmt.ratio(now["quick_ratio"])],
         f"Last {window} months": [fmt.money(s * arr_from_mrr(flows_now[c])) for s, c in zip(signs, MOVEMENT_NAMES)]
                                  + [fmt.money(arr_from_mrr(flows_now["net_new_mrr"])), fmt.ratio(qr_ttm)],
-        "Month vs a year ago": ["", "", "", "", ""] + [table.loc["net_new_arr", "yoy_text"],
-                                                       table.loc["quick_ratio", "yoy_text"]],
-    }).set_index("ARR movement")
+        "Same month a year ago": [fmt.money(s * arr_from_mrr(year_ago[c])) if year_ago is not None else na
+                                  for s, c in zip(signs, MOVEMENT_NAMES)]
+                                 + ([fmt.money(year_ago["net_new_arr"]), fmt.ratio(year_ago["quick_ratio"])]
+                                    if year_ago is not None else [na, na]),
+        "Change on a year ago": [fmt.signed_money(s * arr_from_mrr(now[c] - year_ago[c])) if year_ago is not None
+                                 else na for s, c in zip(signs, MOVEMENT_NAMES)]
+                                + [table.loc["net_new_arr", "yoy_text"], table.loc["quick_ratio", "yoy_text"]],
+    })
     recent = bridge[bridge["month"] > month - trend_months].reset_index(drop=True)
     page.data.update(recent=recent, recent_flows=flows.reindex(recent["month"]), window=window)
 
@@ -191,9 +203,9 @@ def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12
     t.update(who_moved(drivers, drivers_ttm, fmt))
     page.tables["drivers"] = pd.DataFrame({
         "ARR movement": [MOVEMENT_NAMES[m] for m in drivers["movement"]],
-        "Same month a year ago": [fmt.money(v) for v in drivers["earlier"]],
-        basis.month_label: [fmt.money(v) for v in drivers["now"]],
-        "Effect on Net New ARR": [fmt.signed_money(v) for v in drivers["effect"]],
+        "Same month a year ago": [fmt.money(_SIGN[m] * v) for m, v in zip(drivers["movement"], drivers["earlier"])],
+        basis.month_label: [fmt.money(_SIGN[m] * v) for m, v in zip(drivers["movement"], drivers["now"])],
+        "Effect on Net New ARR (+ raised it)": [fmt.signed_money(v) for v in drivers["effect"]],
         f"Effect, last {window} months vs the {window} before": [fmt.signed_money(v) for v in drivers_ttm["effect"]],
-    }).set_index("ARR movement")
+    })
     return page
