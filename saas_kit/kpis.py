@@ -110,6 +110,41 @@ def band_text(key: str, value: float) -> str:
     return "—"
 
 
+def arr_milestone_band(arr: float, currency: str, style: str = "en") -> str:
+    """How far ARR is from the next milestone of source [2] (seed 001: ¥100M, ¥1B, ...):
+    "¥158.3M to the ¥1B milestone (84% of the way)". The milestones are in yen, so other
+    currencies get "no benchmark in this currency" (metrics.md §8)."""
+    from saas_kit.i18n import message
+
+    if not math.isfinite(arr):
+        return message("na", style)
+    if currency != "JPY":
+        return message("overview.band.no_currency", style)
+    milestones = sorted(bands_for("arr_milestone"), key=lambda b: b.low)
+    ahead = [b for b in milestones if b.low > arr]
+    if not ahead:
+        return message("overview.band.arr_past_all", style, milestone=format_money(milestones[-1].low, currency, style))
+    target = ahead[0]
+    return message("overview.band.arr_next", style, gap=format_money(target.low - arr, currency, style),
+                   milestone=format_money(target.low, currency, style), share=format_percent(arr / target.low, 0))
+
+
+def own_range_band(col: pd.Series, month: pd.Period, show, style: str = "en") -> str:
+    """A benchmark at the company's own size where the sources give none: the lowest
+    and highest value of the twelve months before ``month`` ("past 12 months: ¥47.5M to
+    ¥67.3M"); ``show`` formats one value. "n/a" with fewer than three earlier months."""
+    from saas_kit.i18n import message
+
+    past = col[(col.index < month) & (col.index >= month - 12)].dropna()
+    if len(past) < 3:
+        return message("na", style)
+    return message("overview.band.history", style, low=show(float(past.min())), high=show(float(past.max())))
+
+
+#: KPIs whose sources give no monthly benchmark: their band is the company's own range.
+OWN_RANGE_KEYS = ("mrr", "net_new_arr", "nrr_monthly", "grr_monthly", "revenue_churn")
+
+
 def _format(spec: KpiSpec, value: float, currency: str, style: str) -> str:
     if spec.kind in ("money", "flow"):
         return format_money(value, currency, style)
@@ -163,6 +198,10 @@ def headline_kpis(dataset: Dataset | pd.DataFrame, month: pd.Period | str, curre
             "mom_text": kpi_change_text(spec, now, prev, currency, style),
             "yoy_text": kpi_change_text(spec, now, year, currency, style), "band": band_text(spec.key, now),
         })
+        if spec.key == "arr":
+            rows[-1]["band"] = arr_milestone_band(now, currency, style)
+        elif spec.key in OWN_RANGE_KEYS:
+            rows[-1]["band"] = own_range_band(col, month, lambda v, s=spec: _format(s, v, currency, style), style)
     return pd.DataFrame(rows)
 
 

@@ -191,3 +191,16 @@ def test_mix_page_signs_losses_the_same_way_and_fills_the_year_ago_column(datase
     assert churn_m.startswith("-") and drivers.set_index("ARR movement").loc["Churn", month] == churn_m
     assert (movements["Same month a year ago"] != "").all() and (movements["Change on a year ago"] != "").all()
     assert "%" not in movements.set_index("ARR movement").loc["Net New ARR", "Change on a year ago"]
+
+
+def test_yen_only_bands_for_other_currencies(tmp_path):
+    analysis = build_analysis(_write(tmp_path, currency="USD"), "2025-03", chapters={"03_new_arr_mix": {}})
+    assert analysis.pages["03_new_arr_mix"].texts["nna_ape_band"] == "no benchmark in this currency"
+    assert analysis.kpis.set_index("key").loc["arr", "band"] == "no benchmark in this currency"
+
+
+def test_monthly_rates_get_the_company_range_not_a_pointer(dataset):
+    kpis = build_analysis(dataset, None, "en", {}).kpis.set_index("key")
+    for key in ("nrr_monthly", "grr_monthly", "mrr", "net_new_arr", "revenue_churn"):
+        assert kpis.loc[key, "band"].startswith("past 12 months: "), key
+    assert " milestone (" in kpis.loc["arr", "band"]

@@ -11,6 +11,7 @@ from saas_kit import rates
 from saas_kit.arr import arr_from_mrr
 from saas_kit.bands import applies_text, bands_for, bands_table, place_in_band, position_in_band, range_text
 
+from saas_kit.i18n import message
 from saas_kit.pages.base import MonthBasis, Page
 
 KPI_KEYS = ["net_new_arr", "quick_ratio"]
@@ -181,10 +182,12 @@ def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12
 
     employees = employees_in(ds.company, month)
     ape = float(rates.arr_per_employee(now["arr"], employees))
-    ape_band = place_in_band("arr_per_employee", ape)
+    # the ARR-per-employee guide values are in yen (metrics.md §8): no band for other currencies
+    ape_band = place_in_band("arr_per_employee", ape) if basis.currency == "JPY" else None
     t["nna_employees"] = "n/a" if math.isnan(employees) else f"{int(employees):,}"
     t["nna_ape"] = fmt.money(ape)
     t["nna_ape_band"] = (f"{ape_band.verdict} ({ape_band.label})" if ape_band else
+                         message("overview.band.no_currency", basis.style) if basis.currency != "JPY" else
                          "not available (no headcount for this month in company.csv)")
 
     bands = pd.concat([bands_table(m) for m in ("quick_ratio", "new_arr_share", "arr_per_employee")],

@@ -13,9 +13,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from saas_kit.bands import bands_for
 from saas_kit.i18n import message
-from saas_kit.kpis import ACTIVATION_SPEC, KPIS, KpiSpec
+from saas_kit.kpis import ACTIVATION_SPEC, KPIS, KpiSpec, arr_milestone_band, own_range_band
 from saas_kit.kpis import kpi_change_text as kpi_change
 from saas_kit.movements import customer_movements
 from saas_kit.pages.base import MonthBasis
@@ -31,7 +30,6 @@ OVERVIEW_ROWS = (
 )
 #: Who-moved sections: movement, how many rows the page lists (all churned customers are listed).
 WHO_MOVED = (("churn", None), ("expansion", 10), ("contraction", 10), ("new", 10), ("reactivation", 10))
-YEN = "JPY"
 
 
 def overview_series(basis: MonthBasis, series: pd.DataFrame) -> pd.DataFrame:
@@ -79,25 +77,13 @@ def value_text(key: str, value: float, basis: MonthBasis) -> str:
 
 
 def arr_milestone_text(arr: float, basis: MonthBasis) -> str:
-    """Distance to the next ARR milestone of seed 001 (yen only, metrics.md §8)."""
-    if basis.currency != YEN:
-        return message("overview.band.no_currency", basis.style)
-    milestones = sorted(bands_for("arr_milestone"), key=lambda b: b.low)
-    ahead = [b for b in milestones if b.low > arr]
-    if not ahead:
-        return message("overview.band.arr_past_all", basis.style, milestone=basis.fmt.money(milestones[-1].low))
-    target = ahead[0]
-    return message("overview.band.arr_next", basis.style, gap=basis.fmt.money(target.low - arr),
-                   milestone=basis.fmt.money(target.low), share=basis.fmt.pct(arr / target.low, 0))
+    """Distance to the next ARR milestone (:func:`saas_kit.kpis.arr_milestone_band`)."""
+    return arr_milestone_band(arr, basis.currency, basis.style)
 
 
 def history_text(key: str, col: pd.Series, basis: MonthBasis) -> str:
-    """The range of the past twelve months (a benchmark at the company's own size)."""
-    past = col[(col.index < basis.month) & (col.index >= basis.month - 12)].dropna()
-    if len(past) < 3:
-        return message("na", basis.style)
-    return message("overview.band.history", basis.style, low=value_text(key, float(past.min()), basis),
-                   high=value_text(key, float(past.max()), basis))
+    """The range of the past twelve months (:func:`saas_kit.kpis.own_range_band`)."""
+    return own_range_band(col, basis.month, lambda v: value_text(key, v, basis), basis.style)
 
 
 def overview_rows(basis: MonthBasis, series: pd.DataFrame) -> pd.DataFrame:
