@@ -91,7 +91,8 @@ def grr_benchmark(segment, value) -> str:
     if not bands or value is None or math.isnan(value):
         return "—"
     band = bands[0]
-    return f"{position_in_band(band, value)} {band.label.lower()} ({range_text(band)})"
+    focus = "SMB" if segment == "SMB" else "enterprise"
+    return f"{position_in_band(band, value)} the typical {range_text(band)} of {focus}-focused companies"
 
 
 def nrr_page(basis: MonthBasis, trend_months: int = 24, segment_column: str = "segment") -> Page:
