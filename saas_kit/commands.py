@@ -19,7 +19,6 @@ from saas_kit.mrr import monthly_mrr, mrr_from_table
 MOVEMENTS_COLUMNS = ["month", "opening_mrr", "new", "expansion", "reactivation", "contraction", "churn",
                      "closing_mrr", "customers", "new_customers", "churned_customers"]
 
-
 def add_movements_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("subscriptions_file", metavar="SUBSCRIPTIONS_FILE",
                         help="subscriptions (or ready monthly mrr) as CSV or Parquet, or a data folder "
@@ -30,17 +29,18 @@ def add_movements_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--through", default=None, metavar="YYYY-MM",
                         help="last month to report (default: the last complete month before the as-of date)")
     _add_as_of_argument(parser)
-
+    _add_engine(parser)
 
 def _add_as_of_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", default=None, metavar="YYYY-MM-DD", dest="as_of",
                         help="when the export was taken: only months complete before it are shown and nothing "
                              "dated after it counts (default: the folder's dataset.yml, else today)")
 
-
 def run_movements(args: argparse.Namespace) -> int:
     """Print the MRR bridge as CSV, one row per month (amounts in currency units; exact:
     whole numbers print as such, fractions of a unit with up to 4 decimals)."""
+    if getattr(args, "engine", "embedded") == "spark":
+        return _run_on_spark(args)
     mapping = parse_mapping(args.map)
     through = parse_month_parameter(args.through) if args.through else None
     path = Path(args.subscriptions_file)
@@ -72,7 +72,6 @@ def run_movements(args: argparse.Namespace) -> int:
     sys.stdout.write(text.getvalue())  # all or nothing: no half-printed table on an error
     return 0
 
-
 def _is_subscriptions(path: Path, mapping: dict[str, str]) -> bool:
     """A file whose header (after mapping) has ``month`` and ``mrr`` but no
     ``start_date`` is a ready MRR table; anything else is read as subscriptions."""
@@ -90,7 +89,6 @@ def _is_subscriptions(path: Path, mapping: dict[str, str]) -> bool:
     cols = {mapping.get(c.strip(), c.strip()) for c in first_line.split(",")}
     return not ({"month", "mrr"} <= cols and "start_date" not in cols)
 
-
 def write_movements_csv(bridge: pd.DataFrame, out) -> None:
     out.write(",".join(MOVEMENTS_COLUMNS) + "\n")
     money = ["opening_mrr", *MOVEMENTS, "closing_mrr"]
@@ -106,7 +104,6 @@ def write_movements_csv(bridge: pd.DataFrame, out) -> None:
                 cells.append(str(int(getattr(row, col))))
         out.write(",".join(cells) + "\n")
 
-
 def add_metrics_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data_dir", metavar="DATA_DIR", help="folder with subscriptions.csv and the optional files")
     parser.add_argument("--month", default=None, metavar="YYYY-MM",
@@ -119,13 +116,15 @@ def add_metrics_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--activation-rule", default="invite_teammate>=3@14d", metavar="EVENT>=N@Dd",
                         help="activation rule for the activation rate (needs events); default %(default)s")
     _add_as_of_argument(parser)
-
+    _add_engine(parser)
 
 def run_metrics(args: argparse.Namespace) -> int:
     """Print the month's headline metrics with the change on the previous month and a
     year ago and the benchmark band of each."""
     from saas_kit.analysis import build_analysis
 
+    if getattr(args, "engine", "embedded") == "spark":
+        return _run_on_spark(args)
     dataset = load_dataset(args.data_dir, parse_mapping(args.map), args.currency, as_of=args.as_of)
     analysis = build_analysis(dataset, args.month, args.style, chapters={}, activation_rule=args.activation_rule)
     month, kpis = analysis.month, analysis.kpis
@@ -141,4 +140,10 @@ def run_metrics(args: argparse.Namespace) -> int:
         print(f"warning: {w}", file=sys.stderr)
     return 0
 
+def _add_engine(parser: argparse.ArgumentParser) -> None:
+    from saas_kit.spark.commands import add_engine_arguments  # no PySpark import
+    add_engine_arguments(parser)
 
+def _run_on_spark(args: argparse.Namespace) -> int:
+    from saas_kit.spark.commands import run  # imports PySpark only now
+    return run(args)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 # Where Debian installs the browser; SAAS_KIT_CHROMIUM overrides it.
@@ -78,6 +79,26 @@ def write_report_pdf(site: str | Path, target: str | Path, title: str) -> Path:
     reason = pdf_unavailable()
     if reason:
         raise RuntimeError(reason)
+    # Playwright's synchronous API allows one instance per thread and none inside a running
+    # asyncio loop (a notebook kernel, a test that already drives a browser): print from a
+    # thread of its own.
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            outcome["path"] = _print_site(Path(site), Path(target), title)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="saas-kit-pdf")
+    worker.start()
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["path"]  # type: ignore[return-value]
+
+
+def _print_site(site: Path, target: Path, title: str) -> Path:
     from playwright.sync_api import sync_playwright
 
     site = Path(site).resolve()

@@ -328,7 +328,8 @@ def test_failing_notebook_leaves_previous_report_intact(report, tmp_path):
         build_report(report["data"], month=MONTH, params_file=params, out_dir=out,
                      project_dir=report["project"], progress=lambda line: None)
     message = str(err.value)
-    assert "notebook 03_new_arr_mix.ipynb failed at cell index 6 (`if fail:`)" in message
+    # the cell's line that raised, not its first line (`if fail:`)
+    assert "notebook 03_new_arr_mix.ipynb failed at cell index 6 (`raise RuntimeError('fixture failure requested')`)" in message
     assert "RuntimeError: fixture failure requested" in message
     assert _tree_hashes(out / MONTH) == before
     assert (out / "index.html").read_bytes() == index_before
@@ -420,3 +421,48 @@ def test_relative_paths_as_the_readme_uses_them(tmp_path, monkeypatch):
     assert code == 0
     assert (tmp_path / "reports" / "2026-10" / "index.html").is_file()
     assert not list((tmp_path / "reports").glob(".*tmp*"))
+
+
+def test_raising_line_is_read_from_the_kernel_traceback():
+    from saas_kit.report.execution import raising_line
+
+    source = "x = 1\nhelper(x)\nprint(x)"
+    traceback = ["\x1b[0;31m---\x1b[0m", "Cell \x1b[0;32mIn[7], line 2\x1b[0m\n----> 2 helper(x)",
+                 "File /lib/helper.py:10, in helper(x)", "ValueError: bad"]
+    assert raising_line(source, traceback) == "helper(x)"
+    assert raising_line(source, ["SyntaxError: invalid syntax"]) is None
+    assert raising_line(source, ["Cell In[7], line 9"]) is None  # not a line of this cell
+
+
+@pytest.mark.slow
+def test_report_takes_map_currency_and_as_of_and_publishes_html_without_a_browser(tmp_path, monkeypatch):
+    """An export with its own headers, no currency column and no dataset.yml: --map,
+    --currency and --as-of on the report command (issue 9). Without a browser the HTML
+    report is published and the missing PDF is explained (issue 10)."""
+    project, _ = make_project(tmp_path)
+    data = tmp_path / "export"
+    data.mkdir()
+    (data / "subscriptions.csv").write_text(
+        "cust,start_date,end_date,monthly_amount\nc1,2025-01-01,,10000\nc2,2026-10-20,,5000\n", encoding="utf-8")
+    monkeypatch.setenv("SAAS_KIT_CHROMIUM", str(tmp_path / "no-browser"))
+    lines: list[str] = []
+    index = build_report(data, params_file=None, out_dir=tmp_path / "out", project_dir=project,
+                         mapping=["cust=customer_id", "monthly_amount=amount"], currency="usd",
+                         as_of="2026-11-01", progress=lines.append)
+    assert index == tmp_path / "out" / "2026-10" / "index.html"  # October: the last complete month
+    assert any("no PDF this time: no chromium" in line for line in lines)
+    assert not list((tmp_path / "out" / "2026-10").glob("*.pdf"))
+    kpis = (tmp_path / "out" / "2026-10" / "downloads" / "kpis.csv").read_text("utf-8-sig")
+    assert "mrr,MRR,USD,15000.0,10000.0" in kpis  # c2 started on 20 October: counted at the month end
+
+
+def test_report_without_a_currency_says_how_to_give_one(tmp_path):
+    from saas_kit.errors import DataError
+
+    project, _ = make_project(tmp_path)
+    data = tmp_path / "export"
+    data.mkdir()
+    (data / "subscriptions.csv").write_text("customer_id,start_date,amount\nc1,2025-01-01,100\n", encoding="utf-8")
+    with pytest.raises(DataError, match="--currency"):
+        build_report(data, out_dir=tmp_path / "out", project_dir=project, as_of="2026-11-01")
+    assert not (tmp_path / "out" / "2026-10").exists()

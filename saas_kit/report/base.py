@@ -34,7 +34,8 @@ class ReportError(SaasKitError):
 
 @dataclass(frozen=True)
 class NotebookFailure:
-    """Where a notebook stopped: cell index as in the source notebook (0-based), its first line."""
+    """Where a notebook stopped: cell index as in the source notebook (0-based) and the
+    cell's line that raised (its first line when the traceback does not say)."""
 
     notebook: str
     cell_index: int | None

@@ -16,11 +16,16 @@ from saas_kit.report.base import ReportError, TOC_FILE
 # ------------------------------------------------------------------------------ book
 
 
+def book_title(project: Path, month: str) -> str:
+    """The report's title: ``_config.yml``'s ``title`` and the report month's label."""
+    config = yaml.safe_load((project / "_config.yml").read_text("utf-8")) or {}
+    return f"{config.get('title') or 'SaaS metrics report'} — {month_label(month)}"
+
+
 def stage_book(project: Path, src: Path, month: str) -> None:
     """Copy ``_config.yml`` (title + report month) and ``book/`` into the staging source folder."""
     config = yaml.safe_load((project / "_config.yml").read_text("utf-8")) or {}
-    base = config.get("title") or "SaaS metrics report"
-    config["title"] = f"{base} — {month_label(month)}"
+    config["title"] = book_title(project, month)
     src.mkdir(parents=True, exist_ok=True)
     (src / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
     shutil.copytree(project / "book", src / "book",

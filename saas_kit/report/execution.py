@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -133,14 +134,35 @@ def locate_failure(executed: Path) -> tuple[int | None, str]:
         if INJECTED_TAG in tags or ERROR_MARKER_TAG in tags:
             continue
         status = cell.get("metadata", {}).get("papermill", {}).get("status")
-        has_error = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        has_error = bool(errors)
         if status in ("failed", "running") or has_error:
             first = next((line for line in cell_source(cell).splitlines() if line.strip()), "")
-            candidate = (index, first.strip()[:120])
+            raised = raising_line(cell_source(cell), errors[-1].get("traceback", [])) if errors else None
+            candidate = (index, (raised or first).strip()[:120])
             if status == "failed" or has_error:
                 return candidate
         index += 1
     return candidate if candidate else _unfinished_cell(nb)
+
+
+_CELL_LINE = re.compile(r"Cell In\[\d*\], line (\d+)")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def raising_line(source: str, traceback: list[str]) -> str | None:
+    """The line of the cell's ``source`` that raised, from the kernel's traceback
+    (IPython writes ``Cell In[7], line 3`` for each frame in the cell; the last such
+    frame is the cell's own line that led to the exception). None when the traceback
+    does not say (a syntax error, an exception raised by the kernel itself)."""
+    lines = source.splitlines()
+    number = None
+    for entry in traceback:
+        for match in _CELL_LINE.finditer(_ANSI.sub("", entry)):
+            number = int(match.group(1))
+    if number is None or not 1 <= number <= len(lines) or not lines[number - 1].strip():
+        return None
+    return lines[number - 1]
 
 
 def _unfinished_cell(nb: dict[str, Any]) -> tuple[int | None, str]:

@@ -15,7 +15,7 @@ from saas_kit.publish import failed_dir, make_staging_dir, publish_month
 from saas_kit.report.base import (ANALYSIS_FILE, ANALYSIS_PARAMETER, KERNEL_NAME, NOTEBOOK_GLOB, NotebookFailure,
                                   REQUIRED_PARAMETERS, RESERVED_PARAMETERS, ReportError, check_toc,
                                   discover_notebooks, project_root)
-from saas_kit.report.book import build_book, stage_book
+from saas_kit.report.book import book_title, build_book, stage_book
 from saas_kit.report.execution import check_kernel, execute_notebooks, tag_injected_cell
 from saas_kit.report.parameters import load_params_file, notebook_parameters
 
@@ -39,6 +39,10 @@ def build_report(
     timeout: int = 600,
     progress: Callable[[str], None] = print,
     project_dir: str | Path | None = None,
+    mapping: dict[str, str] | list[str] | None = None,
+    currency: str | None = None,
+    as_of: str | None = None,
+    pdf: bool = True,
 ) -> Path:
     """Build the monthly report and publish it as ``out_dir/<YYYY-MM>/``; returns the
     path of its ``index.html``.
@@ -48,7 +52,11 @@ def build_report(
     notebook parameters (validated by :func:`load_params_file`). ``jobs``: notebooks run
     at the same time (default and cap: the available cores). ``timeout``: seconds per
     cell. ``project_dir``: the folder with ``_config.yml``, ``book/``, ``notebooks/``
-    (default: the project this package belongs to).
+    (default: the project this package belongs to). ``mapping`` (``OLD=NEW`` pairs or a
+    dict), ``currency`` and ``as_of`` are passed to the loader as in the other commands
+    (``currency`` overrides a ``currency`` in the params file). ``pdf``: also print the
+    report to ``report-<YYYY-MM>.pdf`` in the month folder (skipped, with a note, when
+    no browser is installed).
 
     Paths: the month (validated ``YYYY-MM``) is the only part of an output path that
     comes from the user besides ``out_dir`` itself; notebook names come from the
@@ -76,10 +84,10 @@ def build_report(
         if missing := [p for p in REQUIRED_PARAMETERS if p not in decl]:
             raise ReportError(f"notebook {name}: its 'parameters' cell does not declare {', '.join(missing)}")
     extra = load_params_file(params_file, declared) if params_file is not None else {}
-    from saas_kit.loading import load_dataset
+    from saas_kit.loading import load_dataset, parse_mapping
 
-    currency = extra.get("currency") or ""
-    dataset = load_dataset(data, None, currency.strip().upper() or None)
+    currency = currency or extra.get("currency") or ""
+    dataset = load_dataset(data, parse_mapping(mapping), currency.strip().upper() or None, as_of=as_of)
     month = check_month_name(str(dataset.check_month(month or None)))
     notebook_params = {nb.name: {k: v for k, v in {**declared[nb.name], **extra}.items()
                                  if k in declared[nb.name] and k not in RESERVED_PARAMETERS}
@@ -135,6 +143,9 @@ def build_report(
             (site / "notebooks").mkdir(exist_ok=True)
             shutil.copy2(executed, site / "notebooks" / executed.name)
         write_downloads(analysis, site / "downloads")  # CSV tables, safe for Excel
+        if pdf:
+            step = "printing the PDF"
+            write_month_pdf(site, month, book_title(project, month), progress)
         step = "publishing"
         final = publish_month(site, out, month)
         shutil.rmtree(failed_dir(out, month), ignore_errors=True)
@@ -146,6 +157,27 @@ def build_report(
         shutil.rmtree(stage, ignore_errors=True)
     progress(f"report {month} done in {time.monotonic() - started:.1f} s")
     return final / "index.html"
+
+
+def write_month_pdf(site: Path, month: str, title: str, progress: Callable[[str], None] = print) -> Path | None:
+    """Print the assembled site to ``site/report-<month>.pdf`` for the board (A4, the
+    overview on page one, see :mod:`saas_kit.pdf`). Without a usable browser the HTML
+    report is still published: the reason is printed and None returned. A browser that
+    starts but fails to print is an error like any other (nothing is published)."""
+    from saas_kit.pdf import pdf_unavailable, write_report_pdf
+
+    reason = pdf_unavailable()
+    if reason:
+        progress(f"  no PDF this time: {reason}; the HTML report is published without it")
+        return None
+    t0 = time.monotonic()
+    target = site / f"report-{month}.pdf"
+    try:
+        write_report_pdf(site, target, title)
+    except Exception as exc:  # Playwright's errors are not OSErrors: name them in the report's words
+        raise ReportError(f"the PDF could not be printed: {type(exc).__name__}: {exc}") from None
+    progress(f"  printed {target.name} in {time.monotonic() - t0:.1f} s")
+    return target
 
 
 def month_analysis(dataset, month: str, notebook_params: dict[str, dict[str, Any]],
@@ -232,12 +264,22 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
                         help="time limit of one notebook cell (default: 600)")
     parser.add_argument("--project", metavar="DIR", default=None,
                         help="folder holding _config.yml, book/ and notebooks/ (default: this project)")
+    parser.add_argument("--map", action="append", default=[], metavar="OLD=NEW",
+                        help="rename an export's column (repeatable), e.g. --map monthly_amount=amount")
+    parser.add_argument("--currency", default=None, metavar="CODE",
+                        help="the data's currency when it has no currency column and no dataset.yml (e.g. USD)")
+    parser.add_argument("--as-of", default=None, metavar="YYYY-MM-DD", dest="as_of",
+                        help="when the export was taken: only months complete before it are reported "
+                             "(default: the folder's dataset.yml, else today)")
+    parser.add_argument("--no-pdf", action="store_false", dest="pdf",
+                        help="do not print the report-YYYY-MM.pdf (the HTML report only)")
 
 
 def run_report(args: argparse.Namespace) -> int:
     """``saas-kit report``: build the report and print the path of its ``index.html``."""
     index = build_report(data_dir=args.data, month=args.month, params_file=args.params,
                          out_dir=args.out, jobs=args.jobs, timeout=args.timeout,
-                         project_dir=args.project)
+                         project_dir=args.project, mapping=args.map, currency=args.currency,
+                         as_of=args.as_of, pdf=args.pdf)
     print(index)
     return 0

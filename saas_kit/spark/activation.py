@@ -1,0 +1,267 @@
+"""Activation stages in Spark (metrics.md §7, seed 004; the embedded :mod:`saas_kit.activation`).
+
+The stages that grow with the event log run in Spark: per-customer event counts inside
+the window after signup (``[signup, signup + N days)``, event rows counted), the
+activation rate per signup month, the onboarding funnel and the magic-moment candidate
+counts (for every event × threshold × window: customers who reached it and how many of
+them were retained). Only those counts come back; rates, intervals and the ranking are
+computed in pandas with the embedded engine's formulas.
+
+Frames: ``customers`` (``customer_id``, ``signup_micros``), ``events`` (``customer_id``,
+``event``, ``ts_micros``) and ``subscriptions`` (``customer_id``, ``start_micros``,
+``end_micros``, ``amount_ticks``) as :mod:`saas_kit.spark.validation` returns them;
+instants are micros since 1970 (wall clock, UTC session).
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from saas_kit.activation import (_CAUSATION_CAVEAT, ActivationRule, _positive_int, _ratio,
+                                 _sorted_positive_ints)
+from saas_kit.errors import ParameterError
+
+DAY = 86_400 * 10**6
+FAR_FUTURE = 2**62
+
+
+def micros(ts) -> int:
+    return int((pd.Timestamp(ts) - pd.Timestamp(0)) // pd.Timedelta(microseconds=1))
+
+
+def _F():
+    from pyspark.sql import functions as F
+    return F
+
+
+def events_in_window(events, customers, window_days: int, names: Sequence[str] | None = None):
+    """Events of known customers with ``0 <= ts - signup < window_days`` days:
+    ``customer_id``, ``event``, ``delay`` (micros)."""
+    F = _F()
+    ev = events if names is None else events.where(F.col("event").isin(list(names)))
+    joined = ev.join(customers.select("customer_id", "signup_micros").where(F.col("signup_micros").isNotNull()),
+                     "customer_id")
+    delay = F.col("ts_micros") - F.col("signup_micros")
+    return (joined.select("customer_id", "event", delay.alias("delay"))
+            .where((F.col("delay") >= 0) & (F.col("delay") < window_days * DAY)))
+
+
+def known_event_names(events) -> list[str]:
+    """The distinct event names, sorted."""
+    return sorted(r["event"] for r in events.select("event").distinct().collect())
+
+
+def check_event_names(names: Sequence[str], events, what: str) -> None:
+    """ParameterError listing the known names when one of ``names`` never occurs (none
+    raised for an empty event log), in the embedded engine's words."""
+    known = known_event_names(events)
+    missing = [n for n in names if n not in set(known)] if known else []
+    if missing:
+        shown = ", ".join(known[:50]) + (f" ... ({len(known)} in all)" if len(known) > 50 else "")
+        raise ParameterError(f"{what} {', '.join(repr(m) for m in missing)} not found in the events data; "
+                             f"known event names: {shown or '(none)'}")
+
+
+def rule_counts(events, customers, rule: ActivationRule | str):
+    """Per customer of ``customers``: ``event_count`` in the rule's window and
+    ``activated`` (``event_count >= min_count``), as in :func:`saas_kit.activation.evaluate_rule`."""
+    F = _F()
+    rule = ActivationRule.parse(rule)
+    counts = (events_in_window(events, customers, rule.window_days, [rule.event])
+              .groupBy("customer_id").agg(F.count(F.lit(1)).alias("event_count")))
+    out = customers.select("customer_id", "signup_micros").join(counts, "customer_id", "left")
+    n = F.coalesce(F.col("event_count"), F.lit(0).cast("long"))
+    return out.select("customer_id", "signup_micros", n.alias("event_count"), (n >= rule.min_count).alias("activated"))
+
+
+def activation_rate_by_cohort(events, customers, rule: ActivationRule | str, as_of=None) -> pd.DataFrame:
+    """Per signup month: ``cohort``, ``signups``, ``activated``, ``rate``, ``open_windows``,
+    equal to ``activation_rate_by_cohort(evaluate_rule(events, customers, rule, as_of), customers)``
+    (``as_of`` defaults to the latest event timestamp; every month from the first to the
+    last signup month is shown)."""
+    F = _F()
+    rule = ActivationRule.parse(rule)
+    check_event_names([rule.event], events, "activation event")
+    if as_of is None:
+        latest = events.agg(F.max("ts_micros")).collect()[0][0]
+        as_of_micros = None if latest is None else int(latest)
+    else:
+        as_of_micros = micros(as_of)
+    per = rule_counts(events, customers, rule)
+    ts = F.timestamp_micros("signup_micros")
+    month = (F.year(ts) * 12 + F.month(ts) - 1).alias("m")
+    open_w = (F.lit(False) if as_of_micros is None
+              else (F.col("signup_micros") + rule.window_days * DAY > as_of_micros))
+    rows = (per.groupBy(month).agg(F.count(F.lit(1)).alias("signups"),
+                                   F.count(F.when(F.col("activated"), 1)).alias("activated"),
+                                   F.count(F.when(open_w, 1)).alias("open")).collect())
+    if not rows:
+        lo, hi = 0, -1
+    else:
+        lo, hi = min(r["m"] for r in rows), max(r["m"] for r in rows)
+    size = hi - lo + 1
+    arrays = {k: np.zeros(size, dtype="int64") for k in ("signups", "activated", "open")}
+    for r in rows:
+        for k in arrays:
+            arrays[k][r["m"] - lo] += r[k]
+    out = pd.DataFrame({
+        "cohort": pd.PeriodIndex.from_ordinals(np.arange(lo, hi + 1, dtype="int64") - 1970 * 12, freq="M"),
+        "signups": arrays["signups"], "activated": arrays["activated"],
+    })
+    out["rate"] = _ratio(out["activated"], out["signups"])
+    out["open_windows"] = arrays["open"]
+    return out
+
+
+def retained_outcomes(customers, subscriptions, as_of, retention_days: int = 90):
+    """Per customer: ``observable`` (signup + retention_days <= as_of) and ``retained``
+    (a paid subscription active at that check date; null when not observable), as
+    :func:`saas_kit.activation.customer_outcomes` defines them."""
+    F = _F()
+    as_of_micros = micros(as_of)
+    retention_days = _positive_int(retention_days, "retention_days")
+    cust = customers.select("customer_id", "signup_micros", (F.col("signup_micros") + retention_days * DAY).alias("check"))
+    paid = subscriptions.where((F.col("amount_ticks") > 0) & (F.col("start_micros") <= as_of_micros))
+    end = F.coalesce(F.col("end_micros"), F.lit(FAR_FUTURE))
+    hits = (paid.join(cust, "customer_id").where((F.col("start_micros") <= F.col("check")) & (F.col("check") < end))
+            .select("customer_id").distinct().withColumn("hit", F.lit(True)))
+    observable = F.col("check") <= as_of_micros
+    return (cust.join(hits, "customer_id", "left")
+            .select("customer_id", "signup_micros", observable.alias("observable"),
+                    F.when(observable, F.coalesce(F.col("hit"), F.lit(False))).alias("retained")))
+
+
+def magic_moment_search(events, outcomes, events_to_try: Sequence[str] | None = None,
+                        thresholds: Sequence[int] = (1, 2, 3, 5, 10), windows: Sequence[int] = (7, 14, 30),
+                        min_group_size: int = 30) -> pd.DataFrame:
+    """The ranked rule table of :func:`saas_kit.activation.magic_moment_search`; ``outcomes``
+    is :func:`retained_outcomes`. Spark counts, for every (event, threshold, window),
+    the observable customers whose ``threshold``-th such event falls inside the window
+    (``reached``) and the retained among them."""
+    from pyspark.sql import Window
+
+    F = _F()
+    thr = _sorted_positive_ints(thresholds, "thresholds")
+    win = _sorted_positive_ints(windows, "windows")
+    min_group_size = _positive_int(min_group_size, "min_group_size")
+    obs = outcomes.where(F.col("observable") & F.col("retained").isNotNull())
+    totals = obs.agg(F.count(F.lit(1)).alias("n"), F.count(F.when(F.col("retained"), 1)).alias("r")).collect()[0]
+    n_total, r_total = int(totals["n"]), int(totals["r"])
+    if events_to_try is None:
+        names = known_event_names(events)
+    else:
+        names = [events_to_try] if isinstance(events_to_try, str) else list(dict.fromkeys(str(e) for e in events_to_try))
+        if not names:
+            raise ParameterError("events_to_try must name at least one event (or be None for all)")
+        check_event_names(names, events, "event")
+    inside = events_in_window(events, obs, int(win[-1]), names).join(obs.select("customer_id", "retained"), "customer_id")
+    nth = F.row_number().over(Window.partitionBy("event", "customer_id").orderBy("delay"))
+    hits = inside.withColumn("nth", nth).where(F.col("nth").isin([int(t) for t in thr]))
+    aggs = []
+    for w in win:
+        within = F.col("delay") < int(w) * DAY
+        aggs += [F.count(F.when(within, 1)).alias(f"n{w}"), F.count(F.when(within & F.col("retained"), 1)).alias(f"r{w}")]
+    counts = {(r["event"], r["nth"]): r for r in hits.groupBy("event", "nth").agg(*aggs).collect()}
+    blocks = []
+    for w in win:
+        n1 = [counts[(e, t)][f"n{w}"] if (e, t) in counts else 0 for e in names for t in thr]
+        r1 = [counts[(e, t)][f"r{w}"] if (e, t) in counts else 0 for e in names for t in thr]
+        blocks.append(pd.DataFrame({"event": np.repeat(np.asarray(names, dtype=object), len(thr)),
+                                    "threshold": np.tile(thr, len(names)), "window_days": int(w),
+                                    "reached": np.asarray(n1, dtype="int64"),
+                                    "retained_reached": np.asarray(r1, dtype="int64")}))
+    return rank_rules(blocks, len(names) * len(thr), n_total, r_total, min_group_size)
+
+
+RULE_COLUMNS = [
+    "rank", "rule", "event", "threshold", "window_days", "customers", "reached", "share_reached",
+    "retained_reached", "retention_reached", "not_reached", "retained_not_reached",
+    "retention_not_reached", "lift_difference", "lift_ratio", "phi", "z", "p_value",
+]
+
+
+def rank_rules(blocks: list[pd.DataFrame], n_combo: int, n_total: int, r_total: int,
+               min_group_size: int) -> pd.DataFrame:
+    """The embedded search's scoring and ranking of the candidate counts (phi, z,
+    p-value; dropped below ``min_group_size``; sorted by phi, window, threshold, event)."""
+    if not blocks or n_combo == 0:
+        out = pd.DataFrame({c: [] for c in RULE_COLUMNS})
+        out.attrs["caveat"] = _CAUSATION_CAVEAT
+        return out
+    res = pd.concat(blocks, ignore_index=True)
+    n1 = res["reached"].to_numpy(dtype="float64")
+    r1 = res["retained_reached"].to_numpy(dtype="float64")
+    n0, r0 = n_total - n1, r_total - r1
+    res["customers"] = n_total
+    res["share_reached"] = _ratio(n1, n_total)
+    res["retention_reached"] = _ratio(r1, n1)
+    res["not_reached"] = n0.astype("int64")
+    res["retained_not_reached"] = r0.astype("int64")
+    res["retention_not_reached"] = _ratio(r0, n0)
+    res["lift_difference"] = res["retention_reached"] - res["retention_not_reached"]
+    res["lift_ratio"] = _ratio(res["retention_reached"].fillna(0.0), res["retention_not_reached"].fillna(0.0))
+    res.loc[res["retention_reached"].isna() | res["retention_not_reached"].isna(), "lift_ratio"] = np.nan
+    num = r1 * (n0 - r0) - (n1 - r1) * r0
+    den = np.sqrt(n1 * n0 * float(r_total) * float(n_total - r_total))
+    res["phi"] = _ratio(num, den)
+    res["z"] = res["phi"] * math.sqrt(n_total)
+    res["p_value"] = [math.erfc(abs(z) / math.sqrt(2)) if not math.isnan(z) else float("nan") for z in res["z"]]
+    res["rule"] = [f"{e}>={t}@{w}d" for e, t, w in zip(res["event"], res["threshold"], res["window_days"])]
+    res = res[(res["reached"] >= min_group_size) & (res["not_reached"] >= min_group_size)]
+    res = res.sort_values(["phi", "window_days", "threshold", "event"], ascending=[False, True, True, True],
+                          na_position="last", kind="mergesort").reset_index(drop=True)
+    res["rank"] = np.arange(1, len(res) + 1)
+    out = res[RULE_COLUMNS]
+    out.attrs["caveat"] = _CAUSATION_CAVEAT
+    return out
+
+
+def onboarding_funnel(events, customers, steps: Sequence[str], window_days: int = 30,
+                      ordered: bool = False) -> pd.DataFrame:
+    """Customers reaching each onboarding step within ``window_days`` of signup, as
+    :func:`saas_kit.activation.onboarding_funnel` (every earlier step done too; with
+    ``ordered``, each step's first occurrence at or after the previous step's)."""
+    F = _F()
+    if isinstance(steps, str) or not isinstance(steps, Sequence):
+        raise ParameterError(f"steps must be a list of event names, got {steps!r}")
+    steps = [str(s) for s in steps]
+    if not steps:
+        raise ParameterError("steps must name at least one event")
+    if len(set(steps)) != len(steps):
+        raise ParameterError(f"steps must not repeat an event: {steps}")
+    window_days = _positive_int(window_days, "window_days")
+    check_event_names(steps, events, "funnel step")
+    n_customers = customers.count()
+    first = (events_in_window(events, customers, window_days, steps)
+             .groupBy("customer_id", "event").agg(F.min("delay").alias("first"),
+                                                   F.collect_list("delay").alias("delays"))).cache()
+    counts = []
+    reached = None  # customer_id, at
+    for step in steps:
+        mine = first.where(F.col("event") == step)
+        if reached is None:
+            now = mine.select("customer_id", F.col("first").alias("at"))
+        elif not ordered:
+            now = mine.join(reached, "customer_id", "left_semi").select("customer_id", F.col("first").alias("at"))
+        else:
+            later = F.array_min(F.filter("delays", lambda d: d >= F.col("at")))
+            now = (mine.join(reached, "customer_id").select("customer_id", later.alias("at"))
+                   .where(F.col("at").isNotNull()))
+        now = now.cache()
+        counts.append(now.count())
+        reached = now
+    first.unpersist()
+    all_counts = np.asarray([n_customers] + counts, dtype="int64")
+    prev_counts = np.concatenate([[np.nan], all_counts[:-1]]).astype("float64")
+    out = pd.DataFrame({
+        "step_number": np.arange(len(all_counts), dtype="int64"),
+        "step": ["(signup)"] + steps,
+        "customers": all_counts,
+        "conversion_from_previous": _ratio(all_counts, prev_counts),
+        "conversion_from_start": _ratio(all_counts, n_customers),
+    })
+    out.loc[0, "conversion_from_previous"] = np.nan
+    return out

@@ -1,0 +1,83 @@
+"""Ledger -> customer-month MRR in Spark (metrics.md §2; the embedded :mod:`saas_kit.mrr`).
+
+A subscription with MRR ``mrr_ticks`` counts in every month ``M`` with
+``month(start_date) <= M <= month(end_date) - 1`` (month-end snapshot, ``end_date``
+exclusive) and ``M <= last_month`` for open ones. Each subscription is expanded to its
+months (``sequence`` + ``explode``), summed per customer and month in exact BIGINT ticks,
+and only rows with MRR > 0 are kept: the embedded engine's rows, to the tick.
+
+Months are integers ``year * 12 + month - 1`` throughout, as in :mod:`saas_kit.mrr`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from saas_kit.money import from_ticks
+from saas_kit.mrr import _empty_customer_months, number_to_period
+
+
+def month_of(micros):
+    """Month number of a micros-since-1970 column."""
+    from pyspark.sql import functions as F
+
+    ts = F.timestamp_micros(micros)
+    return (F.year(ts) * 12 + F.month(ts) - 1).cast("int")
+
+
+def latest_month(subscriptions) -> int | None:
+    """Latest month any subscription date falls in: start months and the month of the last
+    active day (``end_date - 1 day``) of ended ones (:func:`saas_kit.mrr.latest_month_number`)."""
+    from pyspark.sql import functions as F
+
+    day = 86_400 * 10**6
+    row = subscriptions.agg(F.max(month_of(F.col("start_micros"))).alias("s"),
+                            F.max(month_of(F.col("end_micros") - day)).alias("e")).collect()[0]
+    values = [v for v in (row["s"], row["e"]) if v is not None]
+    return max(values) if values else None
+
+
+def customer_mrr(subscriptions, last_month: int):
+    """Customer-month MRR: Spark DataFrame ``customer_id``, ``month`` (int), ``mrr_ticks``
+    (BIGINT, > 0), one row per customer and month with MRR."""
+    from pyspark.sql import functions as F
+
+    first = month_of(F.col("start_micros"))
+    last = F.when(F.col("end_micros").isNull(), F.lit(last_month)).otherwise(
+        F.least(month_of(F.col("end_micros")) - 1, F.lit(last_month)))
+    spans = (subscriptions.select("customer_id", first.alias("first"), last.alias("last"), "mrr_ticks")
+             .where((F.col("last") >= F.col("first")) & (F.col("mrr_ticks") != 0)))
+    months = spans.select("customer_id", F.explode(F.sequence("first", "last")).alias("month"), "mrr_ticks")
+    return (months.groupBy("customer_id", "month").agg(F.sum("mrr_ticks").alias("mrr_ticks"))
+            .where(F.col("mrr_ticks") > 0))
+
+
+def to_pandas(cm) -> pd.DataFrame:
+    """The customer-month frame exactly as :func:`saas_kit.mrr.monthly_mrr` returns it
+    (``customer_id`` object, ``month`` Period[M], ``mrr`` float64 units), sorted by
+    customer and month. Brings every customer-month to the driver: for tests and small
+    data; the engine itself only brings back aggregates."""
+    table = cm.select("customer_id", "month", "mrr_ticks").orderBy("customer_id", "month").toArrow()
+    if table.num_rows == 0:
+        return _empty_customer_months()
+    return pd.DataFrame({
+        "customer_id": pd.Index(table.column("customer_id").to_pylist(), dtype=object),
+        "month": number_to_period(table.column("month").to_numpy().astype("int64")),
+        "mrr": from_ticks(table.column("mrr_ticks").to_numpy()),
+    }, copy=False)
+
+
+def from_pandas(spark, customer_mrr: pd.DataFrame, extra: tuple[str, ...] = ()):
+    """A pandas customer-month frame (``customer_id``, ``month``, ``mrr``) as the engine's
+    Spark frame (ticks, integer months): for tests and for ready MRR tables."""
+    from saas_kit.money import to_ticks
+
+    months = pd.PeriodIndex(customer_mrr["month"], freq="M")
+    frame = pd.DataFrame({"customer_id": customer_mrr["customer_id"].astype(str).to_numpy(dtype=object),
+                          "month": (months.year * 12 + months.month - 1).astype("int32"),
+                          "mrr_ticks": to_ticks(customer_mrr["mrr"])})
+    for c in extra:
+        frame[c] = customer_mrr[c].astype(str).to_numpy(dtype=object)
+    schema = "customer_id string, month int, mrr_ticks long" + "".join(f", `{c}` string" for c in extra)
+    rows = list(frame.itertuples(index=False, name=None))
+    return spark.createDataFrame(rows, schema=schema)
