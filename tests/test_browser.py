@@ -161,6 +161,9 @@ def test_overview_has_a_verdict_a_chart_and_names_who_moved(browser, sample_repo
     churned_names = {r["name"] for r in csv.DictReader(
         (sample_report / "downloads" / "who_moved.csv").open(encoding="utf-8-sig")) if r["movement"] == "churn"}
     assert churned_names and all(name in who for name in churned_names)
+    # the board PDF link points at the file saas-kit report prints into the month folder
+    href = page.get_attribute(".pdf-link a", "href")
+    assert href == f"../report-{sample_report.name}.pdf" and (sample_report / href[3:]).is_file()
     page.close()
 
 

@@ -3,12 +3,14 @@ twelve-month, the bridge, negative churn, segments, and what to look at next
 (metrics.md §3, seeds 000 and 003)."""
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
 
 from saas_kit import rates
 from saas_kit.bands import bands_for, bands_table, position_in_band, range_text
+from saas_kit.i18n import message
 from saas_kit.kpis import NRR_JAPAN_AVERAGE
 from saas_kit.movements import mrr_movements, with_attribute
 from saas_kit.pages.base import MonthBasis, Page
@@ -207,3 +209,7 @@ def add_overview(page: Page, basis: MonthBasis) -> None:
     page.texts["who_moved_summary"] = who_moved_summary(moved, basis)
     page.tables["who_moved"] = who_moved_table(moved, basis)
     page.data["overview_trend"] = basis.bridge.set_index("month").iloc[-24:]
+    # saas-kit report prints the board PDF into the month folder, one level above book/
+    pdf = f"report-{basis.month}.pdf"
+    page.tables["pdf_link"] = (f'<p class="pdf-link"><a href="../{pdf}" download>{pdf}</a>: '
+                               f'{html.escape(message("overview.pdf", basis.style))}</p>')
