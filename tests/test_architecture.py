@@ -18,7 +18,8 @@ NOT_YET_SPLIT = {"saas_kit.loading", "saas_kit.generate"}
 #: public facade, is above everything).
 LAYERS = [
     {"errors", "money"},
-    {"calendar", "mrr", "generate"},
+    {"calendar", "mrr", "generate", "i18n", "sources", "verdict"},
+    {"i18n_check"},
     {"formatting", "rows", "loading", "arr"},
     {"bands", "movements", "compounding"},
     {"activation.rule", "activation.stats"},
@@ -27,6 +28,7 @@ LAYERS = [
     {"rates", "cohorts", "growth", "activation"},
     {"kpis"},
     {"pages.base"},
+    {"pages.overview"},
     {"pages.data_quality", "pages.nrr", "pages.arr", "pages.new_arr_mix", "pages.churn", "pages.onboarding"},
     {"pages"},
     {"charts"},
