@@ -22,6 +22,7 @@ from saas_kit.errors import ParameterError
 from saas_kit.kpis import activation_kpis
 from saas_kit.loading import Dataset, load_dataset
 from saas_kit.pages import CHAPTERS, MonthBasis, Page, month_basis
+from saas_kit.pages.base import cite_page
 
 #: The parameters every notebook declares; the analysis itself is built from them.
 COMMON_PARAMETERS = ("data_dir", "month", "style", "currency", "analysis")
@@ -110,7 +111,7 @@ def build_analysis(dataset: Dataset, month: pd.Period | str | None = None, style
     if dataset.events is not None and dataset.customers is not None:
         activation_rows = activation_kpis(dataset, month, rule=rule, style=style)
     basis = month_basis(dataset, month, style, activation_rows, requested_currency or "")
-    pages = {name: CHAPTERS[name](basis, **params) for name, params in parameters.items()}
+    pages = {name: cite_page(CHAPTERS[name](basis, **params)) for name, params in parameters.items()}
     return MonthAnalysis(basis=basis, parameters=parameters, pages=pages)
 
 

@@ -210,23 +210,21 @@ def arr_one_off(page: Page) -> None:
 
 
 def arr_growth(page: Page) -> None:
-    """ARR and its year-on-year growth on a second axis."""
+    """ARR (top) and its year-on-year growth (bottom) in two panels sharing the month
+    axis: two different units, so no twin axes whose lines cross by accident."""
     trend, trend_yoy, fmt = page.data["arr_trend"], page.data["yoy_trend"], page.fmt
-    fig, ax = plt.subplots()
+    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(8.5, 5.2), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     x = range(len(trend))
-    ax.plot(x, trend.to_numpy(), color=PALETTE["new"], marker="o", markersize=3, label="ARR")
+    ax.plot(x, trend.to_numpy(), color=PALETTE["new"], marker="o", markersize=3)
     money_axis(ax, fmt.currency, fmt.style)
     ax.set_ylabel(f"ARR ({fmt.currency})")
-    ax.set_xlabel("Month")
-    ax2 = ax.twinx()
-    ax2.plot(x, trend_yoy.to_numpy(), color=PALETTE["expansion"], linestyle="--", label="YoY growth")
-    percent_axis(ax2)
-    ax2.set_ylabel("Year-on-year growth (%)")
-    ax2.grid(False)
-    month_ticks(ax, trend.index)
-    lines = ax.get_lines() + ax2.get_lines()
-    ax.legend(lines, [line.get_label() for line in lines], fontsize=8, loc="upper left")
     ax.set_title("ARR and its year-on-year growth")
+    ax2.plot(x, trend_yoy.to_numpy(), color=PALETTE["expansion"], marker="o", markersize=3)
+    percent_axis(ax2)
+    ax2.set_ylabel("YoY growth")
+    ax2.set_xlabel("Month")
+    month_ticks(ax2, trend.index)
+    fig.tight_layout()
     _show()
 
 
@@ -280,9 +278,11 @@ def seed_002_cases(page: Page) -> None:
     ax.set_ylim(-4_500_000, 10_000_000)
     money_axis(ax, "JPY", fmt.style)
     ax.set_ylabel("ARR movement (JPY)")
-    ax.set_xlabel("Seed 002's two cases")
+    ax.set_xlabel("The two cases of source [3]")
     ax.set_title("Same net growth, different quality")
-    ax.legend(fontsize=8, loc="lower right")
+    # the legend sits outside the plot, so it covers no bar (Case 2's churn bar included)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
     _show()
 
 
@@ -314,7 +314,7 @@ def quick_ratio_trend(page: Page) -> None:
     month_ticks(ax, recent["month"])
     ax.set_ylabel("Quick Ratio (ARR won per ARR lost, ×)")
     ax.set_xlabel("Month")
-    ax.set_title("SaaS Quick Ratio against seed 002's bands")
+    ax.set_title("SaaS Quick Ratio against the bands of source [3]")
     ax.legend(fontsize=8, loc="upper left")
     _show()
 
@@ -328,7 +328,7 @@ def new_arr_share(page: Page) -> None:
             label=f"New ARR share, trailing {page.data['window']} months")
     if band is not None:
         ax.axhspan(band.low, band.high, color=PALETTE["benchmark"], alpha=0.15,
-                   label=f"Seed 002 typical share at {page.data['stage_band_text']}")
+                   label=f"Typical share per source [3] at {page.data['stage_band_text']}")
     ax.set_ylim(0, 1)
     month_ticks(ax, recent["month"])
     percent_axis(ax)
@@ -370,7 +370,7 @@ def churn_trend(page: Page) -> None:
     ax.plot(x, trend["revenue_churn"], color=PALETTE["contraction"], marker="s", markersize=3,
             label="Revenue churn, gross (churn + contraction)")
     ax.plot(x, trend["revenue_churn_plain"], color=PALETTE["total"], linestyle="--",
-            label="Revenue churn, seed 004 (churn only)")
+            label="Revenue churn, source [5] (churn only)")
     month_ticks(ax, trend["month"])
     percent_axis(ax, decimals=1)
     ax.set_ylim(bottom=0)
@@ -385,7 +385,16 @@ def cohort_heatmap(page: Page) -> None:
     """Logo retention by signup cohort and age."""
     table, sizes = page.data["cohorts"], page.data["cohort_sizes"]
     fig, ax = plt.subplots(figsize=(9, 5.5))
-    image = ax.imshow(table.to_numpy(dtype="float64"), aspect="auto", cmap="Blues", vmin=0, vmax=1)
+    values = table.to_numpy(dtype="float64")
+    finite = values[np.isfinite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    # the colour scale spans the data (not 0-100%), so cells of 55% and 85% look different
+    image = ax.imshow(values, aspect="auto", cmap="Blues", vmin=low, vmax=high if high > low else low + 0.01)
+    middle = (low + high) / 2
+    for (r, c), v in np.ndenumerate(values):
+        if np.isfinite(v):
+            ax.text(c, r, f"{v * 100:.0f}", ha="center", va="center", fontsize=6,
+                    color="white" if v > middle else "#1a202c")
     ax.set_yticks(range(len(table)), [f"{c} (n={n})" for c, n in zip(table.index, sizes)], fontsize=7)
     ax.set_xticks(range(len(table.columns)), [str(c) for c in table.columns], fontsize=7)
     ax.set_xlabel("Months since first payment")
@@ -394,7 +403,7 @@ def cohort_heatmap(page: Page) -> None:
     bar = fig.colorbar(image, ax=ax)
     percent_axis(bar.ax)
     bar.set_label("Customers still paying (%)")
-    ax.set_title("Logo retention by signup cohort")
+    ax.set_title("Logo retention by signup cohort (% still paying)")
     _show()
 
 
@@ -403,6 +412,8 @@ def cohort_heatmap(page: Page) -> None:
 
 def activation_by_cohort(page: Page) -> None:
     """Activation rate per signup cohort: closed, the headline cohort, still open."""
+    if page.data.get("unavailable"):
+        return
     by_cohort, cohort, rule = page.data["by_cohort"], page.data["headline_cohort"], page.data["rule"]
     fig, ax = plt.subplots()
     is_open = by_cohort["open_windows"] > 0
@@ -430,6 +441,8 @@ def activation_by_cohort(page: Page) -> None:
 
 def retention_by_activation(page: Page) -> None:
     """Retention of activated vs not, with 95% Wilson intervals."""
+    if page.data.get("unavailable"):
+        return
     retention, days, fmt = page.data["retention"], page.data["retention_days"], page.fmt
     fig, ax = plt.subplots(figsize=(6, 3.6))
     rates = retention["rate"].to_numpy(dtype=float)
@@ -448,6 +461,8 @@ def retention_by_activation(page: Page) -> None:
 
 def magic_moment_lift(page: Page) -> None:
     """Retention lift by event and threshold in the best candidate's window."""
+    if page.data.get("unavailable"):
+        return
     search = page.data["search"]
     if not len(search):
         return
@@ -468,6 +483,8 @@ def magic_moment_lift(page: Page) -> None:
 
 def time_to_first_value(page: Page) -> None:
     """Days from signup to activation, with the median and upper percentiles."""
+    if page.data.get("unavailable"):
+        return
     ttfv, summary = page.data["ttfv"], page.data["ttfv_summary"]
     fig, ax = plt.subplots()
     ax.bar(ttfv["days_from"], ttfv["customers"], width=ttfv["days_to"] - ttfv["days_from"], align="edge",
@@ -485,6 +502,8 @@ def time_to_first_value(page: Page) -> None:
 
 def onboarding_funnel(page: Page) -> None:
     """Share of signups reaching each onboarding step within the window."""
+    if page.data.get("unavailable"):
+        return
     funnel, fmt = page.data["funnel"], page.fmt
     fig, ax = plt.subplots()
     y = np.arange(len(funnel))[::-1]
@@ -498,3 +517,51 @@ def onboarding_funnel(page: Page) -> None:
     ax.set_xlabel(f"Customers reaching the step within {page.data['funnel_window_days']} days (% of signups)")
     ax.set_title("Onboarding funnel")
     _show()
+
+
+def _inline_png(fig, css_class: str, alt: str) -> str:
+    """A figure as an inline <img> (a data URI), closed after saving."""
+    import base64
+    import html
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img class="{css_class}" src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+
+
+def overview_trend(page: Page, key: str = "overview_chart") -> None:
+    """The overview's charts, glued (not shown) under ``key`` as two inline images side
+    by side (stacked on a phone): closing MRR over the last 24 months with ARR (= MRR ×
+    12) on the right-hand axis, and the report month's bridge as a waterfall. Inline
+    images because a figure glued into another document (the overview) would point at
+    an image file Sphinx copies only for the notebook's own page."""
+    from IPython.display import HTML
+    from myst_nb import glue
+
+    from saas_kit.i18n import message
+
+    trend, lang = page.data["overview_trend"], page.fmt.style
+    cur = page.fmt.currency
+    fig, left = plt.subplots(figsize=(5.2, 3.6))
+    x = np.arange(len(trend))
+    left.plot(x, trend["closing_mrr"], color=PALETTE["net"], linewidth=2)
+    left.fill_between(x, trend["closing_mrr"], alpha=0.08, color=PALETTE["net"])
+    left.set_title(message("overview.chart.mrr", lang))
+    money_axis(left, cur, lang)
+    step = max(1, len(trend) // 5)
+    left.set_xticks(x[::step], [str(m) for m in trend.index[::step]], rotation=30)
+    arr = left.secondary_yaxis("right", functions=(lambda v: v * 12, lambda v: v / 12))
+    arr.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_money(v, cur, lang, precision=1)))
+    arr.set_ylabel("ARR")
+    left.set_ylim(0, float(trend["closing_mrr"].max()) * 1.1)
+    fig.tight_layout()
+    trend_img = _inline_png(fig, "overview-chart", message("overview.chart.mrr", lang))
+    fig, right = plt.subplots(figsize=(5.2, 3.6))
+    waterfall(right, page.data["now"], cur, lang, title=message("overview.chart.bridge", lang))
+    right.tick_params(axis="x", labelsize=8)
+    fig.tight_layout()
+    bridge_img = _inline_png(fig, "overview-chart", message("overview.chart.bridge", lang))
+    glue(key, HTML(f'<div class="overview-charts">{trend_img}{bridge_img}</div>'), display=False)

@@ -115,7 +115,7 @@ def kpis_table(analysis) -> pd.DataFrame:
     table = analysis.kpis.copy()
     kinds = {spec.key: spec.kind for spec in KPIS}
     currency = analysis.basis.currency
-    table.insert(2, "unit", [currency if kinds.get(k) == "money" else "ratio" for k in table["key"]])
+    table.insert(2, "unit", [currency if kinds.get(k) in ("money", "flow") else "ratio" for k in table["key"]])
     return table[["key", "metric", "unit", "value", "previous_month", "year_ago", "band"]].reset_index(drop=True)
 
 
@@ -141,8 +141,18 @@ def segments_table(analysis, column: str = "segment") -> pd.DataFrame:
     return out[columns]
 
 
+def who_moved_download(analysis) -> pd.DataFrame:
+    """Every customer whose MRR moved in the report month, as on the overview's "who
+    moved" list but complete (:func:`saas_kit.pages.overview.who_moved`): ``movement``,
+    ``customer_id``, ``name``, ``segment``, ``plan``, ``mrr_before``, ``mrr_after``,
+    ``change`` (money in the data's currency, as numbers)."""
+    from saas_kit.pages.overview import who_moved
+
+    return who_moved(analysis.basis)
+
+
 def write_downloads(analysis, folder: str | Path) -> list[Path]:
-    """Write ``mrr_bridge.csv``, ``kpis.csv`` and ``segments.csv`` of a
+    """Write ``mrr_bridge.csv``, ``kpis.csv``, ``segments.csv`` and ``who_moved.csv`` of a
     :class:`saas_kit.analysis.MonthAnalysis` (see the three functions above) into
     ``folder`` (created if needed); returns their paths."""
     folder = Path(folder)
@@ -151,4 +161,5 @@ def write_downloads(analysis, folder: str | Path) -> list[Path]:
         write_csv(bridge_table(analysis), folder / "mrr_bridge.csv"),
         write_csv(kpis_table(analysis), folder / "kpis.csv"),
         write_csv(segments_table(analysis), folder / "segments.csv"),
+        write_csv(who_moved_download(analysis), folder / "who_moved.csv"),
     ]

@@ -209,6 +209,36 @@ def format_count(n) -> str:
     return f"{rounded:,}"
 
 
+def displayed_change(now, before, decimals: int, scale: int = 100) -> Decimal | None:
+    """The difference of two values *as displayed*: each rounded half away from zero to
+    ``decimals`` places after scaling (100 for a percentage, 1 for a ratio), then
+    subtracted, so a change always equals the difference of the two figures the reader
+    sees (100.0% -> 100.3% is +0.3 pt even when the unrounded gap is 0.24 pt). None
+    when either value is undefined."""
+    if _is_undefined(now) or _is_undefined(before):
+        return None
+    return _round(_decimal(now) * scale, decimals) - _round(_decimal(before) * scale, decimals)
+
+
+def format_points_change(now, before, decimals: int = 1) -> str:
+    """Change of a rate in percentage points between the displayed percentages:
+    ``0.1003, 0.1000`` -> ``+0.3 pt``; no sign for zero; NaN -> ``n/a``."""
+    diff = displayed_change(now, before, decimals)
+    if diff is None:
+        return "n/a"
+    sign = "" if diff == 0 else ("+" if diff > 0 else "-")
+    return f"{sign}{abs(diff):,.{decimals}f} pt"
+
+
+def format_ratio_change(now, before, decimals: int = 2) -> str:
+    """Change of a ratio between the displayed ratios: ``4.30, 3.61`` -> ``+0.69``."""
+    diff = displayed_change(now, before, decimals, scale=1)
+    if diff is None:
+        return "n/a"
+    sign = "" if diff == 0 else ("+" if diff > 0 else "-")
+    return f"{sign}{abs(diff):,.{decimals}f}"
+
+
 def format_points(value) -> str:
     """A difference of two rates in percentage points: ``0.132`` -> ``+13.2 pt``."""
     return format_percent(value, 1, signed=True).replace("%", " pt")

@@ -17,7 +17,8 @@ from saas_kit.activation import (ActivationRule, activation_cohort, activation_r
                                  onboarding_scope)
 from saas_kit.bands import Band, bands_for, place_in_band, position_in_band, range_text
 from saas_kit.errors import ParameterError
-from saas_kit.formatting import format_money, format_percent, format_ratio
+from saas_kit.formatting import (format_money, format_percent, format_points_change, format_ratio,
+                                 format_ratio_change)
 from saas_kit.loading import Dataset
 from saas_kit.movements import mrr_movements
 from saas_kit.rates import monthly_rates, trailing_retention
@@ -30,13 +31,13 @@ NRR_JAPAN_AVERAGE = next(b.low for b in bands_for("nrr") if b.label.startswith("
 class KpiSpec:
     key: str
     label: str
-    kind: str  # 'money' | 'rate' | 'ratio'
+    kind: str  # 'money' | 'flow' (money that can change sign) | 'rate' | 'ratio'
 
 
 KPIS = (
     KpiSpec("mrr", "MRR", "money"),
     KpiSpec("arr", "ARR", "money"),
-    KpiSpec("net_new_arr", "Net New ARR (month)", "money"),
+    KpiSpec("net_new_arr", "Net New ARR (month)", "flow"),
     KpiSpec("nrr_monthly", "NRR, monthly", "rate"),
     KpiSpec("nrr_ttm", "NRR, twelve-month", "rate"),
     KpiSpec("grr_monthly", "GRR, monthly", "rate"),
@@ -109,26 +110,72 @@ def band_text(key: str, value: float) -> str:
     return "—"
 
 
+def arr_milestone_band(arr: float, currency: str, style: str = "en") -> str:
+    """How far ARR is from the next milestone of source [2] (seed 001: ¥100M, ¥1B, ...):
+    "¥158.3M to the ¥1B milestone (84% of the way)". The milestones are in yen, so other
+    currencies get "no benchmark in this currency" (metrics.md §8)."""
+    from saas_kit.i18n import message
+
+    if not math.isfinite(arr):
+        return message("na", style)
+    if currency != "JPY":
+        return message("overview.band.no_currency", style)
+    milestones = sorted(bands_for("arr_milestone"), key=lambda b: b.low)
+    ahead = [b for b in milestones if b.low > arr]
+    if not ahead:
+        return message("overview.band.arr_past_all", style, milestone=format_money(milestones[-1].low, currency, style))
+    target = ahead[0]
+    return message("overview.band.arr_next", style, gap=format_money(target.low - arr, currency, style),
+                   milestone=format_money(target.low, currency, style), share=format_percent(arr / target.low, 0))
+
+
+def own_range_band(col: pd.Series, month: pd.Period, show, style: str = "en") -> str:
+    """A benchmark at the company's own size where the sources give none: the lowest
+    and highest value of the twelve months before ``month`` ("past 12 months: ¥47.5M to
+    ¥67.3M"); ``show`` formats one value. "n/a" with fewer than three earlier months."""
+    from saas_kit.i18n import message
+
+    past = col[(col.index < month) & (col.index >= month - 12)].dropna()
+    if len(past) < 3:
+        return message("na", style)
+    return message("overview.band.history", style, low=show(float(past.min())), high=show(float(past.max())))
+
+
+#: KPIs whose sources give no monthly benchmark: their band is the company's own range.
+OWN_RANGE_KEYS = ("mrr", "net_new_arr", "nrr_monthly", "grr_monthly", "revenue_churn")
+
+
 def _format(spec: KpiSpec, value: float, currency: str, style: str) -> str:
-    if spec.kind == "money":
+    if spec.kind in ("money", "flow"):
         return format_money(value, currency, style)
     if spec.kind == "rate":
         return format_percent(value, 1)
     return format_ratio(value)
 
 
-def _change(spec: KpiSpec, now: float, before: float) -> str:
+def kpi_change_text(spec: KpiSpec, now: float, before: float, currency: str = "JPY", style: str = "en") -> str:
+    """The change shown beside a KPI (methodology: changes are the difference of the
+    displayed figures, rounded half away from zero): money as a relative change; a
+    flow that can change sign (Net New ARR) as a difference in money, since a
+    percentage of a flow that crosses zero means nothing; rates in percentage points
+    and ratios as a difference, both between the rounded values shown."""
     if any(v is None or not math.isfinite(v) for v in (now, before)):
         return "n/a"
+    if spec.kind == "flow":
+        diff = now - before
+        text = format_money(abs(diff), currency, style)
+        return text if diff == 0 else ("+" if diff > 0 else "-") + text
     if spec.kind == "money":
         if before == 0:
             return "n/a"
         return format_percent((now - before) / abs(before), 1, signed=True)
     if spec.kind == "rate":
-        points = round((now - before) * 100, 1)
-        return ("+" if points > 0 else "") + f"{points:.1f} pt" if points != 0 else "0.0 pt"
-    diff = round(now - before, 2)
-    return ("+" if diff > 0 else "") + f"{diff:.2f}"
+        return format_points_change(now, before, 1)
+    return format_ratio_change(now, before, 2)
+
+
+#: The former private name, still imported by saas_kit.spark.analysis.
+_change = kpi_change_text
 
 
 def headline_kpis(dataset: Dataset | pd.DataFrame, month: pd.Period | str, currency: str = "JPY",
@@ -151,9 +198,14 @@ def headline_kpis(dataset: Dataset | pd.DataFrame, month: pd.Period | str, curre
         year = _at(col, month - 12)
         rows.append({
             "key": spec.key, "metric": spec.label, "value": now, "previous_month": prev, "year_ago": year,
-            "value_text": _format(spec, now, currency, style), "mom_text": _change(spec, now, prev),
-            "yoy_text": _change(spec, now, year), "band": band_text(spec.key, now),
+            "value_text": _format(spec, now, currency, style),
+            "mom_text": kpi_change_text(spec, now, prev, currency, style),
+            "yoy_text": kpi_change_text(spec, now, year, currency, style), "band": band_text(spec.key, now),
         })
+        if spec.key == "arr":
+            rows[-1]["band"] = arr_milestone_band(now, currency, style)
+        elif spec.key in OWN_RANGE_KEYS:
+            rows[-1]["band"] = own_range_band(col, month, lambda v, s=spec: _format(s, v, currency, style), style)
     return pd.DataFrame(rows)
 
 
@@ -219,7 +271,8 @@ def activation_kpis(dataset: Dataset, month: pd.Period | str, rule: str = "invit
             f"signups of {cohort} [seed 004]")
     return pd.DataFrame([{
         "key": ACTIVATION_SPEC.key, "metric": ACTIVATION_SPEC.label, "value": now, "previous_month": prev,
-        "year_ago": year, "value_text": format_percent(now, 1), "mom_text": _change(ACTIVATION_SPEC, now, prev),
-        "yoy_text": _change(ACTIVATION_SPEC, now, year), "band": band, "cohort": cohort, "signups": signups,
+        "year_ago": year, "value_text": format_percent(now, 1),
+        "mom_text": kpi_change_text(ACTIVATION_SPEC, now, prev),
+        "yoy_text": kpi_change_text(ACTIVATION_SPEC, now, year), "band": band, "cohort": cohort, "signups": signups,
         "rule": str(parsed),
     }])

@@ -11,14 +11,15 @@ KERNEL = "saas-kit"
 
 
 def glued_values(path: str | Path) -> dict[str, str]:
-    """key -> the glued text/plain value (quotes of a glued str removed)."""
+    """key -> the glued text/plain value (quotes of a glued str removed); glued HTML
+    tables and figures are left out."""
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
     out: dict[str, str] = {}
     for cell in nb["cells"]:
         for output in cell.get("outputs", []):
             meta = output.get("metadata", {}).get("scrapbook")
-            if meta:
-                data = output.get("data", {})
+            data = output.get("data", {})
+            if meta and not any(k.endswith(("text/html", "image/png")) for k in data):  # texts only
                 text = data.get("text/plain") or data.get(meta.get("mime_prefix", "") + "text/plain", "")
                 if isinstance(text, list):
                     text = "".join(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from saas_kit.analysis import build_analysis, chapter_defaults, load_analysis, open_page
-from saas_kit.errors import DataError, ParameterError
+from saas_kit.errors import ParameterError
 from saas_kit.loading import load_dataset
 
 
@@ -74,11 +74,14 @@ def test_bad_parameters_are_clear_errors(tiny_dir):
         open_page("", "01_nrr", "", "", "en", "")
 
 
-def test_activation_page_needs_events(tmp_path):
+def test_activation_page_without_events_says_what_it_needs(tmp_path):
+    """Issue 10/9: billing-only data build the chapter; it names the missing file and its columns."""
     (tmp_path / "subscriptions.csv").write_text("customer_id,start_date,end_date,amount\nA,2025-01-01,,1000\n",
                                                 encoding="utf-8")
-    with pytest.raises(DataError, match="events"):
-        build_analysis(load_dataset(tmp_path, currency="JPY"), "2025-01", chapters={"05_activation": {}})
+    page = build_analysis(load_dataset(tmp_path, currency="JPY"), "2025-01",
+                          chapters={"05_activation": {}}).pages["05_activation"]
+    assert page.texts["activation_missing"].startswith("This chapter needs an events file (events.csv)")
+    assert page.tables["cohorts"] == page.texts["activation_missing"]
 
 
 def test_chapter_defaults_are_the_notebook_parameters():

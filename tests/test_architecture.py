@@ -31,6 +31,7 @@ LAYERS = [
     {"rates", "cohorts", "growth", "activation", "imports.command"},
     {"kpis", "spark.retention", "spark.activation"},
     {"pages.base", "spark.data"},
+    {"pages.overview"},
     {"pages.data_quality", "pages.nrr", "pages.arr", "pages.new_arr_mix", "pages.churn", "pages.onboarding",
      "spark.analysis"},
     {"pages", "spark.commands"},

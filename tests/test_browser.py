@@ -96,3 +96,87 @@ def test_months_index_links_to_the_report(browser, report):
     assert "Headline figures" in page.inner_text("main")
     assert errors == [] and outside == []
     page.close()
+
+
+# ------------------------------------------------- the real sample report (issue 10)
+
+#: Display formulas only: an inline formula is an inline box whose clientWidth is 0.
+_CLIPPED_FORMULAS = """() => Array.from(document.querySelectorAll('div.math, mjx-container[display="true"]'))
+    .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 80))"""
+_TRUNCATED_CELLS = """() => Array.from(document.querySelectorAll('main td, main th'))
+    .filter(e => /(\\.\\.\\.|…)$/.test(e.textContent.trim())).map(e => e.textContent.slice(-60))"""
+_CODE_TOGGLES = """() => Array.from(document.querySelectorAll('main details, main .cell_input, main .toggle-details'))
+    .filter(e => /code|source/i.test(e.textContent.slice(0, 300))).length"""
+
+
+@pytest.fixture(scope="session")
+def sample_report(tmp_path_factory):
+    """The real sample report (all six notebooks on data/sample), built once."""
+    from saas_kit.report import build_report
+
+    out = tmp_path_factory.mktemp("sample-report")
+    index = build_report(Path(__file__).resolve().parents[1] / "data" / "sample", out_dir=out)
+    return Path(index).parent
+
+
+def _sample_pages(root: Path) -> list[Path]:
+    return [root / "book" / "index.html", *sorted((root / "notebooks").glob("*.html")),
+            root / "book" / "methodology.html", root / "book" / "references.html"]
+
+
+def test_every_page_at_1400_px_has_no_code_no_clipped_formula_no_cut_cell(browser, sample_report):
+    pages = _sample_pages(sample_report)
+    assert len(pages) == 9 and all(p.is_file() for p in pages)
+    for path in pages:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(path.as_uri(), wait_until="load")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate(_CODE_TOGGLES) == 0, path.name
+        assert page.evaluate("() => document.querySelectorAll('main .cell_input').length") == 0, path.name
+        assert page.evaluate(_CLIPPED_FORMULAS) == [], path.name
+        assert page.evaluate(_TRUNCATED_CELLS) == [], path.name
+        assert "[seed " not in page.inner_text("main"), path.name
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 1400, path.name
+        page.close()
+
+
+def test_overview_has_a_verdict_a_chart_and_names_who_moved(browser, sample_report):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto((sample_report / "book" / "index.html").as_uri(), wait_until="load")
+    verdict = page.inner_text(".verdict")
+    assert verdict.count("\n") >= 2 and "MRR grew" in verdict and "customers left" in verdict
+    charts = page.evaluate("""() => Array.from(document.querySelectorAll('main img.overview-chart'))
+        .map(i => [i.complete && i.naturalWidth > 0, i.getBoundingClientRect().width])""")
+    assert len(charts) == 2 and all(loaded and width > 300 for loaded, width in charts)
+    kpis = page.inner_text("table.overview-kpis")
+    for label in ("Paying customers", "ARPA", "New customers", "Churned customers"):
+        assert label in kpis
+    assert "better" in kpis and "worse" in kpis and "⚑" in kpis
+    assert "benchmarks are quoted for the twelve-month figure" not in kpis
+    assert " to the ¥1B milestone " in kpis
+    # who moved: named customers, from customers.csv
+    who = page.inner_text("#who-moved")
+    import csv
+
+    churned_names = {r["name"] for r in csv.DictReader(
+        (sample_report / "downloads" / "who_moved.csv").open(encoding="utf-8-sig")) if r["movement"] == "churn"}
+    assert churned_names and all(name in who for name in churned_names)
+    # the board PDF link points at the file saas-kit report prints into the month folder
+    href = page.get_attribute(".pdf-link a", "href")
+    assert href == f"../report-{sample_report.name}.pdf" and (sample_report / href[3:]).is_file()
+    page.close()
+
+
+def test_overview_kpis_visible_at_400_px(browser, sample_report):
+    page = browser.new_page(viewport={"width": 400, "height": 900})
+    page.goto((sample_report / "book" / "index.html").as_uri(), wait_until="load")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 400
+    cells = page.evaluate("""() => Array.from(document.querySelectorAll('table.overview-kpis td'))
+        .map(td => { const r = td.getBoundingClientRect();
+                     return [td.textContent.trim(), r.left >= 0 && r.right <= 400 && r.width > 0]; })""")
+    assert len(cells) >= 15 * 5
+    assert [text for text, visible in cells if not visible] == []
+    values = page.evaluate("""() => Array.from(document.querySelectorAll('table.overview-kpis td.kpi-value'))
+        .map(td => td.textContent.trim())""")
+    assert len(values) == 15 and all(v and v != "n/a" for v in values)
+    page.close()

@@ -138,7 +138,7 @@ def _dataset(tmp_path: Path, segments: list[str]) -> tuple[object, Path]:
 def test_downloads_of_a_small_dataset(tmp_path):
     ds, _ = _dataset(tmp_path, ["=1+1", "@SUM(1)"])
     paths = export.write_downloads(build_analysis(ds, "2026-03", chapters={}), tmp_path / "downloads")
-    assert [p.name for p in paths] == ["mrr_bridge.csv", "kpis.csv", "segments.csv"]
+    assert [p.name for p in paths] == ["mrr_bridge.csv", "kpis.csv", "segments.csv", "who_moved.csv"]
 
     bridge = _read(tmp_path / "downloads" / "mrr_bridge.csv")
     head = bridge[0]
@@ -168,6 +168,14 @@ def test_downloads_of_a_small_dataset(tmp_path):
     assert float(by_seg["'=1+1"]["mrr"]) == 2000
     # segment "@SUM(1)" (C2): churned entirely
     assert float(by_seg["'@SUM(1)"]["nrr"]) == 0 and float(by_seg["'@SUM(1)"]["mrr"]) == 0
+
+    # who moved in March: C2 ("Two", plan "@SUM(1)") churned 2000 -> 0; C1 ("One") expanded
+    # 1000 -> 1500 onto the plan "+cmd" (the subscription started by the end of March)
+    moved = _read(tmp_path / "downloads" / "who_moved.csv")
+    assert moved[0] == ["movement", "customer_id", "name", "segment", "plan", "mrr_before", "mrr_after", "change"]
+    assert [r[:5] + [float(v) for v in r[5:]] for r in moved[1:]] == [
+        ["churn", "C2", "Two", "'@SUM(1)", "'@SUM(1)", 2000, 0, -2000],
+        ["expansion", "C1", "One", "'=1+1", "'+cmd", 1000, 1500, 500]]
 
 
 def test_no_segment_column_gives_a_header_only_file(tmp_path):

@@ -9,12 +9,29 @@ from saas_kit import compounding, growth
 from saas_kit.arr import arr_from_mrr, mrr_by_billing_period, mrr_from_arr, one_off_by_kind, recurring_and_one_off
 from saas_kit.bands import bands_table
 from saas_kit.formatting import format_count, format_ratio
+from saas_kit.i18n import message
 from saas_kit.mrr import mrr_by_month
 from saas_kit.pages.base import MonthBasis, Page
+from saas_kit.sources import citation
 
 PERIOD_NAMES = {"month": "Monthly", "quarter": "Quarterly", "year": "Annual"}
 MONTHS_IN = {"month": 1, "quarter": 3, "year": 12}
 KIND_NAMES = {"setup_fee": "Set-up fee", "consulting": "Consulting", "training": "Training"}
+
+
+def company_churn_lift(arr_now: float, recent: pd.Series) -> tuple[float, float, float]:
+    """Seed 001's "one point less churn" applied to the company's own pooled monthly
+    revenue churn ``c`` (:func:`saas_kit.compounding.trailing_churn`, twelve months):
+    the lift of ARR a year out when ``c`` falls to ``max(c - 1 pt, c / 2)`` (a company
+    churning under 2% cannot lose a whole point and stay meaningful), with its average
+    new ARR and expansion rate (:func:`saas_kit.compounding.arr_sensitivity_to_churn`).
+    Returns (c, the lower rate, the lift)."""
+    rate = float(recent["revenue_churn"])
+    lower = max(rate - 0.01, rate / 2)
+    own = compounding.arr_sensitivity_to_churn(
+        arr_now, [rate, lower], 12, monthly_new_arr=float(arr_from_mrr(recent["new_mrr_per_month"])),
+        monthly_expansion_rate=float(recent["expansion_rate"]))
+    return rate, lower, float(own["vs_first_rate"].iloc[1])
 
 
 def seed_examples(fmt) -> tuple[dict[str, str], pd.DataFrame]:
@@ -40,7 +57,7 @@ def seed_examples(fmt) -> tuple[dict[str, str], pd.DataFrame]:
         "Example": ["MRR → ARR", "Annual contract → MRR", "Annual contract → ARR contribution",
                     "ARR milestone → MRR needed"]
                    + [f"T2D3 from ¥10M, year {k} (×{m})" for k, m in zip(seed_plan["plan_year"], seed_plan["multiplier"])],
-        "Seed": ["001", "001", "001", "004"] + ["001"] * len(seed_plan),
+        "Source": [citation(s) for s in ["001", "001", "001", "004"] + ["001"] * len(seed_plan)],
         "Input": [yen(seed_mrr) + " a month", yen(1_200_000) + " a year", yen(1_200_000) + " a year",
                   yen(100_000_000) + " ARR"] + [yen(10_000_000)] * len(seed_plan),
         "Computed": [yen(seed_arr), yen(annual_mrr), yen(annual_arr), yen(milestone_mrr)]
@@ -101,19 +118,24 @@ def arr_page(basis: MonthBasis, t2d3_base_month: str = "", trend_months: int = 3
     example_texts, page.tables["examples"] = seed_examples(fmt)
     t.update(example_texts)
 
-    by_period = mrr_by_billing_period(ds.subscriptions, month)
-    prepaid = by_period[by_period["billing_period"] != "month"]
-    t["arr_prepaid_share"] = fmt.pct(prepaid["mrr"].sum() / by_period["mrr"].sum())
-    t["arr_annual_share"] = fmt.pct(float(by_period.set_index("billing_period").loc["year", "mrr_share"]))
-    page.tables["billing_periods"] = pd.DataFrame({
-        "Billing period": [PERIOD_NAMES[p] for p in by_period["billing_period"]],
-        "Active subscriptions": [format_count(n) for n in by_period["subscriptions"]],
-        "Invoiced per period": [fmt.money(v) for v in by_period["billed_amount"]],
-        "Divided by (months)": [str(MONTHS_IN[p]) for p in by_period["billing_period"]],
-        "MRR": [fmt.money(v) for v in by_period["mrr"]],
-        "ARR": [fmt.money(v) for v in by_period["arr"]],
-        "Share of MRR": [fmt.pct(v) for v in by_period["mrr_share"]],
-    }).set_index("Billing period")
+    if ds.subscriptions is None:  # an MRR file (mrr.csv) has no billing periods
+        t["arr_prepaid_share"] = t["arr_annual_share"] = message("na", basis.style)
+        page.tables["billing_periods"] = message("arr.missing_billing_periods", basis.style)
+    else:
+        by_period = mrr_by_billing_period(ds.subscriptions, month)
+        prepaid = by_period[by_period["billing_period"] != "month"]
+        shares = by_period.set_index("billing_period")["mrr_share"]
+        t["arr_prepaid_share"] = fmt.pct(prepaid["mrr"].sum() / by_period["mrr"].sum())
+        t["arr_annual_share"] = fmt.pct(float(shares.get("year", 0.0)))
+        page.tables["billing_periods"] = pd.DataFrame({
+            "Billing period": [PERIOD_NAMES[p] for p in by_period["billing_period"]],
+            "Active subscriptions": [format_count(n) for n in by_period["subscriptions"]],
+            "Invoiced per period": [fmt.money(v) for v in by_period["billed_amount"]],
+            "Divided by (months)": [str(MONTHS_IN[p]) for p in by_period["billing_period"]],
+            "MRR": [fmt.money(v) for v in by_period["mrr"]],
+            "ARR": [fmt.money(v) for v in by_period["arr"]],
+            "Share of MRR": [fmt.pct(v) for v in by_period["mrr_share"]],
+        })
 
     split = recurring_and_one_off(ds.customer_mrr, ds.charges)
     page.data["one_off"] = split[split["month"] <= month].tail(24)
@@ -192,18 +214,20 @@ def arr_page(basis: MonthBasis, t2d3_base_month: str = "", trend_months: int = 3
 
     lifts = [growth.churn_lift_on_arr(0.05, 0.04, n) for n in (12, 13, 14)]
     recent = compounding.trailing_churn(basis.bridge, month)
-    own = compounding.arr_sensitivity_to_churn(arr_now, [0.05, 0.04], 12,
-                                               monthly_new_arr=float(arr_from_mrr(recent["new_mrr_per_month"])))
-    lift_own = float(own["vs_first_rate"].iloc[1])
+    own_rate, own_lower, lift_own = company_churn_lift(arr_now, recent)
     for n, lift in zip((12, 13, 14), lifts):
         t[f"arr_churn_lift_{n}"] = fmt.pct(lift, signed=True)
     t["arr_churn_lift_company"] = fmt.pct(lift_own, signed=True)
+    t["arr_own_churn"] = fmt.pct(own_rate)
+    t["arr_own_churn_lower"] = fmt.pct(own_lower)
     page.tables["churn_lift"] = pd.DataFrame({
-        "Assumption": ["Starting base only, 12 months (seed 001's setting)", "Starting base only, 13 months",
-                       "Starting base only, 14 months", "Company's ARR plus its average new ARR, 12 months"],
-        "ARR lift from cutting monthly churn 5% → 4%": [fmt.pct(v, signed=True) for v in (*lifts, lift_own)],
+        "Assumption": ["Seed 001's case: 5% → 4%, starting base only, 12 months", "The same, 13 months",
+                       "The same, 14 months",
+                       f"The company: {fmt.pct(own_rate)} → {fmt.pct(own_lower)} (its own revenue churn), "
+                       "with its average new ARR and expansion, 12 months"],
+        "ARR lift a year out": [fmt.pct(v, signed=True) for v in (*lifts, lift_own)],
         "Seed 001 says": ["about +15%", "", "", ""],
-    }).set_index("Assumption")
+    })
 
     bands = pd.concat([bands_table(m) for m in ("arr_growth", "t2d3", "arr_multiple", "arr_milestone")],
                       ignore_index=True)

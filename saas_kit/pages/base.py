@@ -92,11 +92,84 @@ class Page:
             glue(key, str(text), display=False)
 
     def show(self, name: str) -> None:
-        """Display a table, or print its note when there is no table. Call from a notebook."""
+        """Display a table, or print its note when there is no table. Call from a notebook.
+
+        A table shows its index as an ordinary first column (no row numbers, no
+        index-name row) and every cell in full, wrapped rather than cut with "..."."""
+        from IPython.display import HTML, display
+
         table = self.tables[name]
         if isinstance(table, str):
-            print(table)
+            display(HTML(f'<p class="page-note">{_escape(table)}</p>'))
         else:
-            from IPython.display import display
+            display(HTML(table_html(table)))
 
-            display(table)
+    def glue_html(self, name: str) -> None:
+        """Glue the HTML table ``name`` (a str of HTML, or a DataFrame) for a page that
+        embeds it (the overview). Call from a notebook."""
+        from IPython.display import HTML
+        from myst_nb import glue
+
+        table = self.tables[name]
+        glue(name, HTML(table if isinstance(table, str) else table_html(table)), display=False)
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(str(text))
+
+
+def table_html(table: pd.DataFrame) -> str:
+    """``table`` as an HTML table: a named or non-numeric index becomes the first column,
+    a plain row number is dropped, column-name rows are left out, nothing is truncated."""
+    frame = table
+    index = frame.index
+    if not (isinstance(index, pd.RangeIndex) and index.name is None):
+        frame = frame.reset_index()
+        first = frame.columns[0]
+        if first == "index":
+            frame = frame.rename(columns={first: ""})
+    frame = frame.copy()
+    frame.columns = [str(c) for c in frame.columns]
+    with pd.option_context("display.max_colwidth", None):
+        return frame.to_html(index=False, border=0, classes="dataframe page-table", na_rep="—", escape=True)
+
+
+_SEED_NUMBERS = r"[0-9]{3}(?:(?:, | and |, and )[0-9]{3})*"
+
+
+def cite_sources(text: str) -> str:
+    """Reader-facing references to the source articles: "[seed 000]" and "[seeds 000,
+    003]" become numbered citations "[1]" and "[1, 4]" (:func:`saas_kit.sources.citation`,
+    the references page numbers them), "seed 004" in a sentence becomes "source [5]"
+    and "seeds 001 and 002" "sources [2] and [3]". Internal labels stay out of the report."""
+    import re
+
+    from saas_kit.sources import citation
+
+    def numbers(group: str) -> list[str]:
+        return re.findall(r"[0-9]{3}", group)
+
+    text = re.sub(r"\[seeds? (" + _SEED_NUMBERS + r")\]", lambda m: citation(*numbers(m.group(1))), text)
+    text = re.sub(r"\b([Ss])eeds (" + _SEED_NUMBERS + r")",
+                  lambda m: ("S" if m.group(1) == "S" else "s") + "ources " + " and ".join(
+                      citation(n) for n in numbers(m.group(2))), text)
+    return re.sub(r"\b([Ss])eed ([0-9]{3})\b",
+                  lambda m: ("S" if m.group(1) == "S" else "s") + "ource " + citation(m.group(2)), text)
+
+
+def cite_page(page: Page) -> Page:
+    """:func:`cite_sources` over every text, table cell, column and index label of ``page``."""
+    page.texts = {k: cite_sources(v) if isinstance(v, str) else v for k, v in page.texts.items()}
+    for name, table in list(page.tables.items()):
+        if isinstance(table, str):
+            page.tables[name] = cite_sources(table)
+        elif isinstance(table, pd.DataFrame):
+            out = table.map(lambda v: cite_sources(v) if isinstance(v, str) else v)
+            out.columns = [cite_sources(c) if isinstance(c, str) else c for c in out.columns]
+            if out.index.dtype == object:
+                out.index = [cite_sources(i) if isinstance(i, str) else i for i in out.index]
+                out.index.name = table.index.name
+            page.tables[name] = out
+    return page

@@ -36,6 +36,16 @@ def logo_churn_verdict(value: float, segment: str) -> str:
     return f"{band.verdict} ({band.label})" if band else "n/a"
 
 
+def cac_payback_months(cac: float, arpa: float, gross_margin: float) -> float:
+    """Months of gross profit from one customer needed to earn back its acquisition cost
+    (metrics.md §4, source [5]'s unit economics): ``CAC / (ARPA × gross margin)``. NaN
+    when CAC is unknown or the monthly gross profit is not positive."""
+    profit = arpa * gross_margin
+    if not (np.isfinite(cac) and np.isfinite(profit)) or profit <= 0:
+        return float("nan")
+    return float(cac / profit)
+
+
 def ltv_cac_verdict(band) -> str:
     """LTV/CAC against seed 004's rule of thumb of 3."""
     if band is None:
@@ -193,14 +203,16 @@ def churn_page(basis: MonthBasis, gross_margin: float = 0.8, window_months: int 
             "churn_spend": fmt.money(acquisition["spend"]),
             "churn_new_customers": format_count(acquisition["new_customers"]),
             "churn_cac": fmt.money(acquisition["cac"]), "churn_ltv_cac": format_ratio(ratio)}
+    payback = cac_payback_months(float(acquisition["cac"]), float(steady["arpa"]), gross_margin)
+    unit["churn_cac_payback"] = "n/a" if not np.isfinite(payback) else f"{payback:.1f}"
     t.update(unit)
     t["churn_ltv_cac_verdict"] = ltv_cac_verdict(band)
     page.tables["ltv_cac"] = pd.DataFrame({
         "": ["Logo churn, pooled monthly", "Expected lifetime (months)", "Half-life (months)",
              "ARPA (MRR per customer)", "Gross margin (parameter)", "LTV", "Sales and marketing spend",
-             "New customers", "CAC", "LTV / CAC"],
+             "New customers", "CAC", "LTV / CAC", "CAC payback (months of gross profit)"],
         "Value": [fmt.pct(c_logo), *unit.values()],
-    }).set_index("")
+    })
 
     arr_now = float(arr_from_mrr(steady["mrr"]))
     grid = compounding.churn_rates_around(steady["revenue_churn"], step=0.01, count=2)

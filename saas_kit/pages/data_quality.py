@@ -10,6 +10,10 @@ from saas_kit.formatting import format_count
 from saas_kit.pages.base import MonthBasis, Page
 
 
+#: How the number style reads on the page (not its code).
+STYLE_NAMES = {"en": "English (¥1.2M)", "ja": "Japanese (1億2,000万円)"}
+
+
 def warnings_summary(count: int) -> str:
     """``No warnings``, ``1 warning``, ``12 warnings``."""
     return "No warnings" if count == 0 else f"{format_count(count)} warning{'s' if count != 1 else ''}"
@@ -39,11 +43,12 @@ def data_quality_page(basis: MonthBasis) -> Page:
     requested = basis.requested_currency
     page.tables["parameters"] = pd.DataFrame({
         "parameter": ["data folder", "report month", "number style", "currency requested", "currency used"],
-        "value": [folder, f"{basis.month} ({basis.month_label})", basis.style,
+        "value": [folder, f"{basis.month} ({basis.month_label})", STYLE_NAMES.get(basis.style, basis.style),
                   requested.strip().upper() if requested else "(the data's own)", basis.currency],
     }).set_index("parameter")
     if warnings_table.empty:
-        page.tables["warnings"] = "No warnings"
+        # the sentence above the table already says "No warnings": say what that covers, once
+        page.tables["warnings"] = "Every file passed every check."
     else:
         shown = warnings_table.rename(columns={"kind": "check", "rows": "rows affected"})
         shown["column"] = shown["column"].replace("", "—")

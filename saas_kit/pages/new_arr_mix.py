@@ -11,6 +11,7 @@ from saas_kit import rates
 from saas_kit.arr import arr_from_mrr
 from saas_kit.bands import applies_text, bands_for, bands_table, place_in_band, position_in_band, range_text
 
+from saas_kit.i18n import message
 from saas_kit.pages.base import MonthBasis, Page
 
 KPI_KEYS = ["net_new_arr", "quick_ratio"]
@@ -55,12 +56,23 @@ def who_moved(drivers: pd.DataFrame, drivers_ttm: pd.DataFrame, fmt) -> dict[str
     return out
 
 
+#: Gains count plus, losses minus, in every table of the page.
+_SIGN = {"new": 1, "expansion": 1, "reactivation": 1, "contraction": -1, "churn": -1}
+
+
 def employees_in(company: pd.DataFrame | None, month: pd.Period) -> float:
     """The company file's headcount for ``month``; NaN when unknown."""
     if company is None or "employees" not in company.columns:
         return float("nan")
     match = company.loc[pd.PeriodIndex(company["month"], freq="M") == month, "employees"]
     return float(match.iloc[0]) if len(match) else float("nan")
+
+
+#: metrics.md §5 examples 5 (seed 002: one month's bridge), 10 and 12 (seed 004).
+SEED_002_BRIDGE = {"opening": 10_000_000, "new": 1_000_000, "expansion": 200_000, "contraction": 100_000,
+                   "churn": 200_000}
+SEED_004_NET_NEW = {"new": 100_000, "expansion": 50_000, "contraction": 25_000, "churn": 40_000}
+SEED_004_NEGATIVE_CHURN = {"opening": 1_000_000, "expansion": 100_000, "churn": 50_000}
 
 
 def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12) -> Page:
@@ -75,11 +87,26 @@ def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12
     t["nna_example_net_new"] = fmt.money(ex_net)
     t["nna_example_new_arr"] = fmt.money(ex_new_arr)
     t["nna_example_churn_arr"] = fmt.money(ex_churn_arr)
+    ex5 = SEED_002_BRIDGE
+    ex5_mrr = ex5["opening"] + rates.net_new(ex5["new"], ex5["expansion"], ex5["contraction"], ex5["churn"])
+    ex10 = SEED_004_NET_NEW
+    ex10_net = rates.net_new(ex10["new"], ex10["expansion"], ex10["contraction"], ex10["churn"])
+    ex12 = SEED_004_NEGATIVE_CHURN
+    ex12_rate = float(rates.net_revenue_churn_rate(ex12["opening"], ex12["expansion"], 0, ex12["churn"]))
+    t["nna_example_mrr"] = fmt.money(ex5_mrr)
+    t["nna_example_arr"] = fmt.money(arr_from_mrr(ex5_mrr))
+    t["nna_example_net_new_mrr"] = fmt.yen(ex10_net)
+    t["nna_example_negative_churn"] = fmt.pct(ex12_rate, signed=True)
     page.tables["example"] = pd.DataFrame({
-        "Example": ["Net New ARR = New 12M + expansion 3M - churn 2M - downgrade 1M",
-                    "New ARR from New MRR of 1M", "Churn ARR from churned MRR of 500K"],
-        "Result (JPY)": [fmt.money(ex_net), fmt.money(ex_new_arr), fmt.money(ex_churn_arr)],
-    }).set_index("Example")
+        "Example": ["Net New ARR = New 12M + expansion 3M - churn 2M - downgrade 1M (seed 002)",
+                    "New ARR from New MRR of 1M (seed 002)", "Churn ARR from churned MRR of 500K (seed 002)",
+                    "MRR 10M + new 1M + expansion 0.2M - downgrade 0.1M - churn 0.2M (seed 002): MRR, ARR",
+                    "Net New MRR = new 100K + expansion 50K - contraction 25K - churn 40K (seed 004)",
+                    "Revenue churn = (churn 50K - expansion 100K) / opening 1M (seed 004)"],
+        "Result (JPY)": [fmt.money(ex_net), fmt.money(ex_new_arr), fmt.money(ex_churn_arr),
+                         f"{fmt.money(ex5_mrr)}, ARR {fmt.money(arr_from_mrr(ex5_mrr))}", fmt.yen(ex10_net),
+                         f"{fmt.pct(ex12_rate, signed=True)} (negative churn)"],
+    })
 
     cases = SEED_002_CASES.copy()
     cases["net_new"] = rates.net_new(cases["new"], 0, 0, cases["churn"])
@@ -118,16 +145,24 @@ def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12
     t["nna_qr_ttm_band"] = f"{qr_ttm_band.verdict} ({qr_ttm_band.label})" if qr_ttm_band else "n/a"
 
     table = basis.kpis.set_index("key").loc[KPI_KEYS]
-    signs = [1, 1, 1, -1, -1]
+    signs = [1, 1, 1, -1, -1]  # losses shown as negative amounts in every table of the page
+    by_month = bridge.set_index("month")
+    year_ago = by_month.loc[month - 12] if (month - 12) in by_month.index else None
+    na = "n/a"
     page.tables["movements"] = pd.DataFrame({
         "ARR movement": list(MOVEMENT_NAMES.values()) + ["Net New ARR", "SaaS Quick Ratio"],
         basis.month_label: [fmt.money(s * arr_from_mrr(now[c])) for s, c in zip(signs, MOVEMENT_NAMES)]
                            + [fmt.money(now["net_new_arr"]), fmt.ratio(now["quick_ratio"])],
         f"Last {window} months": [fmt.money(s * arr_from_mrr(flows_now[c])) for s, c in zip(signs, MOVEMENT_NAMES)]
                                  + [fmt.money(arr_from_mrr(flows_now["net_new_mrr"])), fmt.ratio(qr_ttm)],
-        "Month vs a year ago": ["", "", "", "", ""] + [table.loc["net_new_arr", "yoy_text"],
-                                                       table.loc["quick_ratio", "yoy_text"]],
-    }).set_index("ARR movement")
+        "Same month a year ago": [fmt.money(s * arr_from_mrr(year_ago[c])) if year_ago is not None else na
+                                  for s, c in zip(signs, MOVEMENT_NAMES)]
+                                 + ([fmt.money(year_ago["net_new_arr"]), fmt.ratio(year_ago["quick_ratio"])]
+                                    if year_ago is not None else [na, na]),
+        "Change on a year ago": [fmt.signed_money(s * arr_from_mrr(now[c] - year_ago[c])) if year_ago is not None
+                                 else na for s, c in zip(signs, MOVEMENT_NAMES)]
+                                + [table.loc["net_new_arr", "yoy_text"], table.loc["quick_ratio", "yoy_text"]],
+    })
     recent = bridge[bridge["month"] > month - trend_months].reset_index(drop=True)
     page.data.update(recent=recent, recent_flows=flows.reindex(recent["month"]), window=window)
 
@@ -147,10 +182,12 @@ def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12
 
     employees = employees_in(ds.company, month)
     ape = float(rates.arr_per_employee(now["arr"], employees))
-    ape_band = place_in_band("arr_per_employee", ape)
+    # the ARR-per-employee guide values are in yen (metrics.md §8): no band for other currencies
+    ape_band = place_in_band("arr_per_employee", ape) if basis.currency == "JPY" else None
     t["nna_employees"] = "n/a" if math.isnan(employees) else f"{int(employees):,}"
     t["nna_ape"] = fmt.money(ape)
     t["nna_ape_band"] = (f"{ape_band.verdict} ({ape_band.label})" if ape_band else
+                         message("overview.band.no_currency", basis.style) if basis.currency != "JPY" else
                          "not available (no headcount for this month in company.csv)")
 
     bands = pd.concat([bands_table(m) for m in ("quick_ratio", "new_arr_share", "arr_per_employee")],
@@ -169,9 +206,9 @@ def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12
     t.update(who_moved(drivers, drivers_ttm, fmt))
     page.tables["drivers"] = pd.DataFrame({
         "ARR movement": [MOVEMENT_NAMES[m] for m in drivers["movement"]],
-        "Same month a year ago": [fmt.money(v) for v in drivers["earlier"]],
-        basis.month_label: [fmt.money(v) for v in drivers["now"]],
-        "Effect on Net New ARR": [fmt.signed_money(v) for v in drivers["effect"]],
+        "Same month a year ago": [fmt.money(_SIGN[m] * v) for m, v in zip(drivers["movement"], drivers["earlier"])],
+        basis.month_label: [fmt.money(_SIGN[m] * v) for m, v in zip(drivers["movement"], drivers["now"])],
+        "Effect on Net New ARR (+ raised it)": [fmt.signed_money(v) for v in drivers["effect"]],
         f"Effect, last {window} months vs the {window} before": [fmt.signed_money(v) for v in drivers_ttm["effect"]],
-    }).set_index("ARR movement")
+    })
     return page

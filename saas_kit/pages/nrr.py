@@ -3,15 +3,19 @@ twelve-month, the bridge, negative churn, segments, and what to look at next
 (metrics.md §3, seeds 000 and 003)."""
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
 
 from saas_kit import rates
 from saas_kit.bands import bands_for, bands_table, position_in_band, range_text
+from saas_kit.i18n import message
 from saas_kit.kpis import NRR_JAPAN_AVERAGE
 from saas_kit.movements import mrr_movements, with_attribute
 from saas_kit.pages.base import MonthBasis, Page
+from saas_kit.pages.overview import (overview_rows, overview_series, overview_table_html, verdict_texts,
+                                     who_moved, who_moved_summary, who_moved_table)
 
 KPI_KEYS = ["mrr", "nrr_monthly", "nrr_ttm", "grr_monthly", "grr_ttm"]
 #: Seed 000's worked month: opening MRR, upsell, downgrades, cancellations (yen).
@@ -89,7 +93,8 @@ def grr_benchmark(segment, value) -> str:
     if not bands or value is None or math.isnan(value):
         return "—"
     band = bands[0]
-    return f"{position_in_band(band, value)} {band.label.lower()} ({range_text(band)})"
+    focus = "SMB" if segment == "SMB" else "enterprise"
+    return f"{position_in_band(band, value)} the typical {range_text(band)} of {focus}-focused companies"
 
 
 def nrr_page(basis: MonthBasis, trend_months: int = 24, segment_column: str = "segment") -> Page:
@@ -187,4 +192,24 @@ def nrr_page(basis: MonthBasis, trend_months: int = 24, segment_column: str = "s
     t.update(worst_segment(seg_ttm, fmt))
     t.update(weakest_month(last12, fmt))
     page.data["japan_average_nrr"] = NRR_JAPAN_AVERAGE
+    add_overview(page, basis)
     return page
+
+
+def add_overview(page: Page, basis: MonthBasis) -> None:
+    """The overview's facts (book/index.md glues them from this chapter): the verdict,
+    the KPI table (HTML), the chart's data and who moved."""
+    from saas_kit.kpis import monthly_kpi_series
+
+    series = overview_series(basis, monthly_kpi_series(basis.dataset.customer_mrr, basis.bridge, basis.ttm))
+    page.texts.update(verdict_texts(basis, series))
+    page.tables["overview_kpis"] = overview_table_html(overview_rows(basis, series), basis)
+    moved = who_moved(basis)
+    page.data["who_moved"] = moved
+    page.texts["who_moved_summary"] = who_moved_summary(moved, basis)
+    page.tables["who_moved"] = who_moved_table(moved, basis)
+    page.data["overview_trend"] = basis.bridge.set_index("month").iloc[-24:]
+    # saas-kit report prints the board PDF into the month folder, one level above book/
+    pdf = f"report-{basis.month}.pdf"
+    page.tables["pdf_link"] = (f'<p class="pdf-link"><a href="../{pdf}" download>{pdf}</a>: '
+                               f'{html.escape(message("overview.pdf", basis.style))}</p>')

@@ -12,6 +12,7 @@ from saas_kit import activation
 from saas_kit.activation import onboarding_scope
 from saas_kit.bands import bands_for, bands_table, position_in_band, range_text
 from saas_kit.formatting import format_count, format_days, format_p_value, format_points
+from saas_kit.i18n import message
 from saas_kit.pages.base import MonthBasis, Page
 
 #: Half-year change of the pooled activation rate read as "about flat" (two points).
@@ -86,16 +87,53 @@ def example_table() -> pd.DataFrame:
     })
 
 
+#: Every text of the activation page besides the common ones (the notebook glues each).
+ACTIVATION_TEXT_KEYS = (
+    "activation_cohort", "activation_cohort_signups", "activation_customers", "activation_events_start",
+    "activation_rate_all_closed", "activation_ret_activated", "activation_ret_excluded", "activation_ret_lift",
+    "activation_ret_n_activated", "activation_ret_n_not_activated", "activation_ret_not_activated",
+    "activation_ret_p_value", "activation_ret_ratio", "activation_retention_days", "activation_rule_code",
+    "activation_rule_text", "activation_trend_change", "activation_trend_earlier", "activation_trend_recent",
+    "activation_trend_word", "early_churn_30d", "early_churn_30d_position", "early_churn_45d",
+    "early_churn_45d_position", "early_churn_90d", "early_churn_churned", "early_churn_next", "funnel_completed",
+    "funnel_customers", "funnel_drop_conversion", "funnel_drop_previous", "funnel_drop_step", "funnel_window",
+    "kpi_activation_rate", "kpi_activation_rate_band", "kpi_activation_rate_mom", "kpi_activation_rate_yoy",
+    "magic_best_lift", "magic_best_phi", "magic_best_rule", "magic_best_share", "magic_candidates",
+    "magic_rule_rank", "magic_rule_verdict", "ttfv_activated", "ttfv_median", "ttfv_p75", "ttfv_p90")
+ACTIVATION_TABLES = ("example", "cohorts", "retention", "search", "early_churn", "ttfv", "funnel", "bands")
+
+
+def missing_events_page(basis: MonthBasis, activation_rule: str) -> Page:
+    """The activation page of data without an events file (or without customers.csv):
+    every text "n/a", every table a note, no chart, and ``activation_missing`` saying
+    plainly what file the chapter needs and its columns (issue 9, part 3)."""
+    page = Page("05_activation", basis.fmt, basis.month)
+    na = message("na", basis.style)
+    page.texts.update(basis.common_texts())
+    page.texts.update(dict.fromkeys(ACTIVATION_TEXT_KEYS, na))
+    missing = "events" if basis.dataset.events is None else "customers"
+    page.texts["activation_missing"] = message(f"activation.missing_{missing}", basis.style)
+    page.texts["kpi_activation_rate"] = message("overview.no_events", basis.style)
+    page.texts["activation_rule_code"] = str(activation.ActivationRule.parse(activation_rule))
+    page.tables.update(dict.fromkeys(ACTIVATION_TABLES, page.texts["activation_missing"]))
+    page.tables["example"] = example_table()
+    page.data["unavailable"] = True
+    return page
+
+
 def activation_page(basis: MonthBasis, activation_rule: str = "invite_teammate>=3@14d", retention_days: int = 90,
                     funnel_steps: Sequence[str] = FUNNEL_STEPS, funnel_window_days: int = 30,
                     search_thresholds: Sequence[int] = SEARCH_THRESHOLDS,
                     search_windows: Sequence[int] = SEARCH_WINDOWS) -> Page:
     """Every figure of the activation chapter."""
     fmt, month, ds = basis.fmt, basis.month, basis.dataset
+    if ds.events is None or ds.customers is None or basis.activation is None:
+        return missing_events_page(basis, activation_rule)
     funnel_steps, search_thresholds, search_windows = list(funnel_steps), list(search_thresholds), list(search_windows)
     page = Page("05_activation", fmt, month)
     t = page.texts
     t.update(basis.common_texts())
+    t["activation_missing"] = ""
     rule = activation.ActivationRule.parse(activation_rule)
     scope = onboarding_scope(ds, month)
     act = activation.evaluate_rule(scope.events, scope.customers, rule, as_of=scope.as_of)
