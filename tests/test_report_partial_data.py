@@ -42,7 +42,11 @@ def test_billing_data_only_builds_a_full_report_whose_activation_chapter_asks_fo
     site = _build(_folder(tmp_path, "subscriptions.csv"), tmp_path / "out")
     activation = _text(site / "notebooks" / "05_activation.html")
     assert "needs an events file" in activation and "customer_id" in activation and "timestamp" in activation
-    assert "no event data" in _text(site / "book" / "index.html")
+    overview = _text(site / "book" / "index.html")
+    assert "no event data" in overview
+    # built with pdf=False: the overview says so instead of linking a missing PDF
+    assert "No PDF was printed this month (--no-pdf was given)" in overview
+    assert 'href="../report-' not in (site / "book" / "index.html").read_text("utf-8")
 
 
 def test_customers_without_events_builds_and_says_events_are_missing(tmp_path):

@@ -209,7 +209,16 @@ def add_overview(page: Page, basis: MonthBasis) -> None:
     page.texts["who_moved_summary"] = who_moved_summary(moved, basis)
     page.tables["who_moved"] = who_moved_table(moved, basis)
     page.data["overview_trend"] = basis.bridge.set_index("month").iloc[-24:]
-    # saas-kit report prints the board PDF into the month folder, one level above book/
-    pdf = f"report-{basis.month}.pdf"
-    page.tables["pdf_link"] = (f'<p class="pdf-link"><a href="../{pdf}" download>{pdf}</a>: '
-                               f'{html.escape(message("overview.pdf", basis.style))}</p>')
+    page.tables["pdf_link"] = pdf_link_html(str(basis.month), basis.style)
+
+
+def pdf_link_html(month: str, style: str, missing_reason: str | None = None) -> str:
+    """The overview's line about the board PDF: a link to ``report-<month>.pdf``, which
+    ``saas-kit report`` prints into the month folder (one level above ``book/``), or,
+    when this run prints none (``missing_reason``), a sentence saying why instead of a
+    dead link."""
+    if missing_reason:
+        return f'<p class="pdf-link">{html.escape(message("overview.no_pdf", style, reason=missing_reason))}</p>'
+    pdf = f"report-{month}.pdf"
+    return (f'<p class="pdf-link"><a href="../{pdf}" download>{pdf}</a>: '
+            f'{html.escape(message("overview.pdf", style))}</p>')

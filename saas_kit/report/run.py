@@ -11,6 +11,8 @@ from typing import Any, Callable
 from saas_kit.calendar import check_month_name
 from saas_kit.errors import ParameterError
 from saas_kit.export import write_downloads
+from saas_kit.pages.nrr import pdf_link_html
+from saas_kit.pdf import pdf_unavailable
 from saas_kit.publish import failed_dir, make_staging_dir, publish_month
 from saas_kit.report.base import (ANALYSIS_FILE, ANALYSIS_PARAMETER, KERNEL_NAME, NOTEBOOK_GLOB, NotebookFailure,
                                   REQUIRED_PARAMETERS, RESERVED_PARAMETERS, ReportError, check_toc,
@@ -104,6 +106,9 @@ def build_report(
         src, build, logs = stage / "src", stage / "build", stage / "logs"
         logs.mkdir()
         analysis = month_analysis(dataset, month, notebook_params, progress)
+        no_pdf = "--no-pdf was given" if not pdf else pdf_unavailable()
+        if no_pdf and "01_nrr" in analysis.pages:  # the overview says why instead of linking a missing file
+            analysis.pages["01_nrr"].tables["pdf_link"] = pdf_link_html(month, analysis.basis.style, no_pdf)
         analysis_path = analysis.save(logs / ANALYSIS_FILE)  # computed once here, read by every notebook
         stage_book(project, src, month)
         step = "executing the notebooks"
