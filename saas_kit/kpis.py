@@ -174,8 +174,6 @@ def kpi_change_text(spec: KpiSpec, now: float, before: float, currency: str = "J
     return format_ratio_change(now, before, 2)
 
 
-#: The former private name, still imported by saas_kit.spark.analysis.
-_change = kpi_change_text
 
 
 def headline_kpis(dataset: Dataset | pd.DataFrame, month: pd.Period | str, currency: str = "JPY",
