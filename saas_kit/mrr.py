@@ -17,6 +17,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from saas_kit.calendar import EPOCH_MONTH_NUMBER
+from saas_kit.calendar import month_number as period_to_number  # noqa: F401  (the names callers use)
+from saas_kit.calendar import months_from_numbers as number_to_period  # noqa: F401
 from saas_kit.money import MONTHS_IN_PERIOD, from_ticks, to_ticks
 
 
@@ -24,22 +27,6 @@ def month_number(values: pd.Series | pd.DatetimeIndex) -> np.ndarray:
     """Dates (datetime64) -> integer month numbers ``year * 12 + month - 1``."""
     dt = pd.DatetimeIndex(values)
     return (dt.year.to_numpy(dtype="int64") * 12 + dt.month.to_numpy(dtype="int64") - 1)
-
-
-def period_to_number(month: pd.Period | str) -> int:
-    """A month (Period or 'YYYY-MM') -> integer month number."""
-    p = pd.Period(month, freq="M")
-    return p.year * 12 + p.month - 1
-
-
-def number_to_period(numbers: np.ndarray | int) -> pd.PeriodIndex | pd.Period:
-    """Integer month numbers -> Period[M] (array or scalar)."""
-    if np.ndim(numbers) == 0:
-        n = int(numbers)
-        return pd.Period(year=n // 12, month=n % 12 + 1, freq="M")
-    arr = np.asarray(numbers, dtype="int64")
-    # Period ordinals for monthly frequency count months since 1970-01.
-    return pd.PeriodIndex.from_ordinals(arr - (1970 * 12), freq="M")
 
 
 def subscription_mrr_ticks(subscriptions: pd.DataFrame) -> np.ndarray:
@@ -182,7 +169,7 @@ def _customer_months(subscriptions: pd.DataFrame, last_month: int) -> pd.DataFra
     n_rows = int(length.sum())
     run_row = np.cumsum(length) - length
     ordinal = np.ones(n_rows, dtype="int64")
-    run_ordinal = run_month - 1970 * 12  # Period[M] ordinals count months since 1970-01
+    run_ordinal = run_month - EPOCH_MONTH_NUMBER  # Period[M] ordinals count months since 1970-01
     ordinal[0] = run_ordinal[0]
     ordinal[run_row[1:]] = run_ordinal[1:] - (run_ordinal[:-1] + length[:-1] - 1)
     np.cumsum(ordinal, out=ordinal)

@@ -16,7 +16,8 @@ MAX_LINES = 600
 #: public facade, is above everything).
 LAYERS = [
     {"errors", "money"},
-    {"calendar", "mrr", "metadata", "i18n", "pdf", "sources", "verdict", "spark.session"},
+    {"calendar"},
+    {"mrr", "metadata", "i18n", "pdf", "sources", "verdict", "spark.session"},
     {"formatting", "rows", "arr", "bridge_runs", "i18n_check", "book_i18n", "loading.schema", "generate.model"},
     {"loading.dataset", "loading.parse", "generate.simulate"},
     {"loading.read", "loading.validate", "generate.frames"},

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from saas_kit.calendar import EPOCH_MONTH_NUMBER
 from saas_kit.errors import ParameterError
 
 
@@ -92,7 +93,7 @@ def parse_generate_month(text: str) -> int:
 
 def month_day_to_date(month_idx: np.ndarray, day: np.ndarray) -> np.ndarray:
     """Absolute month index + day of month -> datetime64[D] (vectorised)."""
-    months = (np.asarray(month_idx, dtype=np.int64) - 1970 * 12).astype("datetime64[M]")
+    months = (np.asarray(month_idx, dtype=np.int64) - EPOCH_MONTH_NUMBER).astype("datetime64[M]")
     return months.astype("datetime64[D]") + (np.asarray(day, dtype=np.int64) - 1)
 
 

@@ -9,6 +9,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from saas_kit.calendar import months_from_numbers
 from saas_kit.errors import DataError, DataWarning, ParameterError
 from saas_kit.mrr import period_to_number
 from saas_kit.loading.schema import (
@@ -365,4 +366,4 @@ def parse_months(df: pd.DataFrame, column: str, file: str) -> pd.Series:
     future = numbers > period_to_number(current_month())
     if future.any():
         fail_rows(df, future, f"month {text[future].iloc[0][:7]!r} is in the future", file, column)
-    return pd.Series(pd.PeriodIndex.from_ordinals(numbers.to_numpy() - 1970 * 12, freq="M"), index=df.index)
+    return pd.Series(months_from_numbers(numbers.to_numpy()), index=df.index)

@@ -19,6 +19,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from saas_kit.calendar import months_from_numbers
 from saas_kit.activation import ActivationRule
 from saas_kit.activation.frames import sorted_positive_ints
 from saas_kit.activation.rule import positive_int
@@ -110,7 +111,7 @@ def activation_rate_by_cohort(events, customers, rule: ActivationRule | str, as_
         for k in arrays:
             arrays[k][r["m"] - lo] += r[k]
     out = pd.DataFrame({
-        "cohort": pd.PeriodIndex.from_ordinals(np.arange(lo, hi + 1, dtype="int64") - 1970 * 12, freq="M"),
+        "cohort": months_from_numbers(np.arange(lo, hi + 1, dtype="int64")),
         "signups": arrays["signups"], "activated": arrays["activated"],
     })
     out["rate"] = ratio(out["activated"], out["signups"])
