@@ -18,6 +18,8 @@ import sys
 
 import duckdb
 
+from duckdb_reference import MOVEMENT_SUMS, WINDOW_CTES  # the window SQL both references share
+
 BRIDGE_SQL = """
 WITH subs AS (
     SELECT customer_id,
@@ -25,8 +27,8 @@ WITH subs AS (
            CASE lower(trim(CAST(billing_period AS VARCHAR)))
                 WHEN 'quarter' THEN 3 WHEN 'year' THEN 12 ELSE 1 END AS months,
            year(start_date) * 12 + month(start_date) - 1 AS first_m,
-           CASE WHEN end_date IS NULL OR year(end_date) >= 2100 THEN $last
-                ELSE least(year(end_date) * 12 + month(end_date) - 2, $last) END AS last_m
+           CASE WHEN end_date IS NULL OR year(end_date) >= 2100 THEN $last_month
+                ELSE least(year(end_date) * 12 + month(end_date) - 2, $last_month) END AS last_m
     FROM source
 ),
 ticked AS (
@@ -39,39 +41,9 @@ cm AS (
     GROUP BY customer_id, m
     HAVING SUM(ticks) > 0
 ),
-lagged AS (
-    SELECT customer_id, month_no, mrr_ticks,
-           LAG(month_no) OVER w AS prev_month_no,
-           LAG(mrr_ticks) OVER w AS prev_row_ticks,
-           LEAD(month_no) OVER w AS next_month_no,
-           ROW_NUMBER() OVER w AS rn
-    FROM cm
-    WINDOW w AS (PARTITION BY customer_id ORDER BY month_no)
-),
-moves AS (
-    SELECT month_no,
-           CASE WHEN prev_month_no = month_no - 1 THEN prev_row_ticks ELSE 0 END AS prev_ticks,
-           mrr_ticks AS cur_ticks, rn
-    FROM lagged
-    UNION ALL
-    SELECT month_no + 1, mrr_ticks, 0, 2
-    FROM lagged
-    WHERE (next_month_no IS NULL OR next_month_no <> month_no + 1) AND month_no + 1 <= $last
-),
-movement AS (
-    SELECT month_no,
-           SUM(CASE WHEN prev_ticks = 0 AND cur_ticks > 0 AND rn = 1 THEN cur_ticks ELSE 0 END) AS new,
-           SUM(CASE WHEN prev_ticks > 0 AND cur_ticks > prev_ticks THEN cur_ticks - prev_ticks ELSE 0 END) AS expansion,
-           SUM(CASE WHEN prev_ticks = 0 AND cur_ticks > 0 AND rn > 1 THEN cur_ticks ELSE 0 END) AS reactivation,
-           SUM(CASE WHEN prev_ticks > 0 AND cur_ticks > 0 AND cur_ticks < prev_ticks
-                    THEN prev_ticks - cur_ticks ELSE 0 END) AS contraction,
-           SUM(CASE WHEN prev_ticks > 0 AND cur_ticks = 0 THEN prev_ticks ELSE 0 END) AS churn,
-           SUM(CASE WHEN prev_ticks = 0 AND cur_ticks > 0 AND rn = 1 THEN 1 ELSE 0 END) AS new_customers,
-           SUM(CASE WHEN prev_ticks > 0 AND cur_ticks = 0 THEN 1 ELSE 0 END) AS churned_customers
-    FROM moves GROUP BY month_no
-),
+""" + WINDOW_CTES + ",\nmovement AS (" + MOVEMENT_SUMS + "),\n" + """
 closing AS (SELECT month_no, SUM(mrr_ticks) AS closing_mrr, COUNT(*) AS customers FROM cm GROUP BY month_no),
-months AS (SELECT unnest(range((SELECT min(month_no) FROM cm), $last + 1)) AS month_no)
+months AS (SELECT unnest(range((SELECT min(month_no) FROM cm), $last_month + 1)) AS month_no)
 SELECT months.month_no,
        coalesce(LAG(closing.closing_mrr) OVER (ORDER BY months.month_no), 0) AS opening_mrr,
        coalesce(new, 0) AS new, coalesce(expansion, 0) AS expansion, coalesce(reactivation, 0) AS reactivation,
@@ -89,7 +61,7 @@ def main(argv: list[str]) -> int:
     con = duckdb.connect()
     reader = "read_parquet" if path.lower().endswith((".parquet", ".pq")) else "read_csv"
     con.execute(f"CREATE VIEW source AS SELECT * FROM {reader}('{path.replace(chr(39), chr(39) * 2)}')")
-    rows = con.execute(BRIDGE_SQL, {"last": year * 12 + month - 1}).fetchall()
+    rows = con.execute(BRIDGE_SQL, {"last_month": year * 12 + month - 1}).fetchall()
     out = ["month_no,opening_mrr,new,expansion,reactivation,contraction,churn,closing_mrr,customers,"
            "new_customers,churned_customers"]
     out += [",".join(str(int(v)) for v in row) for row in rows]

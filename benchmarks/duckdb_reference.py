@@ -9,10 +9,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-MOVEMENTS_SQL = """
-WITH cm AS (
-    SELECT customer_id, month_no, mrr_ticks FROM customer_months WHERE mrr_ticks > 0
-),
+#: The window part (shared with duckdb_e2e.py): each customer-month against the month before,
+#: plus a churn row for the month after a customer's last month (up to $last_month).
+WINDOW_CTES = """
 lagged AS (
     SELECT customer_id, month_no, mrr_ticks,
            LAG(month_no) OVER w AS prev_month_no,
@@ -33,6 +32,10 @@ moves AS (
     FROM lagged
     WHERE (next_month_no IS NULL OR next_month_no <> month_no + 1) AND month_no + 1 <= $last_month
 )
+"""
+
+#: The movement sums per month over ``moves`` (shared with duckdb_e2e.py).
+MOVEMENT_SUMS = """
 SELECT month_no,
        SUM(CASE WHEN prev_ticks = 0 AND cur_ticks > 0 AND rn = 1 THEN cur_ticks ELSE 0 END) AS new,
        SUM(CASE WHEN prev_ticks > 0 AND cur_ticks > prev_ticks THEN cur_ticks - prev_ticks ELSE 0 END) AS expansion,
@@ -43,8 +46,10 @@ SELECT month_no,
        SUM(CASE WHEN prev_ticks = 0 AND cur_ticks > 0 AND rn = 1 THEN 1 ELSE 0 END) AS new_customers
 FROM moves
 GROUP BY month_no
-ORDER BY month_no
 """
+
+MOVEMENTS_SQL = ("WITH cm AS (SELECT customer_id, month_no, mrr_ticks FROM customer_months WHERE mrr_ticks > 0),\n"
+                 + WINDOW_CTES + MOVEMENT_SUMS + "ORDER BY month_no\n")
 
 
 def duckdb_movements(customer_months: pd.DataFrame, last_month_no: int,
