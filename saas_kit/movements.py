@@ -139,24 +139,36 @@ def mrr_movements(
     opening = np.concatenate([before[:, None], closing_2d[:, :-1]], axis=1).ravel()
     opening_n = np.concatenate([before_n[:, None], customers_2d[:, :-1]], axis=1).ravel()
 
-    net = cols["new"] + cols["reactivation"] + cols["expansion"] - cols["contraction"] - cols["churn"]
-    if not np.array_equal(opening + net, closing):  # exact in int64 ticks
+    return bridge_frame(groups, by, lo, hi, opening, opening_n, closing, customers,
+                        {name: cols[name] for name in MOVEMENTS},
+                        {name: cols[count_column(name)] for name in MOVEMENTS})
+
+
+def bridge_frame(groups: list, by: str | None, lo: int, hi: int, opening: np.ndarray, opening_n: np.ndarray,
+                 closing: np.ndarray, customers: np.ndarray, amounts: dict[str, np.ndarray],
+                 counts: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The bridge frame from per-(group, month) cells (flattened group-major, months
+    ``lo..hi``): opening and closing MRR in ticks, customer counts, and each movement's
+    ticks and customer count. Checks the identity of metrics.md §3 exactly in int64 ticks
+    (closing = opening + new + reactivation + expansion - contraction - churn) and raises
+    AssertionError naming the first cell that breaks it. Shared by both engines."""
+    net = amounts["new"] + amounts["reactivation"] + amounts["expansion"] - amounts["contraction"] - amounts["churn"]
+    if not np.array_equal(opening + net, closing):
         bad = np.flatnonzero(opening + net != closing)[0]
         raise AssertionError(f"MRR bridge does not reconcile in month index {bad}")
-
-    months = months_from_numbers(np.tile(np.arange(lo, hi + 1), n_groups))
-    out = pd.DataFrame({"month": months})
+    span = hi - lo + 1
+    out = pd.DataFrame({"month": months_from_numbers(np.tile(np.arange(lo, hi + 1), len(groups)))})
     if by is not None:
         out.insert(0, by, np.repeat(np.asarray(groups, dtype=object), span))
     out["opening_mrr"] = from_ticks(opening)
     for name in MOVEMENTS:
-        out[name] = from_ticks(cols[name])
+        out[name] = from_ticks(amounts[name])
     out["net_new_mrr"] = from_ticks(net)
     out["closing_mrr"] = from_ticks(closing)
     out["opening_customers"] = opening_n
     out["customers"] = customers
     for name in MOVEMENTS:
-        out[count_column(name)] = cols[count_column(name)]
+        out[count_column(name)] = counts[name]
     return out
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from saas_kit.money import from_ticks
-from saas_kit.movements import MOVEMENTS, count_column, empty_bridge
+from saas_kit.movements import MOVEMENTS, bridge_frame, empty_bridge
 from saas_kit.mrr import number_to_period, period_to_number
 
 CODE = {name: i for i, name in enumerate(MOVEMENTS)}
@@ -99,23 +99,7 @@ def assemble_bridge(groups: list, by: str | None, lo: int, hi: int, flows, closi
     closing_t, customers = cells[:, 1:].ravel(), custs[:, 1:].ravel()
     opening = np.concatenate([cells[:, :1], cells[:, 1:-1]], axis=1).ravel()
     opening_n = np.concatenate([custs[:, :1], custs[:, 1:-1]], axis=1).ravel()
-    net = cols["new"] + cols["reactivation"] + cols["expansion"] - cols["contraction"] - cols["churn"]
-    if not np.array_equal(opening + net, closing_t):
-        bad = np.flatnonzero(opening + net != closing_t)[0]
-        raise AssertionError(f"MRR bridge does not reconcile in month index {bad}")
-    out = pd.DataFrame({"month": number_to_period(np.tile(np.arange(lo, hi + 1), n_groups))})
-    if by is not None:
-        out.insert(0, by, np.repeat(np.asarray(groups, dtype=object), span))
-    out["opening_mrr"] = from_ticks(opening)
-    for name in MOVEMENTS:
-        out[name] = from_ticks(cols[name])
-    out["net_new_mrr"] = from_ticks(net)
-    out["closing_mrr"] = from_ticks(closing_t)
-    out["opening_customers"] = opening_n
-    out["customers"] = customers
-    for name in MOVEMENTS:
-        out[count_column(name)] = counts[name]
-    return out
+    return bridge_frame(groups, by, lo, hi, opening, opening_n, closing_t, customers, cols, counts)
 
 
 def top_movers(movements, month, n: int = 10, attributes: tuple[str, ...] = ()) -> pd.DataFrame:
