@@ -71,16 +71,23 @@ class Dataset:
 
     def check_month(self, month: str | pd.Period | None) -> pd.Period:
         """Validate a report month (``YYYY-MM``) against the data; None or "" = latest."""
-        if month is None or (isinstance(month, str) and not month.strip()):
-            return self.latest_month
-        p = parse_month_parameter(month)
-        if self.as_of is not None and p > self.latest_month and p >= self.first_month:
-            raise ParameterError(
-                f"report month {p} is not complete at the as-of date {self.as_of.date()} (a month counts once its "
-                f"last day is before the as-of date; the last complete month is {self.latest_month}; "
-                f"give a later date with --as-of YYYY-MM-DD)")
-        if p < self.first_month or p > self.latest_month:
-            raise ParameterError(
-                f"report month {p} is outside the data, which covers {self.first_month} to {self.latest_month}"
-            )
-        return p
+        return check_report_month(month, self.first_month, self.latest_month, self.as_of)
+
+
+def check_report_month(month: str | pd.Period | None, first: pd.Period, latest: pd.Period,
+                       as_of: pd.Timestamp | None) -> pd.Period:
+    """A report month inside the data's months ``first..latest`` (None or "" = ``latest``,
+    the last complete month before the as-of date, metrics.md §2). A later month is
+    refused as not yet complete, an earlier one as outside the data. Shared by both
+    engines' datasets."""
+    if month is None or (isinstance(month, str) and not month.strip()):
+        return latest
+    p = parse_month_parameter(month)
+    if as_of is not None and p > latest and p >= first:
+        raise ParameterError(
+            f"report month {p} is not complete at the as-of date {as_of.date()} (a month counts once its "
+            f"last day is before the as-of date; the last complete month is {latest}; "
+            f"give a later date with --as-of YYYY-MM-DD)")
+    if p < first or p > latest:
+        raise ParameterError(f"report month {p} is outside the data, which covers {first} to {latest}")
+    return p

@@ -21,7 +21,8 @@ from typing import Mapping
 import pandas as pd
 
 from saas_kit.errors import DataError, ParameterError
-from saas_kit.loading import currency_parameter, find_file, parse_month_parameter
+from saas_kit.loading import currency_parameter, find_file
+from saas_kit.loading.dataset import check_report_month
 from saas_kit.metadata import METADATA_FILE, last_complete_month, parse_as_of, parse_metadata, today
 from saas_kit.mrr import number_to_period, period_to_number
 import saas_kit.spark.ledger as ledger
@@ -69,18 +70,7 @@ class SparkData:
 
     def check_month(self, month) -> pd.Period:
         """A report month inside the data (None or "" = the latest), as ``Dataset.check_month``."""
-        if month is None or (isinstance(month, str) and not month.strip()):
-            return self.latest_month
-        p = parse_month_parameter(month)
-        if self.as_of is not None and p > self.latest_month and p >= self.first_month:
-            raise ParameterError(
-                f"report month {p} is not complete at the as-of date {self.as_of.date()} (a month counts once its "
-                f"last day is before the as-of date; the last complete month is {self.latest_month}; "
-                f"give a later date with --as-of YYYY-MM-DD)")
-        if p < self.first_month or p > self.latest_month:
-            raise ParameterError(
-                f"report month {p} is outside the data, which covers {self.first_month} to {self.latest_month}")
-        return p
+        return check_report_month(month, self.first_month, self.latest_month, self.as_of)
 
     def unpersist(self) -> None:
         """Release the persisted frames (the customer-months and the validated inputs)."""
