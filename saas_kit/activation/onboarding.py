@@ -125,13 +125,7 @@ def onboarding_funnel(
     signups`` (NaN when the denominator is 0). Unknown step names raise ParameterError
     listing the known event names; duplicate steps are a ParameterError.
     """
-    if isinstance(steps, str) or not isinstance(steps, Sequence):
-        raise ParameterError(f"steps must be a list of event names, got {steps!r}")
-    steps = [str(s) for s in steps]
-    if not steps:
-        raise ParameterError("steps must name at least one event")
-    if len(set(steps)) != len(steps):
-        raise ParameterError(f"steps must not repeat an event: {steps}")
+    steps = funnel_steps(steps)
     window_days = positive_int(window_days, "window_days")
     check_events_frame(events)
     cust = SignupIndex(customers)
@@ -180,3 +174,16 @@ def onboarding_funnel(
     )
     out.loc[0, "conversion_from_previous"] = np.nan
     return out
+
+
+def funnel_steps(steps: Sequence[str]) -> list[str]:
+    """The funnel's step names checked: a list (not one string) of at least one event,
+    none repeated. ParameterError otherwise. Shared by both engines."""
+    if isinstance(steps, str) or not isinstance(steps, Sequence):
+        raise ParameterError(f"steps must be a list of event names, got {steps!r}")
+    steps = [str(s) for s in steps]
+    if not steps:
+        raise ParameterError("steps must name at least one event")
+    if len(set(steps)) != len(steps):
+        raise ParameterError(f"steps must not repeat an event: {steps}")
+    return steps

@@ -21,6 +21,7 @@ import pandas as pd
 
 from saas_kit.calendar import months_from_numbers
 from saas_kit.activation import ActivationRule
+from saas_kit.activation.onboarding import funnel_steps
 from saas_kit.activation.frames import sorted_positive_ints
 from saas_kit.activation.rule import positive_int
 from saas_kit.activation.search import rank_rules
@@ -185,13 +186,7 @@ def onboarding_funnel(events, customers, steps: Sequence[str], window_days: int 
     :func:`saas_kit.activation.onboarding_funnel` (every earlier step done too; with
     ``ordered``, each step's first occurrence at or after the previous step's)."""
     F = _F()
-    if isinstance(steps, str) or not isinstance(steps, Sequence):
-        raise ParameterError(f"steps must be a list of event names, got {steps!r}")
-    steps = [str(s) for s in steps]
-    if not steps:
-        raise ParameterError("steps must name at least one event")
-    if len(set(steps)) != len(steps):
-        raise ParameterError(f"steps must not repeat an event: {steps}")
+    steps = funnel_steps(steps)
     window_days = positive_int(window_days, "window_days")
     check_event_names(steps, events, "funnel step")
     n_customers = customers.count()
