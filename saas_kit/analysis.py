@@ -90,13 +90,14 @@ def load_analysis(path: str | Path) -> MonthAnalysis:
 
 def build_analysis(dataset: Dataset, month: pd.Period | str | None = None, style: str = "en",
                    chapters: dict[str, dict[str, Any]] | None = None, requested_currency: str = "",
-                   activation_rule: str | None = None) -> MonthAnalysis:
+                   activation_rule: str | None = None, lang: str = "en") -> MonthAnalysis:
     """Compute the analysis of ``month`` (None = the latest month in the data) once.
 
     ``chapters`` maps each chapter to build (a notebook name such as ``01_nrr``) to its
     parameters (defaults filled in from the chapter function); None builds every
     chapter with its defaults, ``{}`` only the shared figures. ``activation_rule`` (for
-    the overview's activation row) defaults to the activation chapter's rule.
+    the overview's activation row) defaults to the activation chapter's rule. ``lang``
+    is the language of the pages' words (``en`` or ``ja``; ``ja`` needs style ``ja``).
     """
     if style not in STYLES:
         raise ParameterError(f"style must be one of {', '.join(STYLES)}, got {style!r}")
@@ -110,7 +111,7 @@ def build_analysis(dataset: Dataset, month: pd.Period | str | None = None, style
     activation_rows = None
     if dataset.events is not None and dataset.customers is not None:
         activation_rows = activation_kpis(dataset, month, rule=rule, style=style)
-    basis = month_basis(dataset, month, style, activation_rows, requested_currency or "")
+    basis = month_basis(dataset, month, style, activation_rows, requested_currency or "", lang)
     pages = {name: cite_page(CHAPTERS[name](basis, **params)) for name, params in parameters.items()}
     return MonthAnalysis(basis=basis, parameters=parameters, pages=pages)
 

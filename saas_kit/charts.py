@@ -543,24 +543,24 @@ def overview_trend(page: Page, key: str = "overview_chart") -> None:
 
     from saas_kit.i18n import message
 
-    trend, lang = page.data["overview_trend"], page.fmt.style
+    trend, lang, style = page.data["overview_trend"], page.fmt.lang, page.fmt.style
     cur = page.fmt.currency
     fig, left = plt.subplots(figsize=(5.2, 3.6))
     x = np.arange(len(trend))
     left.plot(x, trend["closing_mrr"], color=PALETTE["net"], linewidth=2)
     left.fill_between(x, trend["closing_mrr"], alpha=0.08, color=PALETTE["net"])
     left.set_title(message("overview.chart.mrr", lang))
-    money_axis(left, cur, lang)
+    money_axis(left, cur, style)
     step = max(1, len(trend) // 5)
     left.set_xticks(x[::step], [str(m) for m in trend.index[::step]], rotation=30)
     arr = left.secondary_yaxis("right", functions=(lambda v: v * 12, lambda v: v / 12))
-    arr.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_money(v, cur, lang, precision=1)))
+    arr.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_money(v, cur, style, precision=1)))
     arr.set_ylabel("ARR")
     left.set_ylim(0, float(trend["closing_mrr"].max()) * 1.1)
     fig.tight_layout()
     trend_img = _inline_png(fig, "overview-chart", message("overview.chart.mrr", lang))
     fig, right = plt.subplots(figsize=(5.2, 3.6))
-    waterfall(right, page.data["now"], cur, lang, title=message("overview.chart.bridge", lang))
+    waterfall(right, page.data["now"], cur, style, title=message("overview.chart.bridge", lang))
     right.tick_params(axis="x", labelsize=8)
     fig.tight_layout()
     bridge_img = _inline_png(fig, "overview-chart", message("overview.chart.bridge", lang))

@@ -257,13 +257,28 @@ def format_days(x) -> str:
 
 
 class Formatter:
-    """The report's number style bound to one currency: ``fmt.money(x)``,
-    ``fmt.pct(x)``, ``fmt.ratio(x)``, ``fmt.month(p)`` (the helpers above)."""
+    """The report's number style and language bound to one currency: ``fmt.money(x)``,
+    ``fmt.pct(x)``, ``fmt.ratio(x)``, ``fmt.month(p)`` (the helpers above) and
+    ``fmt.msg(key, **fields)``, the text of a message in the report's language
+    (:func:`saas_kit.i18n.message`, issue 13).
 
-    def __init__(self, style: str = "en", currency: str = "JPY") -> None:
+    ``lang`` is the language of the words (``en`` or ``ja``), ``style`` how numbers are
+    written; a Japanese edition always writes numbers in the Japanese style."""
+
+    def __init__(self, style: str = "en", currency: str = "JPY", lang: str = "en") -> None:
+        from saas_kit.i18n import check_lang
+
         if style not in _STYLES:
             raise ParameterError(f"style must be one of {', '.join(_STYLES)}, got {style!r}")
-        self.style, self.currency = style, currency
+        if check_lang(lang) == "ja" and style != "ja":
+            raise ParameterError(f"the Japanese edition writes numbers in the ja style, got style {style!r}")
+        self.style, self.currency, self.lang = style, currency, lang
+
+    def msg(self, key: str, **fields) -> str:
+        """Message ``key`` in this formatter's language, its ``{placeholders}`` filled."""
+        from saas_kit.i18n import message
+
+        return message(key, self.lang, **fields)
 
     def money(self, value, precision: int = 1) -> str:
         return format_money(value, self.currency, self.style, precision)
@@ -283,4 +298,6 @@ class Formatter:
         return format_ratio(value)
 
     def month(self, month) -> str:
-        return month_label(month, self.style)
+        """The month in words: ``October 2026`` (English) or ``2026年10月`` (Japanese
+        style or language)."""
+        return month_label(month, "ja" if self.lang == "ja" else self.style)

@@ -101,9 +101,29 @@ def _read_table(path: Path) -> dict[str, str]:
     return dict(raw)
 
 
+def message_files(lang: str, folder: Path = MESSAGES_DIR) -> list[Path]:
+    """The files of ``lang``'s message table: ``folder/<lang>.yml`` and, one per area
+    of the report, ``folder/<lang>/*.yml`` (sorted by name)."""
+    folder = Path(folder)
+    return [folder / f"{check_lang(lang)}.yml", *sorted((folder / lang).glob("*.yml"))]
+
+
 def messages(lang: str, folder: Path = MESSAGES_DIR) -> dict[str, str]:
-    """The message table of ``lang`` (``folder/<lang>.yml``): key -> template."""
-    return dict(_read_table(Path(folder) / f"{check_lang(lang)}.yml"))
+    """The message table of ``lang``: key -> template, from every file of
+    :func:`message_files`; a key defined in two files is a ParameterError naming both."""
+    return dict(_merged_table(check_lang(lang), Path(folder)))
+
+
+@lru_cache(maxsize=None)
+def _merged_table(lang: str, folder: Path) -> dict[str, str]:
+    table: dict[str, str] = {}
+    origin: dict[str, Path] = {}
+    for path in message_files(lang, folder):
+        for key, text in _read_table(path).items():
+            if key in table:
+                raise ParameterError(f"message {key!r} is defined twice: in {origin[key]} and {path}")
+            table[key], origin[key] = text, path
+    return table
 
 
 def placeholders(template: str) -> set[str]:
@@ -117,9 +137,10 @@ def message(key: str, lang: str = DEFAULT_LANG, folder: Path = MESSAGES_DIR, **f
     ``fields``: ``message("verdict.good", "ja")`` -> ``"良好"``,
     ``message("chart.waterfall.ylabel", "ja", currency="JPY")`` -> ``"MRR（JPY）"``.
     An unknown key or a missing field is a ParameterError naming it."""
-    table = messages(lang, folder)
+    table = _merged_table(check_lang(lang), Path(folder))
     if key not in table:
-        raise ParameterError(f"no message {key!r} in the {lang} message table ({Path(folder) / (lang + '.yml')})")
+        raise ParameterError(f"no message {key!r} in the {lang} message table ({Path(folder) / (lang + '.yml')} "
+                             f"and {Path(folder) / lang}/*.yml)")
     template = table[key]
     if missing := sorted(placeholders(template) - set(fields)):
         raise ParameterError(f"message {key!r} needs {', '.join(missing)}")

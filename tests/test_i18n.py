@@ -82,6 +82,37 @@ def test_table_check_finds_missing_keys_and_placeholder_mismatch(tmp_path):
     assert any("'a' has placeholders ['y']" in p and "['x']" in p for p in problems)
 
 
+def _area_tables(folder):
+    for lang, words in (("en", ("Opening", "Closing")), ("ja", ("期首", "期末"))):
+        (folder / lang).mkdir(parents=True)
+        (folder / f"{lang}.yml").write_text(f"a: \"{words[0]}\"\n", "utf-8")
+        (folder / lang / "nrr.yml").write_text(f"nrr.b: \"{words[1]} {{x}}\"\n", "utf-8")
+    return folder
+
+
+def test_a_table_is_merged_from_its_area_files_and_a_key_may_live_in_one_file_only(tmp_path):
+    good = _area_tables(tmp_path / "good")
+    assert message("nrr.b", "ja", folder=good, x=1) == "期末 1"
+    assert message("a", "en", folder=good) == "Opening"
+    assert check_message_tables(good) == []
+    twice = _area_tables(tmp_path / "twice")
+    (twice / "en" / "zz.yml").write_text("a: \"again\"\n", "utf-8")
+    with pytest.raises(ParameterError, match=r"'a' is defined twice: in .*en.yml and .*zz.yml"):
+        message("a", "en", folder=twice)
+
+
+def test_formatter_speaks_its_language_and_ja_writes_ja_numbers():
+    from saas_kit.formatting import Formatter
+
+    assert Formatter("ja", "JPY", "ja").msg("movement.churn") != Formatter("en", "JPY", "en").msg("movement.churn")
+    assert Formatter("ja", "JPY", "en").msg("movement.churn") == "Churn"
+    assert Formatter("ja", "JPY", "ja").month("2026-10") == "2026年10月"
+    with pytest.raises(ParameterError, match="ja style"):
+        Formatter("en", "JPY", "ja")
+    with pytest.raises(ParameterError, match="language must be one of"):
+        Formatter("en", "JPY", "fr")
+
+
 # ------------------------------------------------------------------------ glossary
 
 

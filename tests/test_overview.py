@@ -67,7 +67,7 @@ def test_verdict_of_a_shrinking_month(march):
                                  "expansion ¥500 and reactivations ¥0.")
     assert v["verdict_shrank"].startswith("Cancellations took ¥2K and downgrades ¥0; 1 customers left, against 0")
     assert b.style == "en"
-    ja = verdict_texts(build_analysis(b.dataset, "2025-03", "ja", chapters={}).basis, series)
+    ja = verdict_texts(build_analysis(b.dataset, "2025-03", "ja", chapters={}, lang="ja").basis, series)
     assert ja["verdict_grew"].startswith("MRRは25.0%減って")
 
 

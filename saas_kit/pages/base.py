@@ -43,6 +43,11 @@ class MonthBasis:
         return self.fmt.currency
 
     @property
+    def lang(self) -> str:
+        """The language of the report's words (``en`` or ``ja``; issue 13)."""
+        return self.fmt.lang
+
+    @property
     def month_label(self) -> str:
         return self.fmt.month(self.month)
 
@@ -56,11 +61,12 @@ class MonthBasis:
 
 
 def month_basis(dataset: Dataset, month: pd.Period | str, style: str = "en",
-                activation_rows: pd.DataFrame | None = None, requested_currency: str = "") -> MonthBasis:
+                activation_rows: pd.DataFrame | None = None, requested_currency: str = "",
+                lang: str = "en") -> MonthBasis:
     """Compute the shared figures of ``month`` once: the bridge with its rates, the
     twelve-month retention and the headline KPIs (``activation_rows`` appended)."""
     month = pd.Period(month, freq="M")
-    fmt = Formatter(style, dataset.currency)
+    fmt = Formatter(style, dataset.currency, lang)
     bridge = monthly_rates(mrr_movements(dataset.customer_mrr, last_month=month))
     bridge = bridge[bridge["month"] <= month].reset_index(drop=True)
     ttm = trailing_retention(dataset.customer_mrr)

@@ -134,7 +134,7 @@ def overview_table_html(rows: pd.DataFrame, basis: MonthBasis) -> str:
     """The overview KPI table as HTML: the change cell carries an arrow and a word
     (better / worse / unchanged) as well as a colour, so the mark never rests on colour;
     the largest mover of the month is flagged."""
-    lang = basis.style
+    lang = basis.lang
     head = [message(f"overview.col.{c}", lang) for c in ("metric", "value", "mom", "yoy", "band")]
     out = ['<table class="overview-kpis"><thead><tr>' + "".join(f"<th>{html.escape(h)}</th>" for h in head)
            + "</tr></thead><tbody>"]
@@ -155,7 +155,7 @@ def overview_table_html(rows: pd.DataFrame, basis: MonthBasis) -> str:
 def verdict_texts(basis: MonthBasis, series: pd.DataFrame) -> dict[str, str]:
     """``verdict_grew``, ``verdict_shrank``, ``verdict_look_at``: the three lines."""
     v = month_verdict(basis.bridge, series, basis.month)
-    fmt, lang = basis.fmt, basis.style
+    fmt, lang = basis.fmt, basis.lang
     key = "overview.verdict.grew" if (math.isfinite(v.mrr_change) and v.mrr_change >= 0) else "overview.verdict.fell"
     grew = message(key, lang, change=fmt.pct(abs(v.mrr_change), 1) if math.isfinite(v.mrr_change) else "n/a",
                    mrr=fmt.money(v.closing_mrr), new=fmt.money(v.gains["new"]),
@@ -220,7 +220,7 @@ def who_moved(basis: MonthBasis) -> pd.DataFrame:
 
 def who_moved_table(moved: pd.DataFrame, basis: MonthBasis) -> pd.DataFrame:
     """The page's list: every churned customer, the ten largest of each other movement."""
-    lang, fmt = basis.style, basis.fmt
+    lang, fmt = basis.lang, basis.fmt
     parts = []
     for movement, limit in WHO_MOVED:
         rows = moved[moved["movement"] == movement]
