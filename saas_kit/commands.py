@@ -53,7 +53,7 @@ def run_movements(args: argparse.Namespace) -> int:
         last = last_complete_month(as_of)
         raw = read_table(path, "subscriptions", mapping) if _is_subscriptions(path, mapping) else None
         if raw is not None:
-            subs, _, _ = validate_subscriptions(raw, str(path), args.currency)
+            subs, _, _ = validate_subscriptions(raw, str(path), args.currency, overlaps=False)  # no warnings shown
             del raw
             customer_mrr = None  # the bridge comes straight from the subscriptions (saas_kit.bridge_runs)
             bridge = bridge_from_subscriptions(subs, last, through if through is not None and through <= last else None)

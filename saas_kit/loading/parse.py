@@ -297,6 +297,12 @@ def leading_zero_matches(ids: Iterable[str], known: set[str]) -> list[str]:
 
 
 def check_duplicates(df: pd.DataFrame, ids: pd.Series, what: str, file: str, column: str) -> None:
+    """DataError naming the first duplicated id and its rows. Ids in strictly ascending
+    order (how most exports list them) are distinct without hashing; otherwise one
+    hash pass answers "all distinct" and only a file with duplicates is searched."""
+    values = ids.to_numpy()
+    if _strictly_ascending(values) or pd.Index(values, dtype=values.dtype).is_unique:
+        return
     dup = ids.duplicated(keep=False)
     if not dup.any():
         return
@@ -304,6 +310,16 @@ def check_duplicates(df: pd.DataFrame, ids: pd.Series, what: str, file: str, col
     rows = df.loc[ids == first, "_row"].tolist()
     raise DataError(f"duplicate {what} {first!r} (rows {', '.join(map(str, rows[:5]))})",
                     file=file, row=rows[1], column=column)
+
+
+def _strictly_ascending(values: np.ndarray) -> bool:
+    """Is every value greater than the one before it (so no two are equal)?"""
+    if len(values) < 2:
+        return True
+    try:
+        return bool((values[1:] > values[:-1]).all())
+    except TypeError:  # values of mixed types: no order to rely on
+        return False
 
 
 def parse_currency_column(df: pd.DataFrame, file: str, currency: str | None) -> str | None:

@@ -13,11 +13,13 @@ from saas_kit.loading.parse import (
     parse_currency_column, distinct_codes, distinct_text, check_duplicates, expand_codes, fail_rows, parse_ids, parse_months, as_text, parse_amounts, parse_dates)
 
 
-def validate_subscriptions(df: pd.DataFrame, file: str, currency: str | None = None
+def validate_subscriptions(df: pd.DataFrame, file: str, currency: str | None = None, overlaps: bool = True
                            ) -> tuple[pd.DataFrame, str, list[DataWarning]]:
     """Canonical subscriptions frame (customer_id, subscription_id, start_date, end_date,
     amount, billing_period, plan, currency; plus ``_row``) + currency + warnings
-    (metrics.md §1)."""
+    (metrics.md §1). ``overlaps=False`` leaves out the search for overlapping
+    subscriptions (:func:`overlap_warnings`), a warning only, for callers that show no
+    warnings (``saas-kit movements``); every error is checked either way."""
     warnings: list[DataWarning] = []
     out = pd.DataFrame({"_row": df["_row"]})
     out["customer_id"] = parse_ids(df, "customer_id", file, warnings)
@@ -35,7 +37,8 @@ def validate_subscriptions(df: pd.DataFrame, file: str, currency: str | None = N
     out["currency"] = currency
     out = out[~_total_rows(out, file, warnings)]
     warnings.extend(_amount_warnings(out, file))
-    warnings.extend(overlap_warnings(out, file))
+    if overlaps:
+        warnings.extend(overlap_warnings(out, file))
     return out.reset_index(drop=True), currency, warnings
 
 
