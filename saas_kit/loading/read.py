@@ -127,7 +127,14 @@ def _parquet_frame(path: Path) -> pd.DataFrame:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    text, raw = _decode(path)
+    raw = _read_bytes(path)
+    if raw[:2] not in (b"\xff\xfe", b"\xfe\xff") and not raw.startswith(b"\xef\xbb\xbf") and b"\x00" not in raw:
+        # Plain UTF-8 (Arrow checks every cell's UTF-8 as it reads them): no decoding of
+        # the whole file into one Python string. Anything unusual goes the long way below.
+        fast = _read_csv_fast(None, str(path), raw)
+        if fast is not None:
+            return fast
+    text, raw = _decode(path, raw)
     if not text.strip():
         raise DataError("file is empty", file=str(path))
     if "\x00" in text:
@@ -140,24 +147,26 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return _frame(header_row, header, records, str(path))
 
 
-def _read_csv_fast(text: str, name: str, utf8: bytes | None = None) -> pd.DataFrame | None:
+def _read_csv_fast(text: str | None, name: str, utf8: bytes | None = None) -> pd.DataFrame | None:
     """Read a well-formed CSV with pyarrow (multi-threaded C) when its row numbers are
     certain: the file has exactly one line per record after the header (no blank lines,
     no line breaks inside quoted values). None = use the exact reader, which also
     produces every error message. ``utf8``: the file's bytes when they are ``text`` in
-    UTF-8 (without a BOM), read as they are instead of encoding ``text`` again."""
+    UTF-8 (without a BOM), read as they are instead of encoding ``text`` again; with
+    ``text`` None, bytes not yet known to be UTF-8 (then None unless they are)."""
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
     data = utf8 if utf8 is not None else text.encode("utf-8")
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    end = text.find("\n")
-    first = (text if end < 0 else text[:end]).rstrip("\r")
+    end = data.find(b"\n")
     try:
+        first = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
         header = next(csv.reader([first]), [])
-    except csv.Error:
+    except (csv.Error, UnicodeDecodeError):
         return None
-    if len(header) < 2 or data.count(b"\r") != data.count(b"\r\n") or any(not h.strip() for h in header):
+    if len(header) < 2 or any(not h.strip() for h in header) or (
+            b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
         return None
     try:
         table = pa_csv.read_csv(
@@ -198,12 +207,17 @@ def _python_strings(column) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty(0, dtype=object)
 
 
-def _decode(path: Path) -> tuple[str, bytes | None]:
-    """(the file's text, its bytes when they are that text in UTF-8 without a BOM)."""
+def _read_bytes(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise DataError(f"cannot read the file ({exc.strerror or exc})", file=str(path)) from None
+
+
+def _decode(path: Path, raw: bytes | None = None) -> tuple[str, bytes | None]:
+    """(the file's text, its bytes when they are that text in UTF-8 without a BOM);
+    ``raw``: the file's bytes when already read."""
+    raw = _read_bytes(path) if raw is None else raw
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
             return raw.decode("utf-16"), None
