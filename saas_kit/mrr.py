@@ -21,6 +21,7 @@ from saas_kit.calendar import EPOCH_MONTH_NUMBER
 from saas_kit.calendar import month_number as period_to_number  # noqa: F401  (the names callers use)
 from saas_kit.calendar import months_from_numbers as number_to_period  # noqa: F401
 from saas_kit.money import MONTHS_IN_PERIOD, from_ticks, to_ticks
+from saas_kit.rows import customer_codes
 
 
 def month_number(values: pd.Series | pd.DatetimeIndex) -> np.ndarray:
@@ -31,12 +32,14 @@ def month_number(values: pd.Series | pd.DatetimeIndex) -> np.ndarray:
 
 def subscription_mrr_ticks(subscriptions: pd.DataFrame) -> np.ndarray:
     """Exact MRR of each subscription in ticks: ``amount / months_in_period``."""
-    months = subscriptions["billing_period"].map(MONTHS_IN_PERIOD)
-    if months.isna().any():
-        bad = subscriptions.loc[months.isna(), "billing_period"].unique()[:5]
+    period = subscriptions["billing_period"].to_numpy()
+    months_arr = np.zeros(len(period), dtype="int64")
+    for name, months in MONTHS_IN_PERIOD.items():  # a comparison per period name: no hashing of every row
+        months_arr[period == name] = months
+    if (months_arr == 0).any():
+        bad = pd.unique(period[months_arr == 0])[:5]
         raise ValueError(f"unknown billing_period values {list(bad)}; validate with saas_kit.loading first")
     amount_ticks = to_ticks(subscriptions["amount"].to_numpy(dtype="float64"))
-    months_arr = months.to_numpy(dtype="int64")
     # amount * 1200 is divisible by 1, 3 and 12 for every amount with at most two
     # decimals; for anything finer, round half up to the nearest tick.
     return (2 * amount_ticks + months_arr) // (2 * months_arr)
@@ -132,7 +135,7 @@ def change_points(subscriptions: pd.DataFrame, last_month: int, sort_customers: 
     ticks = subscription_mrr_ticks(subscriptions)
     first, last = active_month_range(subscriptions, last_month)
     keep = (last >= first) & (ticks != 0)
-    codes, uniques = pd.factorize(subscriptions["customer_id"], sort=sort_customers)
+    codes, uniques = customer_codes(subscriptions["customer_id"], sort=sort_customers)
     codes, first, last, ticks = codes[keep].astype("int64"), first[keep], last[keep], ticks[keep]
     if len(codes) == 0:
         return None
@@ -140,7 +143,10 @@ def change_points(subscriptions: pd.DataFrame, last_month: int, sort_customers: 
     span = int(last.max()) + 2 - m0
     key = np.concatenate([codes * span + (first - m0), codes * span + (last + 1 - m0)])
     delta = np.concatenate([ticks, -ticks])
-    order = np.argsort(key)  # any order among equal keys: their changes are summed below
+    # Any order among equal keys will do (their changes are summed below); the stable
+    # sort (timsort) merges the two halves in linear time when the subscriptions come
+    # grouped by customer, as exports list them.
+    order = np.argsort(key, kind="stable")
     key, delta = key[order], delta[order]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     key, delta = key[starts], np.add.reduceat(delta, starts)

@@ -81,10 +81,10 @@ def sorted_rows(customer_mrr: pd.DataFrame) -> SortedRows:
     return SortedRows(codes, pd.Index(uniques), m, t)
 
 
-def customer_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """``pd.factorize(ids, sort=True)``, without hashing when the ids are already in
-    ascending order (as :func:`saas_kit.mrr.monthly_mrr` returns them): each run of equal
-    ids gets the next code. Comparing a cell with its neighbour is nearly free when both
+def customer_codes(ids: pd.Series, sort: bool = True) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(ids, sort=sort)``, without hashing when the ids are already in
+    ascending order (as :func:`saas_kit.mrr.monthly_mrr` returns them, and as exports
+    usually list subscriptions): each run of equal ids gets the next code. Comparing a cell with its neighbour is nearly free when both
     are the same string object, which they are within a run of monthly_mrr's output."""
     values = ids.to_numpy()
     if values.dtype == object and len(values) > 1:
@@ -98,7 +98,7 @@ def customer_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
             codes[change + 1] = 1
             np.cumsum(codes, out=codes)
             return codes, pd.Index(values[np.r_[0, change + 1]], dtype=object)
-    codes, uniques = pd.factorize(ids, sort=True)
+    codes, uniques = pd.factorize(ids, sort=sort)
     return codes, pd.Index(uniques)
 
 
