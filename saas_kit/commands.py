@@ -51,7 +51,7 @@ def run_movements(args: argparse.Namespace) -> int:
         metadata = read_metadata(path.parent) if path.is_file() else {}
         as_of = parse_as_of(getattr(args, "as_of", None)) or metadata.get("as_of") or today()
         last = last_complete_month(as_of)
-        raw = read_table(path, "subscriptions", mapping) if _is_subscriptions(path, mapping) else None
+        raw = read_table(path, "subscriptions", mapping, text_codes=True) if _is_subscriptions(path, mapping) else None
         if raw is not None:
             subs, _, _ = validate_subscriptions(raw, str(path), args.currency, overlaps=False)  # no warnings shown
             del raw

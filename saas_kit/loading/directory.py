@@ -32,7 +32,7 @@ def find_file(directory: Path, kind: str) -> Path | None:
 def load_subscriptions(path: str | Path, mapping: Mapping[str, str] | None = None,
                        currency: str | None = None) -> tuple[pd.DataFrame, str, list[DataWarning]]:
     """Read and validate one subscriptions file: (frame, currency, warnings)."""
-    df = read_table(path, "subscriptions", mapping)
+    df = read_table(path, "subscriptions", mapping, text_codes=True)  # only validated: text as codes
     warnings: list[DataWarning] = []
     _note_extra(df, "subscriptions", Path(path), warnings)
     subs, currency, w = validate_subscriptions(df, str(path), currency)

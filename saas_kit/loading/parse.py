@@ -69,7 +69,16 @@ def distinct_codes(series: pd.Series, mostly_distinct_ok: bool = True) -> tuple[
     ledger of millions of rows has a few thousand distinct dates, prices and plans).
     Columns that are not all text come back whole, with codes None; so do columns whose
     first rows are nearly all distinct unless ``mostly_distinct_ok`` (ids such as
-    subscription ids: counting them distinct first would only add a pass)."""
+    subscription ids: counting them distinct first would only add a pass). A Categorical
+    of text without missing cells (``read_table(..., text_codes=True)``) gives its codes
+    and categories as they are."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        cells = pd.Series(series.cat.categories.to_numpy(dtype=object), dtype=object)
+        if (len(codes) == 0 or codes.min() >= 0) and is_all_text(cells) and \
+                np.bincount(codes, minlength=len(cells)).all():  # each category used: checks see only real cells
+            return codes, cells
+        series = series.astype(object)
     if not is_all_text(series):
         return None, series
     if not mostly_distinct_ok and len(series) > 40_000 and len(pd.unique(series.to_numpy()[:20_000])) > 16_000:

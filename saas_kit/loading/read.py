@@ -16,31 +16,37 @@ from saas_kit.loading.schema import INTERNAL_COLUMNS, SCHEMAS, COMMA_SEPARATED_H
 from saas_kit.loading.parse import is_all_text, cell_text, is_number_column
 
 
-def read_table(path: str | Path, kind: str, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+def read_table(path: str | Path, kind: str, mapping: Mapping[str, str] | None = None,
+               text_codes: bool = False) -> pd.DataFrame:
     """Read a CSV (text: UTF-8 with or without BOM, Shift_JIS/cp932 or UTF-16 with BOM;
     comma-separated) or Parquet file, apply the column mapping and check the required
     columns of ``kind``.
 
     Every cell of a CSV is kept as text (``""`` when blank). The returned frame has an
     ``_row`` column with the spreadsheet row number of each record.
+
+    ``text_codes``: text columns read without a missing cell come as pandas Categoricals
+    (Arrow's dictionary encoding, every category used) instead of object columns: the
+    validators (:func:`saas_kit.loading.parse.distinct_codes`) then check each distinct
+    cell once without hashing every row again. For callers that only validate the frame.
     """
     if kind not in SCHEMAS:
         raise ParameterError(f"unknown input kind {kind!r} (one of {', '.join(SCHEMAS)})")
     name = str(path)
-    df = read_raw(path, mapping)
+    df = read_raw(path, mapping, text_codes)
     if len(df) == 0:
         raise DataError("file has a header but no data rows", file=name, row=1 if "_row" in df else None)
     check_required_columns(df, kind, name)
     return df
 
 
-def read_raw(path: str | Path, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+def read_raw(path: str | Path, mapping: Mapping[str, str] | None = None, text_codes: bool = False) -> pd.DataFrame:
     """Any CSV or Parquet export read as :func:`read_table` reads it (encodings, ``_row``
     numbers, all-empty rows dropped, the column mapping applied) without checking it
     against a canonical schema: the billing-export importers start here."""
     path = Path(path)
     _check_file(path)
-    df = _read_parquet(path) if path.suffix.lower() in (".parquet", ".pq") else _read_csv(path)
+    df = _read_parquet(path, text_codes) if path.suffix.lower() in (".parquet", ".pq") else _read_csv(path, text_codes)
     return _apply_mapping(_drop_empty_rows(df), mapping, str(path))
 
 
@@ -54,7 +60,15 @@ def _drop_empty_rows(df: pd.DataFrame) -> pd.DataFrame:
     candidates = np.arange(len(df))
     for j in range(1, len(df.columns)):  # by position: a duplicated header is reported later
         cells = df.iloc[candidates, j]
-        if cells.dtype == object:
+        if isinstance(cells.dtype, pd.CategoricalDtype) and len(candidates) == len(df):  # text codes: per category
+            words = pd.Series(cells.cat.categories.to_numpy(dtype=object), dtype=object)
+            blank = (words.astype("string[pyarrow]").str.strip() == "").to_numpy(dtype=bool, na_value=True)
+            codes = cells.cat.codes.to_numpy()
+            blank = np.where(codes >= 0, blank[codes], True)
+        elif isinstance(cells.dtype, pd.CategoricalDtype):
+            blank = (cells.astype(object).astype("string[pyarrow]").str.strip() == "").to_numpy(dtype=bool,
+                                                                                               na_value=True)
+        elif cells.dtype == object:
             text = cells.map(cell_text) if not is_all_text(cells) else cells
             blank = (text.astype("string[pyarrow]").str.strip() == "").to_numpy(dtype=bool, na_value=True)
         else:
@@ -78,33 +92,34 @@ def _check_file(path: Path) -> None:
         raise DataError(f"cannot open the file ({exc.strerror or exc})", file=name) from None
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _read_parquet(path: Path, text_codes: bool = False) -> pd.DataFrame:
     import pyarrow as pa
 
     try:
         # Text arrives dictionary-encoded (categorical): a value repeated on many rows
         # (a plan, an event name, a customer's id in the events) becomes one Python
         # string shared by those rows below, not one string per row.
-        df = _parquet_frame(path)
+        df, coded = _parquet_frame(path, text_codes)
     except Exception as exc:  # pyarrow raises many types for broken files
         raise DataError(f"cannot read Parquet file ({type(exc).__name__}: {exc})", file=str(path)) from None
     finally:
         pa.default_memory_pool().release_unused()  # hand the file's Arrow buffers back to the system
     df = df.reset_index(drop=True)
+    # Text columns as Python text like the CSV reader gives (or text codes); numbers and
+    # dates keep their types (the validators take them as they are, which is much faster).
     df.columns = _safe_names([str(c).strip() for c in df.columns])
-    # Text columns as Python text like the CSV reader gives; numbers and dates keep their
-    # types (the validators take them as they are, which is much faster).
-    df = df.astype({c: "object" for c in df.columns
-                    if not (pd.api.types.is_datetime64_any_dtype(df[c]) or is_number_column(df[c]))})
+    df = df.astype({c: "object" for i, c in enumerate(df.columns) if i not in coded
+                    and not (pd.api.types.is_datetime64_any_dtype(df[c]) or is_number_column(df[c]))})
     df.insert(0, "_row", np.arange(1, len(df) + 1))
     return df
 
 
-def _parquet_frame(path: Path) -> pd.DataFrame:
+def _parquet_frame(path: Path, text_codes: bool = False) -> tuple[pd.DataFrame, set[int]]:
     """The Parquet file as pandas reads it (``pd.read_parquet`` with strings as
     categoricals, the pandas index dropped), except that text columns without nulls
     come as object arrays of Python strings, one string object per distinct value
-    (:func:`_python_strings`), which is what the caller turns them into anyway."""
+    (:func:`_python_strings`), which is what the caller turns them into anyway, or with
+    ``text_codes`` Categoricals (:func:`_text_codes`); and the positions of those."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -121,17 +136,18 @@ def _parquet_frame(path: Path) -> pd.DataFrame:
     other = rest.to_pandas(strings_to_categorical=True) if rest.num_columns else None
     if other is not None:
         other = other.reset_index(drop=True)
-    columns = [pd.Series(_python_strings(table.column(n)), dtype=object, name=n) if n in text else other[n]
+    columns = [pd.Series(_text_column(table.column(n), text_codes), name=n) if n in text else other[n]
                for n in names]
-    return pd.concat(columns, axis=1) if columns else pd.DataFrame(index=range(table.num_rows))
+    coded = {i for i, n in enumerate(names) if n in text and text_codes}
+    return (pd.concat(columns, axis=1) if columns else pd.DataFrame(index=range(table.num_rows))), coded
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, text_codes: bool = False) -> pd.DataFrame:
     raw = _read_bytes(path)
     if raw[:2] not in (b"\xff\xfe", b"\xfe\xff") and not raw.startswith(b"\xef\xbb\xbf") and b"\x00" not in raw:
         # Plain UTF-8 (Arrow checks every cell's UTF-8 as it reads them): no decoding of
         # the whole file into one Python string. Anything unusual goes the long way below.
-        fast = _read_csv_fast(None, str(path), raw)
+        fast = _read_csv_fast(None, str(path), raw, text_codes)
         if fast is not None:
             return fast
     text, raw = _decode(path, raw)
@@ -140,14 +156,15 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if "\x00" in text:
         raise DataError("file contains NUL bytes: it is not a text CSV (Parquet files need the .parquet "
                         "extension)", file=str(path))
-    fast = _read_csv_fast(text, str(path), raw)
+    fast = _read_csv_fast(text, str(path), raw, text_codes)
     if fast is not None:
         return fast
     header_row, header, records = _csv_records(text, str(path))
     return _frame(header_row, header, records, str(path))
 
 
-def _read_csv_fast(text: str | None, name: str, utf8: bytes | None = None) -> pd.DataFrame | None:
+def _read_csv_fast(text: str | None, name: str, utf8: bytes | None = None,
+                   text_codes: bool = False) -> pd.DataFrame | None:
     """Read a well-formed CSV with pyarrow (multi-threaded C) when its row numbers are
     certain: the file has exactly one line per record after the header (no blank lines,
     no line breaks inside quoted values). None = use the exact reader, which also
@@ -181,10 +198,45 @@ def _read_csv_fast(text: str | None, name: str, utf8: bytes | None = None) -> pd
     if table.num_rows != lines - 1 or table.num_rows == 0:
         return None
     columns = [c for c in _frame(1, header, [], name).columns if c != "_row"]  # the header checks
-    df = pd.DataFrame({i: _python_strings(table.column(i)) for i in range(len(columns))}, dtype=object, copy=False)
+    df = pd.DataFrame({i: _text_column(table.column(i), text_codes) for i in range(len(columns))}, copy=False)
     df.columns = columns  # positionally: a duplicated header name must survive to be reported
     df.insert(0, "_row", np.arange(2, 2 + len(df), dtype="int64"))
     return df
+
+
+def _text_column(column, text_codes: bool) -> pd.Series:
+    """An Arrow text column (no nulls) as an object Series of Python strings, or with
+    ``text_codes`` as a Categorical."""
+    if text_codes and not _mostly_distinct(column):
+        return pd.Series(_text_codes(column), copy=False)
+    return pd.Series(_python_strings(column), dtype=object, copy=False)
+
+
+def _mostly_distinct(column, sample: int = 50_000) -> bool:
+    """Are most of the column's first ``sample`` cells distinct (ids)? Such a column is
+    cheaper as Python strings than as codes (its distinct values are nearly all rows)."""
+    import pyarrow.compute as pc
+
+    head = column.slice(0, sample)
+    return len(head) > 1000 and len(pc.unique(head)) * 2 > len(head)
+
+
+def _text_codes(column) -> pd.Categorical:
+    """An Arrow text column (no nulls) as a pandas Categorical from Arrow's dictionary
+    encoding of the whole column (C++): one Python string per distinct value, every
+    category used by some row, no hashing of the rows in Python."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()  # a stored dictionary may hold unused values
+    encoded = pc.dictionary_encode(array)
+    words = pd.Index(encoded.dictionary.to_numpy(zero_copy_only=False).astype(object), dtype=object)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    # Arrow's dictionary holds each value once: no uniqueness check of the categories.
+    dtype = pd.CategoricalDtype._from_fastpath(words, ordered=False)
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
 def _python_strings(column) -> np.ndarray:
