@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from saas_kit.errors import DataError, DataWarning
+from saas_kit.rows import customer_codes
 from saas_kit.loading.schema import BILLING_PERIODS, TOTAL_LABELS
 from saas_kit.loading.parse import (
     parse_currency_column, distinct_codes, distinct_text, check_duplicates, expand_codes, fail_rows, parse_ids, parse_months, as_text, parse_amounts, parse_dates)
@@ -96,7 +97,7 @@ def _label_candidates(ids: pd.Series) -> list:
     """The distinct ids that could be a total label: an id with any other character (a
     digit, a letter no label has) cannot be one. One vectorised pass in Arrow, so that
     :func:`is_total_label` runs on a handful of ids, not on every row."""
-    distinct = pd.Series(pd.unique(ids.to_numpy()), dtype=object)
+    distinct = pd.Series(customer_codes(ids, sort=False)[1].to_numpy(), dtype=object)  # no hashing when in order
     text = distinct.astype(str).astype("string[pyarrow]")
     maybe = ~text.str.contains(_NOT_LABEL, regex=True).to_numpy(dtype=bool, na_value=True)
     return distinct[maybe].tolist()
