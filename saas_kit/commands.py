@@ -45,7 +45,13 @@ def run_movements(args: argparse.Namespace) -> int:
     if path.is_dir():
         dataset = load_dataset(path, mapping, args.currency, as_of=getattr(args, "as_of", None),
                                require_currency=False)
-        customer_mrr, last = dataset.customer_mrr, dataset.latest_month
+        last = dataset.latest_month
+        if dataset.subscriptions is not None:  # the bridge from the change points, as for a single file
+            customer_mrr = None
+            bridge = bridge_from_subscriptions(dataset.subscriptions, last,
+                                               through if through is not None and through <= last else None)
+        else:
+            customer_mrr = dataset.customer_mrr
     else:
         # a file inside a data folder takes that folder's dataset.yml (as-of date, currency)
         metadata = read_metadata(path.parent) if path.is_file() else {}

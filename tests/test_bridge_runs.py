@@ -86,3 +86,27 @@ def test_nothing_active_by_the_last_month_is_none(last):
     subs = ledger([("A", "2024-01-31", "", 10), ("B", "2023-06-01", "2023-06-20", 10)])  # B ends before June ends
     assert bridge_from_subscriptions(subs, last) is None
     assert monthly_mrr(subs, last).empty
+
+
+@pytest.mark.parametrize("through", [None, "2025-06"])
+def test_movements_of_a_data_folder_equals_the_customer_month_bridge(capsys, through):
+    """``saas-kit movements DIR`` (now from the change points) prints what the bridge of
+    the folder's customer-month frame prints, and what the folder's subscriptions file
+    alone prints."""
+    import io
+
+    from conftest import ROOT
+    from saas_kit.cli import main
+    from saas_kit.loading import load_dataset
+    from saas_kit.movements import write_movements_csv
+
+    sample = ROOT / "data" / "sample"
+    extra = ["--through", through] if through else []
+    assert main(["movements", str(sample), *extra]) == 0
+    folder = capsys.readouterr().out
+    dataset = load_dataset(sample, require_currency=False)
+    want = io.StringIO()
+    write_movements_csv(mrr_movements(dataset.customer_mrr, last_month=through or dataset.latest_month), want)
+    assert folder == want.getvalue()
+    assert main(["movements", str(sample / "subscriptions.csv"), *extra]) == 0
+    assert capsys.readouterr().out == folder
