@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Mapping
 
@@ -53,13 +54,19 @@ def read_raw(path: str | Path, mapping: Mapping[str, str] | None = None, text_co
 def _drop_empty_rows(df: pd.DataFrame) -> pd.DataFrame:
     """Rows with every cell blank (a trailing Excel row of commas, an all-null Parquet
     row) are not records: a spreadsheet shows them as blank rows. Only the rows still
-    blank in every earlier column are looked at, so a normal file costs one pass over
-    its first column."""
+    blank in every column looked at before are looked at, and the columns cheapest to
+    look at come first (text codes, then numbers and dates, then text), so a normal file
+    costs one pass over one such column."""
     if len(df) == 0 or len(df.columns) < 2:
         return df
     candidates = np.arange(len(df))
-    for j in range(1, len(df.columns)):  # by position: a duplicated header is reported later
-        cells = df.iloc[candidates, j]
+
+    def cost(j: int) -> int:
+        dtype = df.dtypes.iloc[j]
+        return 0 if isinstance(dtype, pd.CategoricalDtype) else 2 if dtype == object else 1
+
+    for j in sorted(range(1, len(df.columns)), key=cost):  # by position: a duplicated header is reported later
+        cells = df.iloc[:, j] if len(candidates) == len(df) else df.iloc[candidates, j]
         if isinstance(cells.dtype, pd.CategoricalDtype) and len(candidates) == len(df):  # text codes: per category
             words = pd.Series(cells.cat.categories.to_numpy(dtype=object), dtype=object)
             blank = (words.astype("string[pyarrow]").str.strip() == "").to_numpy(dtype=bool, na_value=True)
@@ -136,8 +143,8 @@ def _parquet_frame(path: Path, text_codes: bool = False) -> tuple[pd.DataFrame, 
     other = rest.to_pandas(strings_to_categorical=True) if rest.num_columns else None
     if other is not None:
         other = other.reset_index(drop=True)
-    columns = [pd.Series(_text_column(table.column(n), text_codes), name=n) if n in text else other[n]
-               for n in names]
+    converted = _text_columns([table.column(n) for n in names if n in text], text_codes)
+    columns = [pd.Series(converted.pop(0), name=n) if n in text else other[n] for n in names]
     coded = {i for i, n in enumerate(names) if n in text and text_codes}
     return (pd.concat(columns, axis=1) if columns else pd.DataFrame(index=range(table.num_rows))), coded
 
@@ -198,10 +205,20 @@ def _read_csv_fast(text: str | None, name: str, utf8: bytes | None = None,
     if table.num_rows != lines - 1 or table.num_rows == 0:
         return None
     columns = [c for c in _frame(1, header, [], name).columns if c != "_row"]  # the header checks
-    df = pd.DataFrame({i: _text_column(table.column(i), text_codes) for i in range(len(columns))}, copy=False)
+    df = pd.DataFrame(dict(enumerate(_text_columns([table.column(i) for i in range(len(columns))], text_codes))),
+                      copy=False)
     df.columns = columns  # positionally: a duplicated header name must survive to be reported
     df.insert(0, "_row", np.arange(2, 2 + len(df), dtype="int64"))
     return df
+
+
+def _text_columns(columns: list, text_codes: bool) -> list[pd.Series]:
+    """:func:`_text_column` of each column, two at a time: Arrow's encoding kernels
+    release the GIL, so one column's encoding runs beside another's Python strings."""
+    if len(columns) < 2 or sum(len(c) for c in columns) < 200_000:
+        return [_text_column(c, text_codes) for c in columns]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(lambda c: _text_column(c, text_codes), columns))
 
 
 def _text_column(column, text_codes: bool) -> pd.Series:
