@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--data-root", type=Path, default=DATA, help="where generated companies are cached")
     args = parser.parse_args(argv)
+    args.load_before = os.getloadavg()
     rows = []
     for size in args.sizes:
         for fmt in FORMATS:
@@ -177,6 +178,11 @@ def write_results(rows: list[dict], args) -> None:
                      f"{r['duck'][0]:.2f} s / {r['duck'][1]:.0f} MB | {ratio:.2f}× | {mem:.2f}× | {target} | {met} | "
                      f"{'yes, ' + str(r['months']) + ' months' if r['agree'] else 'NO'} | "
                      f"{r['ours'][2]:.2f} / {r['duck'][2]:.2f} |")
+    before, after = args.load_before, os.getloadavg()
+    lines += ["", f"Load average (1, 5, 15 min) of the machine at the start of the run: "
+              f"{before[0]:.1f}, {before[1]:.1f}, {before[2]:.1f}; at the end: {after[0]:.1f}, {after[1]:.1f}, "
+              f"{after[2]:.1f} (2 cores: a load above 2 means the processes measured waited for a core "
+              "at times, which inflates the wall times above; the CPU seconds are steadier)."]
     lines += ["", "saas-kit runs mostly on one core (Arrow reads the CSV on several); DuckDB spreads its work over "
               "both. Where DuckDB's wall time is far above its CPU time, its threads were waiting for cores taken "
               "by other jobs on this shared machine: the CPU seconds are the steadier comparison of the work done, "
