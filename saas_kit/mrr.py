@@ -21,7 +21,6 @@ from saas_kit.calendar import EPOCH_MONTH_NUMBER
 from saas_kit.calendar import month_number as period_to_number  # noqa: F401  (the names callers use)
 from saas_kit.calendar import months_from_numbers as number_to_period  # noqa: F401
 from saas_kit.money import MONTHS_IN_PERIOD, from_ticks, to_ticks
-from saas_kit.rows import customer_codes
 
 
 def month_number(values: pd.Series | pd.DatetimeIndex) -> np.ndarray:
@@ -93,6 +92,27 @@ def latest_month_number(subscriptions: pd.DataFrame) -> int:
     if len(ends):
         candidates.append(month_number(ends - pd.Timedelta(days=1)).max())
     return int(max(candidates))
+
+
+def customer_codes(ids: pd.Series, sort: bool = True) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(ids, sort=sort)``, without hashing when the ids are already in
+    ascending order (as :func:`saas_kit.mrr.monthly_mrr` returns them, and as exports
+    usually list subscriptions): each run of equal ids gets the next code. Comparing a cell with its neighbour is nearly free when both
+    are the same string object, which they are within a run of monthly_mrr's output."""
+    values = ids.to_numpy()
+    if values.dtype == object and len(values) > 1:
+        try:
+            change = np.flatnonzero(values[1:] != values[:-1])
+            ascending = bool((values[change] < values[change + 1]).all())
+        except TypeError:  # ids of mixed types: no order to rely on
+            ascending = False
+        if ascending:
+            codes = np.zeros(len(values), dtype="int64")
+            codes[change + 1] = 1
+            np.cumsum(codes, out=codes)
+            return codes, pd.Index(values[np.r_[0, change + 1]], dtype=object)
+    codes, uniques = pd.factorize(ids, sort=sort)
+    return codes, pd.Index(uniques)
 
 
 class ChangePoints(NamedTuple):

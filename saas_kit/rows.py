@@ -15,6 +15,7 @@ import pandas as pd
 
 from saas_kit.calendar import month_numbers
 from saas_kit.money import to_ticks
+from saas_kit.mrr import customer_codes  # noqa: F401  (numbering lives with the change points)
 
 #: Rows per chunk in per-row steps (rates, cohorts, the magic-moment search).
 CHUNK_ROWS = 1 << 20
@@ -79,27 +80,6 @@ def sorted_rows(customer_mrr: pd.DataFrame) -> SortedRows:
         order = np.lexsort((m, codes))
         codes, m, t = codes[order], m[order], t[order]
     return SortedRows(codes, pd.Index(uniques), m, t)
-
-
-def customer_codes(ids: pd.Series, sort: bool = True) -> tuple[np.ndarray, pd.Index]:
-    """``pd.factorize(ids, sort=sort)``, without hashing when the ids are already in
-    ascending order (as :func:`saas_kit.mrr.monthly_mrr` returns them, and as exports
-    usually list subscriptions): each run of equal ids gets the next code. Comparing a cell with its neighbour is nearly free when both
-    are the same string object, which they are within a run of monthly_mrr's output."""
-    values = ids.to_numpy()
-    if values.dtype == object and len(values) > 1:
-        try:
-            change = np.flatnonzero(values[1:] != values[:-1])
-            ascending = bool((values[change] < values[change + 1]).all())
-        except TypeError:  # ids of mixed types: no order to rely on
-            ascending = False
-        if ascending:
-            codes = np.zeros(len(values), dtype="int64")
-            codes[change + 1] = 1
-            np.cumsum(codes, out=codes)
-            return codes, pd.Index(values[np.r_[0, change + 1]], dtype=object)
-    codes, uniques = pd.factorize(ids, sort=sort)
-    return codes, pd.Index(uniques)
 
 
 def is_sorted(codes: np.ndarray, month: np.ndarray) -> bool:
