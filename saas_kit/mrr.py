@@ -97,8 +97,9 @@ def latest_month_number(subscriptions: pd.DataFrame) -> int:
 def customer_codes(ids: pd.Series, sort: bool = True) -> tuple[np.ndarray, pd.Index]:
     """``pd.factorize(ids, sort=sort)``, without hashing when the ids are already in
     ascending order (as :func:`saas_kit.mrr.monthly_mrr` returns them, and as exports
-    usually list subscriptions): each run of equal ids gets the next code. Comparing a cell with its neighbour is nearly free when both
-    are the same string object, which they are within a run of monthly_mrr's output."""
+    usually list subscriptions): each run of equal ids gets the next code. Comparing a
+    cell with its neighbour is nearly free when both are the same string object, which
+    they are within a run of monthly_mrr's output."""
     values = ids.to_numpy()
     if values.dtype == object and len(values) > 1:
         try:
