@@ -297,6 +297,32 @@ class NoWrapNumbers(SphinxPostTransform):
             replacement = [nodes.inline(p, p, classes=["saas-num"]) if is_number else nodes.Text(p)
                            for p, is_number in pieces if p]
             parent.replace(text, replacement)
+        for raw in list(self.document.findall(nodes.raw)):  # tables and notes a notebook displayed as HTML
+            if "html" in raw.get("format", "").split() and not _UNSAFE_HTML.search(raw.astext()):
+                html = nowrap_numbers_in_html(raw.astext())
+                raw.children = [nodes.Text(html)]
+
+
+#: HTML whose text is not plain page text (scripts, styles, formulas): left alone.
+_UNSAFE_HTML = re.compile(r"<(?:script|style|math|svg|pre|code)\b", re.I)
+
+
+def nowrap_numbers_in_html(html: str) -> str:
+    """Every number-with-unit in the text of ``html`` (between tags, never inside a tag
+    or an entity such as ``&#8212;``) wrapped in ``<span class="saas-num">``: the
+    tables and notes a notebook displays are raw HTML, out of reach of the page text."""
+    def text_part(match: re.Match) -> str:
+        text = match.group(1)
+        out, pos = [], 0
+        for number in NUMBER_PATTERN.finditer(text):
+            value = number.group(0)
+            if len(value) < 2 or text[max(0, number.start() - 1):number.start()] in ("#", "&"):
+                continue
+            out += [text[pos:number.start()], f'<span class="saas-num">{value}</span>']
+            pos = number.end()
+        return ">" + "".join(out) + text[pos:] + "<"
+
+    return re.sub(r">([^<>]+)<", text_part, html)
 
 
 def _inside(node: nodes.Node, kinds: tuple[type, ...]) -> bool:
