@@ -187,7 +187,7 @@ def build_book_editions(src: Path, build: Path, logs: Path, langs: list[str], ou
         builds = build_editions(src, build, langs, src / TOC_FILE, logs, parallel=True)
     except EditionBuildError as exc:
         logs_of = {lang: logs / f"build.{lang}.log" for lang in langs}
-        if len(langs) == 1:  # the one log keeps its usual name
+        if len(langs) == 1 and logs_of[langs[0]].is_file():  # the one log keeps its usual name
             os.replace(logs_of[langs[0]], logs / "build.log")
             logs_of = {langs[0]: logs / "build.log"}
         keep = _keep_for_debugging(out, month, list(logs_of.values()))
