@@ -6,14 +6,13 @@ English sentence is left in the prose (metric acronyms and names allowed).
 """
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 
 import pytest
 
 from report_build import shared_editions_report
-from test_browser import ARGS, CHROMIUM
+from test_i18n_book import in_browser  # noqa: F401 - a chromium in a thread of its own
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -59,19 +58,6 @@ def ja_edition(tmp_path_factory):
     return shared_editions_report(tmp_path_factory)["ja"]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("SAAS_KIT_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium) and SAAS_KIT_REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
 PAGES = ["book/index.html", "notebooks/00_data_quality.html", "notebooks/01_nrr.html",
          "notebooks/02_arr_t2d3.html", "notebooks/03_new_arr_mix.html", "notebooks/04_churn_compounding.html",
          "notebooks/05_activation.html", "book/methodology.html", "book/references.html"]
@@ -103,17 +89,18 @@ def test_english_runs_are_found_and_acronyms_are_not():
 
 @pytest.mark.parametrize("width", [1400, 400])
 @pytest.mark.parametrize("name", PAGES)
-def test_ja_page_is_japanese_and_no_number_wraps(browser, ja_edition, name, width):
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    try:
-        page.goto((ja_edition / name).as_uri(), wait_until="load")
-        page.wait_for_load_state("networkidle")
-        article = page.inner_text("article.bd-article")
-        share = japanese_share(article)
-        wrapped = page.evaluate(_WRAPPED_NUMBERS)
-        leftovers = [run for text in page.evaluate(_PROSE) for run in english_runs(text)]
-    finally:
-        page.close()
+def test_ja_page_is_japanese_and_no_number_wraps(in_browser, ja_edition, name, width):
+    def check(browser):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        try:
+            page.goto((ja_edition / name).as_uri(), wait_until="load")
+            article = page.inner_text("article.bd-article")
+            return japanese_share(article), page.evaluate(_WRAPPED_NUMBERS), [
+                run for text in page.evaluate(_PROSE) for run in english_runs(text)]
+        finally:
+            page.close()
+
+    share, wrapped, leftovers = in_browser(check)
     problems = []
     if share < 0.5:
         problems.append(f"only {share:.0%} of the letters are Japanese")
