@@ -7,6 +7,12 @@ staging folder and passes the file's path to each notebook as the papermill para
 ``analysis``; a notebook calls :func:`open_page`, which loads it and checks that the
 analysis was built with the notebook's own parameters. Run by hand (``analysis`` empty),
 a notebook builds the analysis of its own chapter from ``data_dir``.
+
+Several languages (issue 13, ``saas-kit report --lang en,ja``): the file holds one
+analysis per language (:class:`EditionAnalyses`: the Japanese one in style ``ja``,
+the others in the requested style, :func:`edition_style`); :func:`open_page` then
+returns a :class:`saas_kit.pages.base.Pages` that glues and shows every language's
+version, so one execution of the notebook carries every edition.
 """
 from __future__ import annotations
 
@@ -19,13 +25,14 @@ from typing import Any
 import pandas as pd
 
 from saas_kit.errors import ParameterError
+from saas_kit.i18n import parse_languages
 from saas_kit.kpis import activation_kpis
 from saas_kit.loading import Dataset, load_dataset
 from saas_kit.pages import CHAPTERS, MonthBasis, Page, month_basis
-from saas_kit.pages.base import cite_page
+from saas_kit.pages.base import Pages, cite_page, pages_of
 
 #: The parameters every notebook declares; the analysis itself is built from them.
-COMMON_PARAMETERS = ("data_dir", "month", "style", "currency", "analysis")
+COMMON_PARAMETERS = ("data_dir", "month", "style", "currency", "lang", "analysis")
 DEFAULT_ACTIVATION_RULE = "invite_teammate>=3@14d"
 STYLES = ("en", "ja")
 
@@ -79,13 +86,69 @@ class MonthAnalysis:
         return path
 
 
-def load_analysis(path: str | Path) -> MonthAnalysis:
-    """Read an analysis written by :meth:`MonthAnalysis.save` (a file this run wrote itself)."""
+@dataclass
+class EditionAnalyses:
+    """The month analysis of every language of one report (issue 13): ``by_lang``
+    maps each language, in the order of the editions (the first is the default),
+    to its :class:`MonthAnalysis` (same figures, that language's words)."""
+
+    by_lang: dict[str, MonthAnalysis]
+
+    @property
+    def languages(self) -> list[str]:
+        return list(self.by_lang)
+
+    @property
+    def first(self) -> MonthAnalysis:
+        return next(iter(self.by_lang.values()))
+
+    def save(self, path: str | Path) -> Path:
+        """Write every language's analysis into the one file (pickle) the notebooks receive."""
+        path = Path(path)
+        with open(path, "wb") as f:
+            pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
+        return path
+
+
+def edition_style(lang: str, style: str) -> str:
+    """The number style of the ``lang`` edition: ``ja`` for Japanese, else the requested ``style``."""
+    return "ja" if lang == "ja" else style
+
+
+def build_editions_analysis(dataset: Dataset, month: pd.Period | str | None, style: str, langs: list[str],
+                            chapters: dict[str, dict[str, Any]] | None = None, requested_currency: str = "",
+                            activation_rule: str | None = None) -> EditionAnalyses:
+    """:func:`build_analysis` once per language of ``langs`` (style: :func:`edition_style`)."""
+    return EditionAnalyses({lang: build_analysis(dataset, month, edition_style(lang, style), chapters,
+                                                 requested_currency, activation_rule, lang=lang)
+                            for lang in langs})
+
+
+def _read(path: str | Path) -> Any:
     with open(path, "rb") as f:
-        analysis = pickle.load(f)  # noqa: S301 - written by this run into its private staging folder
+        return pickle.load(f)  # noqa: S301 - written by this run into its private staging folder
+
+
+def load_analysis(path: str | Path) -> MonthAnalysis:
+    """Read an analysis written by :meth:`MonthAnalysis.save` (a file this run wrote
+    itself); of a file with several languages, the first language's."""
+    analysis = _read(path)
+    if isinstance(analysis, EditionAnalyses):
+        return analysis.first
     if not isinstance(analysis, MonthAnalysis):
         raise ParameterError(f"{path} does not hold a month analysis")
     return analysis
+
+
+def load_analyses(path: str | Path) -> dict[str, MonthAnalysis]:
+    """Language -> analysis of a file written by :meth:`EditionAnalyses.save` or
+    :meth:`MonthAnalysis.save` (one language: its ``basis.lang``)."""
+    analysis = _read(path)
+    if isinstance(analysis, EditionAnalyses):
+        return dict(analysis.by_lang)
+    if not isinstance(analysis, MonthAnalysis):
+        raise ParameterError(f"{path} does not hold a month analysis")
+    return {analysis.basis.lang: analysis}
 
 
 def build_analysis(dataset: Dataset, month: pd.Period | str | None = None, style: str = "en",
@@ -129,26 +192,38 @@ def check_notebook_parameters(data_dir: Any, month: Any, style: Any, currency: A
 
 
 def open_page(analysis: str | Path | None, chapter: str, data_dir: str | Path, month: str | None = "",
-              style: str = "en", currency: str | None = "", **parameters: Any) -> Page:
+              style: str = "en", currency: str | None = "", lang: str = "en", **parameters: Any) -> Page | Pages:
     """What a notebook does first: the page of ``chapter`` from the analysis file the
     report passed (``analysis``), checked against the notebook's parameters; or, when
     ``analysis`` is empty (a notebook run by hand), built here from ``data_dir``.
+    ``lang``: the languages (``"en"``, ``"ja"`` or ``"en,ja"``); with several, a
+    :class:`Pages` (the same interface) that glues and shows every language's version.
     Also sets up the report's chart style."""
     check_notebook_parameters(data_dir, month, style, currency)
+    langs = parse_languages(lang, "lang")
     if analysis:
-        result = load_analysis(analysis)
-        basis = result.basis
-        if month and str(basis.month) != str(pd.Period(month, freq="M")):
-            raise ParameterError(f"the analysis is for {basis.month}, the notebook asks for {month}")
-        if style != basis.style:
-            raise ParameterError(f"the analysis is in style {basis.style!r}, the notebook asks for {style!r}")
-        if (currency or "").strip().upper() != (basis.requested_currency or "").strip().upper():
-            raise ParameterError(f"the analysis was built for currency {basis.requested_currency!r}, "
-                                 f"the notebook asks for {currency!r}")
+        results = load_analyses(analysis)
+        if sorted(results) != sorted(langs):
+            raise ParameterError(f"the analysis holds the language(s) {', '.join(results)}, "
+                                 f"the notebook asks for {', '.join(langs)}")
+        for result in results.values():
+            _check_analysis(result.basis, month, edition_style(result.basis.lang, style), currency)
     else:
         dataset = load_dataset(data_dir, None, currency.strip().upper() if currency else None)
-        result = build_analysis(dataset, month or None, style, {chapter: parameters}, currency or "")
+        results = build_editions_analysis(dataset, month or None, style, langs, {chapter: parameters},
+                                          currency or "").by_lang
     from saas_kit import charts
 
     charts.use_report_style()
-    return result.page(chapter, **parameters)
+    return pages_of({code: result.page(chapter, **parameters) for code, result in results.items()})
+
+
+def _check_analysis(basis: MonthBasis, month: str | None, style: str, currency: str | None) -> None:
+    """The analysis was built for the notebook's month, style and currency."""
+    if month and str(basis.month) != str(pd.Period(month, freq="M")):
+        raise ParameterError(f"the analysis is for {basis.month}, the notebook asks for {month}")
+    if style != basis.style:
+        raise ParameterError(f"the analysis is in style {basis.style!r}, the notebook asks for {style!r}")
+    if (currency or "").strip().upper() != (basis.requested_currency or "").strip().upper():
+        raise ParameterError(f"the analysis was built for currency {basis.requested_currency!r}, "
+                             f"the notebook asks for {currency!r}")

@@ -5,10 +5,12 @@ Add ``saas_kit.book_i18n`` to the ``extensions`` of the staged ``_config.yml`` (
 ``myst_nb``); :func:`saas_kit.editions.edition_config` does it. What it does in a build
 whose Sphinx ``language`` is ``L``:
 
-1. **Language cells.** A notebook cell tagged ``lang-X`` (``X`` another language than
-   ``L``) is removed before myst-nb renders the notebook (``source-read`` event, see
-   :func:`saas_kit.i18n.select_language_cells`): one executed notebook carries the
-   figures and tables of every language, each build shows its own.
+1. **Language cells and outputs.** A notebook cell tagged ``lang-X`` (``X`` another
+   language than ``L``) is removed before myst-nb renders the notebook (``source-read``
+   event, see :func:`saas_kit.i18n.select_language_cells`), and so is every output
+   whose metadata is ``{"saas_kit": {"lang": "X"}}`` (:func:`select_language_outputs`;
+   ``page.show`` and the charts of a multi-language page write them): one executed
+   notebook carries the figures and tables of every language, each build shows its own.
 2. **Language glue keys.** Every glue reference (``{glue:text}``, ``{glue}``,
    ``{glue:any}``, ``{glue:md}``, the ``glue:*`` directives, local or ``nb::key``)
    to ``key`` resolves ``key__L`` when the notebook glued one
@@ -72,15 +74,47 @@ def build_language(config_or_env: Any) -> str:
 # ------------------------------------------------------------------ language cells
 
 
+#: Output metadata naming the language of one output: ``{"saas_kit": {"lang": "ja"}}``
+#: (:func:`saas_kit.pages.base.output_metadata`; same key, no import of the pages here).
+OUTPUT_METADATA_KEY = "saas_kit"
+
+
+def output_language(output: dict[str, Any]) -> str | None:
+    """The language an output is marked with (its metadata ``saas_kit.lang``), None when unmarked."""
+    meta = output.get("metadata") if isinstance(output, dict) else None
+    mark = meta.get(OUTPUT_METADATA_KEY) if isinstance(meta, dict) else None
+    lang = mark.get("lang") if isinstance(mark, dict) else None
+    return lang if isinstance(lang, str) else None
+
+
+def select_language_outputs(notebook: dict[str, Any], lang: str) -> bool:
+    """Drop, in place, every output marked with another language than ``lang`` (a table
+    or figure a multi-language notebook displayed once per language); unmarked outputs
+    stay. Returns whether anything changed."""
+    changed = False
+    for cell in notebook.get("cells", []):
+        outputs = cell.get("outputs")
+        if not outputs:
+            continue
+        kept = [o for o in outputs if output_language(o) in (None, lang)]
+        if len(kept) != len(outputs):
+            cell["outputs"] = kept
+            changed = True
+    return changed
+
+
 def remove_other_language_cells(app: Sphinx, docname: str, source: list[str]) -> None:
-    """``source-read``: drop the other languages' ``lang-X`` cells of a notebook."""
+    """``source-read``: drop the other languages' ``lang-X`` cells of a notebook and
+    the outputs marked with another language (:func:`select_language_outputs`)."""
     if not app.env.doc2path(docname).endswith(".ipynb"):
         return
     try:
         nb = json.loads(source[0])
     except ValueError:
         return  # not our business: myst-nb reports an unreadable notebook itself
-    if select_language_cells(nb, build_language(app)):
+    lang = build_language(app)
+    cells_changed = select_language_cells(nb, lang)
+    if select_language_outputs(nb, lang) or cells_changed:
         source[0] = json.dumps(nb, ensure_ascii=False)
 
 
@@ -263,6 +297,32 @@ class NoWrapNumbers(SphinxPostTransform):
             replacement = [nodes.inline(p, p, classes=["saas-num"]) if is_number else nodes.Text(p)
                            for p, is_number in pieces if p]
             parent.replace(text, replacement)
+        for raw in list(self.document.findall(nodes.raw)):  # tables and notes a notebook displayed as HTML
+            if "html" in raw.get("format", "").split() and not _UNSAFE_HTML.search(raw.astext()):
+                html = nowrap_numbers_in_html(raw.astext())
+                raw.children = [nodes.Text(html)]
+
+
+#: HTML whose text is not plain page text (scripts, styles, formulas): left alone.
+_UNSAFE_HTML = re.compile(r"<(?:script|style|math|svg|pre|code)\b", re.I)
+
+
+def nowrap_numbers_in_html(html: str) -> str:
+    """Every number-with-unit in the text of ``html`` (between tags, never inside a tag
+    or an entity such as ``&#8212;``) wrapped in ``<span class="saas-num">``: the
+    tables and notes a notebook displays are raw HTML, out of reach of the page text."""
+    def text_part(match: re.Match) -> str:
+        text = match.group(1)
+        out, pos = [], 0
+        for number in NUMBER_PATTERN.finditer(text):
+            value = number.group(0)
+            if len(value) < 2 or text[max(0, number.start() - 1):number.start()] in ("#", "&"):
+                continue
+            out += [text[pos:number.start()], f'<span class="saas-num">{value}</span>']
+            pos = number.end()
+        return ">" + "".join(out) + text[pos:] + "<"
+
+    return re.sub(r">([^<>]+)<", text_part, html)
 
 
 def _inside(node: nodes.Node, kinds: tuple[type, ...]) -> bool:

@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from saas_kit.formatting import format_count, format_days, format_money
+from saas_kit.pages.base import figure_glue_key as _glue_key, per_language, show_figures
 
 if TYPE_CHECKING:
     from saas_kit.pages.base import Page
@@ -129,12 +130,14 @@ def month_ticks(ax: plt.Axes, months, x=None) -> None:
 
 
 def _show() -> None:
-    plt.show()
+    """Show the open figures (one output per language of a multi-language page: :func:`show_figures`)."""
+    show_figures()
 
 
 # ------------------------------------------------------------------- 01 NRR
 
 
+@per_language
 def nrr_bridge(page: Page) -> None:
     """The report month's MRR bridge as a waterfall."""
     fig, ax = plt.subplots(figsize=(8.5, 4.2))
@@ -143,6 +146,7 @@ def nrr_bridge(page: Page) -> None:
     _show()
 
 
+@per_language
 def nrr_trend(page: Page) -> None:
     """Monthly and twelve-month NRR and GRR over the trend window, with the Japanese average."""
     recent, recent_ttm = page.data["trend"], page.data["trend_ttm"]
@@ -165,6 +169,7 @@ def nrr_trend(page: Page) -> None:
     _show()
 
 
+@per_language
 def nrr_segments(page: Page) -> None:
     """Twelve-month NRR and GRR per segment (nothing when there are no segments)."""
     seg_ttm, column = page.data["segment_ttm"], page.data["segment_column"]
@@ -193,6 +198,7 @@ def nrr_segments(page: Page) -> None:
 # --------------------------------------------------------------- 02 ARR and T2D3
 
 
+@per_language
 def arr_one_off(page: Page) -> None:
     """Recurring revenue and one-off charges per month, stacked."""
     split, fmt = page.data["one_off"], page.fmt
@@ -209,6 +215,7 @@ def arr_one_off(page: Page) -> None:
     _show()
 
 
+@per_language
 def arr_growth(page: Page) -> None:
     """ARR (top) and its year-on-year growth (bottom) in two panels sharing the month
     axis: two different units, so no twin axes whose lines cross by accident."""
@@ -228,6 +235,7 @@ def arr_growth(page: Page) -> None:
     _show()
 
 
+@per_language
 def arr_t2d3(page: Page) -> None:
     """Actual ARR against the T2D3 plan on a log scale (nothing without a plan)."""
     vs_plan, base, arr_series = page.data["t2d3"], page.data["t2d3_base"], page.data["arr_series"]
@@ -262,6 +270,7 @@ def arr_t2d3(page: Page) -> None:
 # ---------------------------------------------------------------- 03 New ARR mix
 
 
+@per_language
 def seed_002_cases(page: Page) -> None:
     """Seed 002's two cases: same net growth, different quality."""
     cases, fmt = page.data["cases"], page.fmt
@@ -286,6 +295,7 @@ def seed_002_cases(page: Page) -> None:
     _show()
 
 
+@per_language
 def arr_movements(page: Page) -> None:
     """ARR won and lost each month (stacked), with Net New ARR."""
     fig, ax = plt.subplots(figsize=(8.5, 4.4))
@@ -295,6 +305,7 @@ def arr_movements(page: Page) -> None:
     _show()
 
 
+@per_language
 def quick_ratio_trend(page: Page) -> None:
     """The monthly and pooled Quick Ratio against seed 002's bands."""
     recent, recent_flows, window = page.data["recent"], page.data["recent_flows"], page.data["window"]
@@ -319,6 +330,7 @@ def quick_ratio_trend(page: Page) -> None:
     _show()
 
 
+@per_language
 def new_arr_share(page: Page) -> None:
     """The trailing share of gross new ARR from new customers, with seed 002's band."""
     recent, band = page.data["recent"], page.data["stage_band"]
@@ -342,6 +354,7 @@ def new_arr_share(page: Page) -> None:
 # ------------------------------------------------------------ 04 churn compounding
 
 
+@per_language
 def retention_curves(page: Page) -> None:
     """Seed 004's constant-churn retention curves."""
     curves, fmt = page.data["curves"], page.fmt
@@ -361,6 +374,7 @@ def retention_curves(page: Page) -> None:
     _show()
 
 
+@per_language
 def churn_trend(page: Page) -> None:
     """Logo churn against revenue churn (gross and seed 004's), per month."""
     trend = page.data["trend"]
@@ -381,6 +395,7 @@ def churn_trend(page: Page) -> None:
     _show()
 
 
+@per_language
 def cohort_heatmap(page: Page) -> None:
     """Logo retention by signup cohort and age."""
     table, sizes = page.data["cohorts"], page.data["cohort_sizes"]
@@ -410,6 +425,7 @@ def cohort_heatmap(page: Page) -> None:
 # ------------------------------------------------------------------ 05 activation
 
 
+@per_language
 def activation_by_cohort(page: Page) -> None:
     """Activation rate per signup cohort: closed, the headline cohort, still open."""
     if page.data.get("unavailable"):
@@ -439,6 +455,7 @@ def activation_by_cohort(page: Page) -> None:
     _show()
 
 
+@per_language
 def retention_by_activation(page: Page) -> None:
     """Retention of activated vs not, with 95% Wilson intervals."""
     if page.data.get("unavailable"):
@@ -459,6 +476,7 @@ def retention_by_activation(page: Page) -> None:
     _show()
 
 
+@per_language
 def magic_moment_lift(page: Page) -> None:
     """Retention lift by event and threshold in the best candidate's window."""
     if page.data.get("unavailable"):
@@ -481,6 +499,7 @@ def magic_moment_lift(page: Page) -> None:
     _show()
 
 
+@per_language
 def time_to_first_value(page: Page) -> None:
     """Days from signup to activation, with the median and upper percentiles."""
     if page.data.get("unavailable"):
@@ -500,6 +519,7 @@ def time_to_first_value(page: Page) -> None:
     _show()
 
 
+@per_language
 def onboarding_funnel(page: Page) -> None:
     """Share of signups reaching each onboarding step within the window."""
     if page.data.get("unavailable"):
@@ -532,6 +552,7 @@ def _inline_png(fig, css_class: str, alt: str) -> str:
     return f'<img class="{css_class}" src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
 
 
+@per_language
 def overview_trend(page: Page, key: str = "overview_chart") -> None:
     """The overview's charts, glued (not shown) under ``key`` as two inline images side
     by side (stacked on a phone): closing MRR over the last 24 months with ARR (= MRR ×
@@ -564,4 +585,4 @@ def overview_trend(page: Page, key: str = "overview_chart") -> None:
     right.tick_params(axis="x", labelsize=8)
     fig.tight_layout()
     bridge_img = _inline_png(fig, "overview-chart", message("overview.chart.bridge", lang))
-    glue(key, HTML(f'<div class="overview-charts">{trend_img}{bridge_img}</div>'), display=False)
+    glue(_glue_key(key), HTML(f'<div class="overview-charts">{trend_img}{bridge_img}</div>'), display=False)

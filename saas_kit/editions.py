@@ -40,8 +40,9 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from saas_kit.errors import ParameterError, SaasKitError
+from saas_kit.errors import SaasKitError
 from saas_kit.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, check_lang, message, month_label
+from saas_kit.i18n import parse_languages as i18n_parse_languages
 
 EXTENSION = "saas_kit.book_i18n"
 LOCALES_DIR = "locales"
@@ -54,18 +55,7 @@ class EditionBuildError(SaasKitError):
 def parse_languages(text: str | Iterable[str] | None) -> list[str]:
     """``"en,ja"`` / ``["ja"]`` / None -> the languages to build, in the given order,
     without repeats (None or empty: ``["en"]``). ParameterError on an unknown language."""
-    if text is None:
-        return [DEFAULT_LANG]
-    items = text.split(",") if isinstance(text, str) else list(text)
-    langs: list[str] = []
-    for item in (i.strip() for i in items):
-        if not item:
-            continue
-        if item not in LANGUAGES:
-            raise ParameterError(f"--lang: unknown language {item!r} (available: {', '.join(LANGUAGES)})")
-        if item not in langs:
-            langs.append(item)
-    return langs or [DEFAULT_LANG]
+    return i18n_parse_languages(text, "--lang")
 
 
 def edition_config(base: Mapping[str, Any], lang: str, editions: list[str], locale_dir: str | Path,

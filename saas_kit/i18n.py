@@ -19,7 +19,7 @@ from __future__ import annotations
 import string
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import yaml
 
@@ -41,6 +41,24 @@ def check_lang(lang: str) -> str:
     if lang not in LANGUAGES:
         raise ParameterError(f"language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
     return lang
+
+
+def parse_languages(text: str | Iterable[str] | None, what: str = "--lang") -> list[str]:
+    """``"en,ja"`` / ``["ja"]`` / None -> the languages, in the given order, without
+    repeats (None or empty: ``["en"]``). ParameterError naming ``what`` on an unknown one."""
+    if text is None:
+        return [DEFAULT_LANG]
+    items = text.split(",") if isinstance(text, str) else list(text)
+    langs: list[str] = []
+    for item in items:
+        item = item.strip() if isinstance(item, str) else item
+        if not item:
+            continue
+        if item not in LANGUAGES:
+            raise ParameterError(f"{what}: unknown language {item!r} (available: {', '.join(LANGUAGES)})")
+        if item not in langs:
+            langs.append(item)
+    return langs or [DEFAULT_LANG]
 
 
 def lang_key(key: str, lang: str) -> str:

@@ -98,7 +98,8 @@ def _write_temp_index(out_dir: Path, page: str) -> Path:
     return Path(tmp)
 
 
-def publish_month(site_dir: Path, out_dir: Path, month: str, title: str = "SaaS metrics reports") -> Path:
+def publish_month(site_dir: Path, out_dir: Path, month: str, title: str = "SaaS metrics reports",
+                  index_page: str | None = None) -> Path:
     """Publish the complete folder ``site_dir`` as ``OUT/<month>/`` and update
     ``OUT/index.html``, all or nothing.
 
@@ -108,11 +109,14 @@ def publish_month(site_dir: Path, out_dir: Path, month: str, title: str = "SaaS 
     If any rename fails, what was moved is moved back: the previous report and index
     are as they were and ``site_dir`` is where it was. Only renames inside
     ``out_dir`` happen after the temporary index is written, so ``site_dir`` must be
-    on the same file system (the staging folder is). Returns the new folder.
+    on the same file system (the staging folder is). ``index_page``: the HTML of
+    ``OUT/index.html`` when the caller wrote it (the editions' index, issue 13);
+    default :func:`months_index_page`. Returns the new folder.
     """
     final = out_dir / check_month_name(month)
-    months = sorted(set(available_months(out_dir)) | {month}, reverse=True)
-    tmp_index = _write_temp_index(out_dir, months_index_page(months, title))
+    if index_page is None:
+        index_page = months_index_page(sorted(set(available_months(out_dir)) | {month}, reverse=True), title)
+    tmp_index = _write_temp_index(out_dir, index_page)
     old: Path | None = None
     try:
         old = _move_aside(final, out_dir, month)

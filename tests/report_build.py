@@ -52,3 +52,37 @@ def shared_report(tmp_path_factory) -> dict:
     return {"base": base, "project": base / "project", "data": base / "data", "out": out,
             "index": out / MONTH / "index.html",
             "progress": (base / "progress.txt").read_text(encoding="utf-8").splitlines()}
+
+
+def shared_editions_report(tmp_path_factory) -> dict:
+    """Build (once per session) the real sample report in both languages
+    (``--lang en,ja``); returns its paths: ``month`` (``OUT/<month>/``), ``en``, ``ja``."""
+    from saas_kit.report import build_report
+
+    base = tmp_path_factory.getbasetemp() / "editions-report"
+    out = base / "out"
+    index = next(out.glob("*/index.html"), None) if out.is_dir() else None
+    if index is None or not (index.parent / "ja" / "index.html").is_file():
+        shutil.rmtree(base, ignore_errors=True)
+        base.mkdir()
+        lines: list[str] = []
+        index = build_report(ROOT / "data" / "sample", out_dir=out, languages="en,ja", progress=lines.append)
+        (base / "progress.txt").write_text("\n".join(lines), encoding="utf-8")
+    month_dir = Path(index).parent
+    return {"out": out, "month": month_dir, "en": month_dir / "en", "ja": month_dir / "ja",
+            "progress": (base / "progress.txt").read_text(encoding="utf-8").splitlines()}
+
+
+def shared_sample_report(tmp_path_factory) -> Path:
+    """Build (once per session) the real sample report in English only (the default);
+    returns its month folder."""
+    from saas_kit.report import build_report
+
+    base = tmp_path_factory.getbasetemp() / "sample-report"
+    out = base / "out"
+    index = next(out.glob("*/index.html"), None) if out.is_dir() else None
+    if index is None:
+        shutil.rmtree(base, ignore_errors=True)
+        base.mkdir()
+        index = build_report(ROOT / "data" / "sample", out_dir=out, progress=lambda line: None)
+    return Path(index).parent

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from report_build import KPI_KEYS, MONTH, shared_report
+from report_build import KPI_KEYS, MONTH, shared_report, shared_sample_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The one asset the report loads from the internet (Sphinx's default MathJax, see
@@ -112,11 +112,7 @@ _CODE_TOGGLES = """() => Array.from(document.querySelectorAll('main details, mai
 @pytest.fixture(scope="session")
 def sample_report(tmp_path_factory):
     """The real sample report (all six notebooks on data/sample), built once."""
-    from saas_kit.report import build_report
-
-    out = tmp_path_factory.mktemp("sample-report")
-    index = build_report(Path(__file__).resolve().parents[1] / "data" / "sample", out_dir=out)
-    return Path(index).parent
+    return shared_sample_report(tmp_path_factory)
 
 
 def _sample_pages(root: Path) -> list[Path]:

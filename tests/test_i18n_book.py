@@ -82,6 +82,32 @@ def test_each_edition_shows_only_its_own_figure_cell(site):
     assert en.count("<img") == ja.count("<img") >= 1
 
 
+def test_each_edition_shows_only_its_own_outputs_of_a_multi_language_page(site):
+    """``Pages.show`` and a ``per_language`` chart write one output per language, each
+    marked with its language; each edition keeps its own (book_i18n at source-read)."""
+    en = (site / "en" / "demo.html").read_text("utf-8")
+    ja = (site / "ja" / "demo.html").read_text("utf-8")
+    assert "Every customer is counted once." in en and "顧客はそれぞれ一度だけ数えます。" not in en
+    assert "顧客はそれぞれ一度だけ数えます。" in ja and "Every customer is counted once." not in ja
+    for html in (en, ja):
+        cell = html[html.index("tag_demo-pages"):html.index('id="fig-demo"')]
+        assert cell.count("<img") == 1 and cell.count('class="page-note"') == 1
+
+
+def test_output_filter_keeps_unmarked_outputs_and_the_build_language():
+    from saas_kit.book_i18n import select_language_outputs
+
+    def out(lang=None):
+        return {"output_type": "display_data", "data": {"text/plain": lang or "all"},
+                "metadata": {"saas_kit": {"lang": lang}} if lang else {}}
+
+    nb = {"cells": [{"cell_type": "code", "outputs": [out(), out("en"), out("ja")]},
+                    {"cell_type": "markdown", "source": "x"}]}
+    assert select_language_outputs(nb, "ja") is True
+    assert [o["data"]["text/plain"] for o in nb["cells"][0]["outputs"]] == ["all", "ja"]
+    assert select_language_outputs(nb, "ja") is False  # nothing left to drop
+
+
 def test_switch_links_point_at_the_same_page_of_the_other_edition(site):
     for lang, other in (("en", "ja"), ("ja", "en")):
         for page in ("intro.html", "demo.html", "search.html"):

@@ -4,8 +4,10 @@ they produce (:class:`Page`: the texts a notebook glues, the tables it displays 
 series it plots). Issue 11: the package computes every figure a page states."""
 from __future__ import annotations
 
+import functools
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -90,34 +92,157 @@ class Page:
     tables: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
 
-    def glue(self) -> None:
-        """Glue every text (myst-nb ``glue``, not displayed). Call from a notebook."""
+    def glue(self, lang: str | None = None) -> None:
+        """Glue every text (myst-nb ``glue``, not displayed). Call from a notebook.
+        ``lang``: glue under the language's key (:func:`saas_kit.i18n.lang_key`:
+        ``key`` for English, ``key__ja`` for Japanese) for a multi-language notebook."""
         from myst_nb import glue
 
         for key, text in self.texts.items():
-            glue(key, str(text), display=False)
+            glue(_glue_key(key, lang), str(text), display=False)
 
-    def show(self, name: str) -> None:
+    def show(self, name: str, lang: str | None = None) -> None:
         """Display a table, or print its note when there is no table. Call from a notebook.
 
         A table shows its index as an ordinary first column (no row numbers, no
-        index-name row) and every cell in full, wrapped rather than cut with "..."."""
+        index-name row) and every cell in full, wrapped rather than cut with "...".
+        ``lang``: the output carries the metadata ``{"saas_kit": {"lang": lang}}``
+        (:func:`output_metadata`), so that only that language's edition shows it."""
         from IPython.display import HTML, display
 
         table = self.tables[name]
         if isinstance(table, str):
-            display(HTML(f'<p class="page-note">{_escape(table)}</p>'))
+            display(HTML(f'<p class="page-note">{_escape(table)}</p>'), metadata=output_metadata(lang))
         else:
-            display(HTML(table_html(table)))
+            display(HTML(table_html(table)), metadata=output_metadata(lang))
 
-    def glue_html(self, name: str) -> None:
+    def glue_html(self, name: str, lang: str | None = None) -> None:
         """Glue the HTML table ``name`` (a str of HTML, or a DataFrame) for a page that
-        embeds it (the overview). Call from a notebook."""
+        embeds it (the overview), under the language's key with ``lang``. Call from a notebook."""
         from IPython.display import HTML
         from myst_nb import glue
 
         table = self.tables[name]
-        glue(name, HTML(table if isinstance(table, str) else table_html(table)), display=False)
+        glue(_glue_key(name, lang), HTML(table if isinstance(table, str) else table_html(table)), display=False)
+
+
+#: The output metadata key naming the language of a displayed output (issue 13).
+OUTPUT_METADATA_KEY = "saas_kit"
+
+
+def output_metadata(lang: str | None) -> dict[str, Any] | None:
+    """``{"saas_kit": {"lang": lang}}``, the metadata of an output shown only in the
+    ``lang`` edition (:mod:`saas_kit.book_i18n` drops it from the others); None
+    (no metadata) for a single-language notebook."""
+    return None if lang is None else {OUTPUT_METADATA_KEY: {"lang": lang}}
+
+
+def _glue_key(key: str, lang: str | None) -> str:
+    from saas_kit.i18n import lang_key
+
+    return key if lang is None else lang_key(key, lang)
+
+
+class Pages:
+    """The page of one chapter in several languages (``pages``: language -> :class:`Page`,
+    the first one the primary), with :class:`Page`'s interface, so that a notebook's
+    cells stay the same for one language or several (issue 13): :meth:`glue` glues
+    every language's texts (``key``, ``key__ja``), :meth:`show` displays a table once
+    per language, each output marked with its language (:func:`output_metadata`);
+    anything else (``fmt``, ``data``, ``texts``, ``tables``, ...) is the primary page's."""
+
+    def __init__(self, pages: dict[str, Page]):
+        if not pages:
+            raise ValueError("Pages needs at least one language's page")
+        self.pages = dict(pages)
+
+    @property
+    def primary(self) -> Page:
+        return next(iter(self.pages.values()))
+
+    @property
+    def languages(self) -> list[str]:
+        return list(self.pages)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "pages":  # not set yet (e.g. while unpickling): no recursion
+            raise AttributeError(name)
+        return getattr(self.primary, name)
+
+    def glue(self) -> None:
+        for lang, page in self.pages.items():
+            page.glue(lang)
+
+    def show(self, name: str) -> None:
+        for lang, page in self.pages.items():
+            page.show(name, lang)
+
+    def glue_html(self, name: str) -> None:
+        for lang, page in self.pages.items():
+            page.glue_html(name, lang)
+
+    def __repr__(self) -> str:
+        return f"Pages({self.primary.chapter!r}, languages={self.languages})"
+
+
+def page_editions(page: Page | Pages) -> list[tuple[str | None, Page]]:
+    """``(language, page)`` of every language ``page`` carries: each of a :class:`Pages`,
+    ``(None, page)`` for a single :class:`Page` (its outputs carry no language)."""
+    if isinstance(page, Pages):
+        return list(page.pages.items())
+    return [(None, page)]
+
+
+#: The language of the figures being drawn (None: a single-language page, today's plain output).
+_FIGURE_LANG: ContextVar[str | None] = ContextVar("saas_kit_figure_lang", default=None)
+
+
+def per_language(draw: Callable[..., None]) -> Callable[..., None]:
+    """Decorator of a chart function of a page (saas_kit.charts): drawn once per
+    language the page carries (issue 13). A :class:`Pages` draws with each language's
+    page in turn, and each figure shown (:func:`show_figures`) or glued
+    (:func:`figure_glue_key`) is marked with that language; a single :class:`Page`
+    draws once, as before."""
+    @functools.wraps(draw)
+    def draw_each(page: Page | Pages, *args: Any, **kwargs: Any) -> None:
+        for lang, one in page_editions(page):
+            token = _FIGURE_LANG.set(lang)
+            try:
+                draw(one, *args, **kwargs)
+            finally:
+                _FIGURE_LANG.reset(token)
+
+    return draw_each
+
+
+def show_figures() -> None:
+    """Show the open matplotlib figures: ``plt.show()`` for a single-language page;
+    while one language of several is drawn (:func:`per_language`), each figure
+    displayed with the output metadata ``{"saas_kit": {"lang": L}}``
+    (:func:`output_metadata`; :mod:`saas_kit.book_i18n` keeps it in the ``L`` edition
+    only), then closed."""
+    import matplotlib.pyplot as plt
+
+    lang = _FIGURE_LANG.get()
+    if lang is None:
+        plt.show()
+        return
+    from IPython.display import display
+
+    for number in plt.get_fignums():
+        fig = plt.figure(number)
+        display(fig, metadata=output_metadata(lang))
+        plt.close(fig)
+
+
+def figure_glue_key(key: str) -> str:
+    """The glue key of a glued figure in the language being drawn (``key``, ``key__ja``)."""
+    return _glue_key(key, _FIGURE_LANG.get())
+
+
+def pages_of(pages: dict[str, Page]) -> Page | Pages:
+    """What a notebook gets: the :class:`Page` itself for one language, :class:`Pages` for several."""
+    return next(iter(pages.values())) if len(pages) == 1 else Pages(pages)
 
 
 def _escape(text: str) -> str:

@@ -18,12 +18,17 @@ The run, step by step (issue 3, "The monthly run"):
    injects is tagged ``remove-cell`` so the book hides it. The analysis is saved once
    in the staging folder and its path passed to each notebook as the papermill
    parameter ``analysis``: notebooks only narrate and plot what it holds.
-4. ``jupyter-book build STAGING --path-output ... -W -n --keep-going``: warnings are
-   errors. The book never executes anything (``execute_notebooks: off``).
+4. ``jupyter-book build STAGING --config _config.<lang>.yml ... -W -n --keep-going``
+   once per language (``--lang en,ja``; :mod:`saas_kit.editions`), at the same time:
+   warnings are errors. The book never executes anything (``execute_notebooks: off``).
+   The notebooks ran once for every language: the analysis file holds one analysis per
+   language, and each output is marked with its language (:mod:`saas_kit.book_i18n`).
 5. Publish (:mod:`saas_kit.publish`): the HTML, the executed notebooks (under
    ``notebooks/``) and the CSV downloads (``downloads/``, :mod:`saas_kit.export`,
    read from the same analysis, safe against formula injection) replace
-   ``OUT/<month>/`` in one rename; ``OUT/index.html`` lists the months.
+   ``OUT/<month>/`` in one rename (several languages: ``OUT/<month>/<lang>/`` each, with
+   their PDFs and downloads, and a redirect ``OUT/<month>/index.html``);
+   ``OUT/index.html`` lists the months and their editions.
 
 A failing notebook (an exception, a dead kernel, a cell over ``--timeout``) or build,
 or a folder that cannot be written (disk full, read-only), raises :class:`ReportError`
@@ -33,12 +38,12 @@ byte-for-byte as it was; the staging folder is removed, also on Ctrl-C.
 """
 from saas_kit.report.base import (KERNEL_NAME, NotebookFailure, ReportError, check_toc, discover_notebooks,
                                   project_root)
-from saas_kit.report.book import build_book, stage_book
+from saas_kit.report.book import stage_book
 from saas_kit.report.execution import check_kernel, execute_notebooks, locate_failure, tag_injected_cell
 from saas_kit.report.parameters import load_params_file, notebook_parameters
 from saas_kit.report.run import add_report_arguments, build_report, month_analysis, run_report
 
-__all__ = ["KERNEL_NAME", "NotebookFailure", "ReportError", "add_report_arguments", "build_book", "build_report",
+__all__ = ["KERNEL_NAME", "NotebookFailure", "ReportError", "add_report_arguments", "build_report",
            "check_kernel", "check_toc", "discover_notebooks", "execute_notebooks", "load_params_file",
            "locate_failure", "month_analysis", "notebook_parameters", "project_root", "run_report", "stage_book",
            "tag_injected_cell"]

@@ -18,8 +18,12 @@ KERNEL_NAME = "saas-kit"
 ANALYSIS_FILE = "analysis.pickle"
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 TOC_FILE = Path("book") / "_toc.yml"
-# Parameters the command sets itself (from --data / --month, and the analysis file); a params file may not.
-RESERVED_PARAMETERS = ("data_dir", "month", "analysis")
+# Parameters the command sets itself (from --data / --month / --lang, and the analysis file); a params file may not.
+RESERVED_PARAMETERS = ("data_dir", "month", "analysis", "lang")
+#: The params file's key for the report's languages (``language: ja`` or ``language: [en, ja]``; ``--lang``).
+LANGUAGE_KEY = "language"
+#: The notebook parameter through which a notebook receives the run's languages (``"en,ja"``).
+LANG_PARAMETER = "lang"
 REQUIRED_PARAMETERS = ("data_dir", "month")
 #: The parameter through which a notebook receives the run's month analysis (its file's path).
 ANALYSIS_PARAMETER = "analysis"

@@ -1,16 +1,12 @@
-"""The book: staging ``_config.yml``, ``book/`` and MathJax, and ``jupyter-book build`` with warnings as errors."""
+"""The book: staging ``_config.yml``, ``book/`` and MathJax (built per language by :mod:`saas_kit.editions`)."""
 from __future__ import annotations
 
-import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
 from saas_kit.calendar import month_label
-from saas_kit.report.base import ReportError, TOC_FILE
 
 
 # ------------------------------------------------------------------------------ book
@@ -42,28 +38,3 @@ def stage_mathjax(target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(es5 / "tex-chtml.js", target / "tex-chtml.js")
     shutil.copytree(es5 / "output" / "chtml" / "fonts" / "woff-v2", target / "output" / "chtml" / "fonts" / "woff-v2")
-
-
-def jupyter_book_command() -> Path:
-    """The ``jupyter-book`` script of this environment (next to ``sys.executable``)."""
-    exe = Path(sys.executable).parent / "jupyter-book"
-    if not exe.exists():
-        raise ReportError(f"jupyter-book not found next to {sys.executable}; run `make setup`")
-    return exe
-
-
-def build_book(src: Path, build: Path, log_path: Path) -> Path:
-    """``jupyter-book build SRC --toc SRC/book/_toc.yml --path-output BUILD -W -n --keep-going``.
-    Returns the HTML folder; :class:`ReportError` with the warnings when the build fails."""
-    cmd = [str(jupyter_book_command()), "build", str(src), "--toc", str(src / TOC_FILE),
-           "--path-output", str(build), "--builder", "html", "-W", "-n", "--keep-going"]
-    with open(log_path, "wb") as log:
-        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=src)
-    html_dir = build / "_build" / "html"
-    if proc.returncode != 0 or not (html_dir / "index.html").is_file():
-        text = re.sub(r"\x1b\[[0-9;]*m", "", log_path.read_text("utf-8", errors="replace"))
-        problems = [line.strip() for line in text.splitlines()
-                    if re.search(r"WARNING|ERROR|CRITICAL|Error:|Exception", line)]
-        shown = "\n  ".join(problems[:20]) or "\n  ".join(text.strip().splitlines()[-10:])
-        raise ReportError(f"the book did not build (warnings are errors):\n  {shown}")
-    return html_dir

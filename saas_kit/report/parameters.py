@@ -8,8 +8,9 @@ from typing import Any
 import yaml
 
 from saas_kit.errors import ParameterError
-from saas_kit.report.base import (ALLOWED_VALUES, RESERVED_PARAMETERS, ReportError, cell_source, cell_tags,
-                                  read_notebook)
+from saas_kit.i18n import parse_languages
+from saas_kit.report.base import (ALLOWED_VALUES, LANGUAGE_KEY, RESERVED_PARAMETERS, ReportError, cell_source,
+                                  cell_tags, read_notebook)
 
 
 def notebook_parameters(path: Path) -> dict[str, Any]:
@@ -78,7 +79,8 @@ def load_params_file(path: str | Path, declared: dict[str, dict[str, Any]]) -> d
     :func:`notebook_parameters`). A key no notebook declares, a key the command sets
     itself (``data_dir``, ``month``: use ``--data`` / ``--month``), a value whose type
     differs from the notebook's default, or a ``style`` other than ``en``/``ja`` is a
-    :class:`ParameterError` naming the key.
+    :class:`ParameterError` naming the key. ``language`` (``ja``, ``en,ja`` or a list
+    such as ``[en, ja]``: the report's editions, like ``--lang``) is returned as a list.
     """
     path = Path(path)
     try:
@@ -95,7 +97,17 @@ def load_params_file(path: str | Path, declared: dict[str, dict[str, Any]]) -> d
     for key, value in raw.items():
         if not isinstance(key, str):
             raise ParameterError(f"--params {path}: parameter names must be text, got {key!r}")
+        if key == LANGUAGE_KEY:
+            if not isinstance(value, (str, list)) or not all(isinstance(v, str) for v in
+                                                               (value if isinstance(value, list) else [value])):
+                raise ParameterError(f"--params {path}: '{key}' must be a language or a list of languages "
+                                     f"such as [en, ja], got {value!r}")
+            params[key] = parse_languages(value, f"--params {path}: '{key}'")
+            continue
         if key in RESERVED_PARAMETERS:
+            if key == "lang":
+                raise ParameterError(f"--params {path}: 'lang' is set by the command; use 'language: [en, ja]' "
+                                     "or --lang instead")
             if key == "analysis":
                 raise ParameterError(f"--params {path}: 'analysis' is set by the command (the run's month analysis)")
             flag = "--data" if key == "data_dir" else "--month"

@@ -9,15 +9,18 @@ from pathlib import Path
 from typing import Any, Callable
 
 from saas_kit.calendar import check_month_name
+from saas_kit.editions import (EditionBuildError, assemble_editions, build_editions, edition_title,
+                               editions_index_page, months_with_editions, stage_locales, write_edition_configs)
 from saas_kit.errors import ParameterError
+from saas_kit.i18n import DEFAULT_LANG, parse_languages
 from saas_kit.export import write_downloads
 from saas_kit.pages.nrr import pdf_link_html
 from saas_kit.pdf import pdf_unavailable
 from saas_kit.publish import failed_dir, make_staging_dir, publish_month
-from saas_kit.report.base import (ANALYSIS_FILE, ANALYSIS_PARAMETER, KERNEL_NAME, NOTEBOOK_GLOB, NotebookFailure,
-                                  REQUIRED_PARAMETERS, RESERVED_PARAMETERS, ReportError, check_toc,
-                                  discover_notebooks, project_root)
-from saas_kit.report.book import book_title, build_book, stage_book
+from saas_kit.report.base import (ANALYSIS_FILE, ANALYSIS_PARAMETER, KERNEL_NAME, LANG_PARAMETER, LANGUAGE_KEY,
+                                  NOTEBOOK_GLOB, TOC_FILE, NotebookFailure, REQUIRED_PARAMETERS,
+                                  RESERVED_PARAMETERS, ReportError, check_toc, discover_notebooks, project_root)
+from saas_kit.report.book import stage_book
 from saas_kit.report.execution import check_kernel, execute_notebooks, tag_injected_cell
 from saas_kit.report.parameters import load_params_file, notebook_parameters
 
@@ -45,6 +48,7 @@ def build_report(
     currency: str | None = None,
     as_of: str | None = None,
     pdf: bool = True,
+    languages: str | list[str] | None = None,
 ) -> Path:
     """Build the monthly report and publish it as ``out_dir/<YYYY-MM>/``; returns the
     path of its ``index.html``.
@@ -58,7 +62,11 @@ def build_report(
     dict), ``currency`` and ``as_of`` are passed to the loader as in the other commands
     (``currency`` overrides a ``currency`` in the params file). ``pdf``: also print the
     report to ``report-<YYYY-MM>.pdf`` in the month folder (skipped, with a note, when
-    no browser is installed).
+    no browser is installed). ``languages``: the editions (``"en,ja"``, ``["ja"]``;
+    default: the params file's ``language``, else English), built from one execution
+    of the notebooks (issue 13): with one, the month folder is that edition; with
+    several, ``OUT/<month>/<lang>/`` each and ``OUT/<month>/index.html`` redirecting
+    to the first.
 
     Paths: the month (validated ``YYYY-MM``) is the only part of an output path that
     comes from the user besides ``out_dir`` itself; notebook names come from the
@@ -86,6 +94,8 @@ def build_report(
         if missing := [p for p in REQUIRED_PARAMETERS if p not in decl]:
             raise ReportError(f"notebook {name}: its 'parameters' cell does not declare {', '.join(missing)}")
     extra = load_params_file(params_file, declared) if params_file is not None else {}
+    langs = parse_languages(languages) if languages else extra.get(LANGUAGE_KEY) or [DEFAULT_LANG]
+    extra.pop(LANGUAGE_KEY, None)
     from saas_kit.loading import load_dataset, parse_mapping
 
     currency = currency or extra.get("currency") or ""
@@ -105,12 +115,15 @@ def build_report(
     try:
         src, build, logs = stage / "src", stage / "build", stage / "logs"
         logs.mkdir()
-        analysis = month_analysis(dataset, month, notebook_params, progress)
+        analyses = month_analysis(dataset, month, notebook_params, progress, langs)
         no_pdf = "--no-pdf was given" if not pdf else pdf_unavailable()
-        if no_pdf and "01_nrr" in analysis.pages:  # the overview says why instead of linking a missing file
-            analysis.pages["01_nrr"].tables["pdf_link"] = pdf_link_html(month, analysis.basis.style, no_pdf)
-        analysis_path = analysis.save(logs / ANALYSIS_FILE)  # computed once here, read by every notebook
+        for lang, analysis in analyses.by_lang.items():
+            if no_pdf and "01_nrr" in analysis.pages:  # the overview says why instead of linking a missing file
+                analysis.pages["01_nrr"].tables["pdf_link"] = pdf_link_html(month, lang, no_pdf)
+        analysis_path = analyses.save(logs / ANALYSIS_FILE)  # computed once here, read by every notebook
         stage_book(project, src, month)
+        locales = stage_locales(project, src)
+        write_edition_configs(src, langs, locales, month, base_title=project_title(project))
         step = "executing the notebooks"
         (src / "notebooks").mkdir()
         data_abs = str(data.resolve())
@@ -120,6 +133,8 @@ def build_report(
                       **{k: v for k, v in extra.items() if k in declared[nb.name]}}
             if ANALYSIS_PARAMETER in declared[nb.name]:
                 params[ANALYSIS_PARAMETER] = str(analysis_path)
+            if LANG_PARAMETER in declared[nb.name]:
+                params[LANG_PARAMETER] = ",".join(langs)
             runs.append((nb, src / "notebooks" / nb.name, params))
         progress(f"report {month}: executing {len(notebooks)} notebooks ({workers} at a time)")
         failures = execute_notebooks(runs, workers, timeout, logs, progress)
@@ -131,28 +146,24 @@ def build_report(
         for _, executed, _ in runs:
             tag_injected_cell(executed)
 
-        progress("  building the book (jupyter-book, warnings are errors)")
-        t0 = time.monotonic()
-        try:
-            html_dir = build_book(src, build, logs / "build.log")
-        except ReportError as exc:
-            keep = _keep_for_debugging(out, month, [logs / "build.log"])
-            log_note = f"\n  full log: {keep['build.log']}" if "build.log" in keep else ""
-            raise ReportError(f"{exc}{log_note}\n" + _unchanged_note(out, month)) from None
-        progress(f"  built the book in {time.monotonic() - t0:.1f} s")
-
+        html_dirs = build_book_editions(src, build, logs, langs, out, month, progress)
         step = "assembling the report"
-        site = stage / "site"
-        os.rename(html_dir, site)
-        for _, executed, _ in runs:  # the executed notebooks, for auditing
-            (site / "notebooks").mkdir(exist_ok=True)
-            shutil.copy2(executed, site / "notebooks" / executed.name)
-        write_downloads(analysis, site / "downloads")  # CSV tables, safe for Excel
+        for lang, html_dir in html_dirs.items():
+            for _, executed, _ in runs:  # the executed notebooks, for auditing
+                (html_dir / "notebooks").mkdir(exist_ok=True)
+                shutil.copy2(executed, html_dir / "notebooks" / executed.name)
+            write_downloads(analyses.by_lang[lang], html_dir / "downloads")  # CSV tables, safe for Excel
         if pdf:
             step = "printing the PDF"
-            write_month_pdf(site, month, book_title(project, month), progress)
+            write_edition_pdfs(html_dirs, month, project_title(project), progress)
+        site = stage / "site"
+        if len(langs) == 1:  # one language: the edition is the month folder, as before editions existed
+            os.rename(html_dirs[langs[0]], site)
+        else:
+            assemble_editions(site, html_dirs, default_lang=langs[0])
         step = "publishing"
-        final = publish_month(site, out, month)
+        index_page = reports_index_page(out, month, langs)
+        final = publish_month(site, out, month, index_page=index_page)
         shutil.rmtree(failed_dir(out, month), ignore_errors=True)
         _remove_empty(out / ".failed")
     except OSError as exc:  # disk full, read-only folder, ...: nothing half-published
@@ -162,6 +173,56 @@ def build_report(
         shutil.rmtree(stage, ignore_errors=True)
     progress(f"report {month} done in {time.monotonic() - started:.1f} s")
     return final / "index.html"
+
+
+def build_book_editions(src: Path, build: Path, logs: Path, langs: list[str], out: Path, month: str,
+                        progress: Callable[[str], None] = print) -> dict[str, Path]:
+    """The staged book built once per language, at the same time (:func:`saas_kit.editions.build_editions`,
+    warnings are errors); language -> its HTML folder. A failed build is a :class:`ReportError` with the
+    warnings, its logs kept in ``OUT/.failed/<month>/`` (``build.log``; ``build.<lang>.log`` with several
+    languages)."""
+    progress(f"  building the book in {', '.join(langs)} (jupyter-book, warnings are errors)")
+    t0 = time.monotonic()
+    try:
+        builds = build_editions(src, build, langs, src / TOC_FILE, logs, parallel=True)
+    except EditionBuildError as exc:
+        logs_of = {lang: logs / f"build.{lang}.log" for lang in langs}
+        if len(langs) == 1 and logs_of[langs[0]].is_file():  # the one log keeps its usual name
+            os.replace(logs_of[langs[0]], logs / "build.log")
+            logs_of = {langs[0]: logs / "build.log"}
+        keep = _keep_for_debugging(out, month, list(logs_of.values()))
+        log_note = "".join(f"\n  full log: {path}" for path in keep.values())
+        raise ReportError(f"{exc}{log_note}\n" + _unchanged_note(out, month)) from None
+    progress(f"  built the book in {time.monotonic() - t0:.1f} s")
+    return {lang: b.html_dir for lang, b in builds.items()}
+
+
+def project_title(project: Path) -> str:
+    """The report's title in ``_config.yml`` (without a month)."""
+    import yaml
+
+    config = yaml.safe_load((project / "_config.yml").read_text("utf-8")) or {}
+    return str(config.get("title") or "SaaS metrics report")
+
+
+def reports_index_page(out: Path, month: str, langs: list[str]) -> str:
+    """``OUT/index.html`` once ``month`` is published in ``langs``: every month, a link per edition."""
+    months = months_with_editions(out)
+    months[month] = list(langs) if len(langs) > 1 else []
+    return editions_index_page(dict(sorted(months.items(), reverse=True)))
+
+
+def write_edition_pdfs(html_dirs: dict[str, Path], month: str, base_title: str,
+                       progress: Callable[[str], None] = print) -> dict[str, Path | None]:
+    """The board PDF of every edition (:func:`write_month_pdf`, title in its language),
+    printed at the same time, each into its edition's folder."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(html_dirs)) as pool:
+        futures = {lang: pool.submit(write_month_pdf, html_dir, month, edition_title(base_title, month, lang),
+                                     progress)
+                   for lang, html_dir in html_dirs.items()}
+        return {lang: future.result() for lang, future in futures.items()}
 
 
 def write_month_pdf(site: Path, month: str, title: str, progress: Callable[[str], None] = print) -> Path | None:
@@ -186,22 +247,25 @@ def write_month_pdf(site: Path, month: str, title: str, progress: Callable[[str]
 
 
 def month_analysis(dataset, month: str, notebook_params: dict[str, dict[str, Any]],
-                   progress: Callable[[str], None] = print):
-    """The run's :class:`saas_kit.analysis.MonthAnalysis`, with the page of every chapter
-    whose notebook reads the analysis (declares the ``analysis`` parameter), built with
-    that notebook's parameters (its declared defaults and the ``--params`` values);
-    ``style`` and ``currency`` are shared by all notebooks. ``notebook_params`` maps
-    those notebooks' names to their parameters."""
-    from saas_kit.analysis import COMMON_PARAMETERS, build_analysis
+                   progress: Callable[[str], None] = print, langs: list[str] | None = None):
+    """The run's :class:`saas_kit.analysis.EditionAnalyses`: for every language of
+    ``langs`` (default English) a :class:`saas_kit.analysis.MonthAnalysis` with the
+    page of every chapter whose notebook reads the analysis (declares the ``analysis``
+    parameter), built with that notebook's parameters (its declared defaults and the
+    ``--params`` values); ``style`` and ``currency`` are shared by all notebooks (the
+    Japanese edition always in style ``ja``). ``notebook_params`` maps those notebooks'
+    names to their parameters."""
+    from saas_kit.analysis import COMMON_PARAMETERS, build_editions_analysis
     from saas_kit.pages import CHAPTERS
 
     t0 = time.monotonic()
     shared = {k: v for params in notebook_params.values() for k, v in params.items() if k in ("style", "currency")}
     chapters = {Path(name).stem: {k: v for k, v in params.items() if k not in COMMON_PARAMETERS}
                 for name, params in notebook_params.items() if Path(name).stem in CHAPTERS}
-    analysis = build_analysis(dataset, month, shared.get("style", "en"), chapters, shared.get("currency") or "")
+    analyses = build_editions_analysis(dataset, month, shared.get("style", "en"), list(langs or [DEFAULT_LANG]),
+                                       chapters, shared.get("currency") or "")
     progress(f"  computed the month analysis in {time.monotonic() - t0:.1f} s")
-    return analysis
+    return analyses
 
 
 def _keep_for_debugging(out: Path, month: str, files: list[Path]) -> dict[str, Path]:
@@ -278,6 +342,10 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default: the folder's dataset.yml, else today)")
     parser.add_argument("--no-pdf", action="store_false", dest="pdf",
                         help="do not print the report-YYYY-MM.pdf (the HTML report only)")
+    parser.add_argument("--lang", metavar="LANGS", default=None, dest="languages",
+                        help="the report's language(s): en, ja or en,ja (both editions from one execution, "
+                             "published as YYYY-MM/en/ and YYYY-MM/ja/); default: the params file's "
+                             "'language', else en")
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -285,6 +353,6 @@ def run_report(args: argparse.Namespace) -> int:
     index = build_report(data_dir=args.data, month=args.month, params_file=args.params,
                          out_dir=args.out, jobs=args.jobs, timeout=args.timeout,
                          project_dir=args.project, mapping=args.map, currency=args.currency,
-                         as_of=args.as_of, pdf=args.pdf)
+                         as_of=args.as_of, pdf=args.pdf, languages=args.languages)
     print(index)
     return 0
