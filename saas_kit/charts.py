@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+from saas_kit.chart_words import currency_name, data_word, month_labels, month_ticks, rule_text
 from saas_kit.formatting import format_money
-from saas_kit.i18n import DEFAULT_LANG, message, messages
+from saas_kit.i18n import DEFAULT_LANG, message
 from saas_kit.sources import citation
 
 if TYPE_CHECKING:
@@ -59,29 +60,13 @@ def percent_axis(ax: plt.Axes, decimals: int = 0, axis: str = "y") -> plt.Axes:
     return ax
 
 
-def month_labels(months: pd.Index, lang: str = DEFAULT_LANG) -> list[str]:
-    """Month tick labels: ``2026-10`` / ``2026年10月`` (message ``format.month_short``)."""
-    periods = [pd.Period(m, freq="M") for m in months]
-    return [message("format.month_short", lang, year=p.year, month=p.month) for p in periods]
-
-
-def currency_name(currency: str, lang: str = DEFAULT_LANG) -> str:
-    """The currency in an axis label: ``JPY`` / ``円``; a code without a name stays as it is."""
-    key = f"chart.currency.{currency}"
-    return message(key, lang) if key in messages(lang) else currency
-
-
 def waterfall(ax: plt.Axes, row: pd.Series, currency: str = "JPY", style: str = "en",
               title: str | None = None, lang: str = DEFAULT_LANG) -> plt.Axes:
     """MRR bridge of one month: opening, + new, + expansion, + reactivation,
     − contraction, − churn, = closing (``row`` from ``mrr_movements``)."""
-    def name(movement: str) -> str:
-        return message(f"movement.{movement}", lang)
-
-    steps = [(name("opening_mrr"), row["opening_mrr"], "total"), (name("new"), row["new"], "new"),
-             (name("expansion"), row["expansion"], "expansion"),
-             (name("reactivation"), row["reactivation"], "reactivation"),
-             (name("contraction"), -row["contraction"], "contraction"), (name("churn"), -row["churn"], "churn")]
+    values = {"opening_mrr": row["opening_mrr"], "new": row["new"], "expansion": row["expansion"],
+              "reactivation": row["reactivation"], "contraction": -row["contraction"], "churn": -row["churn"]}
+    steps = [(message(f"movement.{k}", lang), v, "total" if k == "opening_mrr" else k) for k, v in values.items()]
     level = 0.0
     for i, (label, value, kind) in enumerate(steps):
         bottom = 0.0 if kind == "total" else (level if value >= 0 else level + value)
@@ -93,7 +78,8 @@ def waterfall(ax: plt.Axes, row: pd.Series, currency: str = "JPY", style: str = 
     ax.bar(len(steps), row["closing_mrr"], color=PALETTE["total"])
     ax.annotate(format_money(row["closing_mrr"], currency, style), (len(steps), row["closing_mrr"]),
                 ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(range(len(steps) + 1), [s[0] for s in steps] + [name("closing_mrr")], rotation=20)
+    ax.set_xticks(range(len(steps) + 1), [s[0] for s in steps] + [message("movement.closing_mrr", lang)],
+                  rotation=20)
     levels = np.cumsum([row["opening_mrr"]] + [v for _, v, k in steps[1:]])
     top, bottom = float(max(levels.max(), row["closing_mrr"])), float(min(levels.min(), row["closing_mrr"]))
     low = max(0.0, bottom - (top - bottom) * 2.0) if top > bottom else 0.0
@@ -133,14 +119,6 @@ def stacked_movements(ax: plt.Axes, bridge: pd.DataFrame, currency: str = "JPY",
     if title:
         ax.set_title(title)
     return ax
-
-
-def month_ticks(ax: plt.Axes, months, x=None, lang: str = DEFAULT_LANG) -> None:
-    """At most about twelve month labels along the x axis, slanted."""
-    labels = month_labels(months, lang)
-    x = np.arange(len(labels)) if x is None else np.asarray(x)
-    step = max(1, len(labels) // 12)
-    ax.set_xticks(list(x)[::step], labels[::step], rotation=45, ha="right")
 
 
 def _show() -> None:
@@ -192,10 +170,8 @@ def nrr_segments(page: Page) -> None:
     fig, ax = plt.subplots(figsize=(8.5, 4.0))
     names = [str(s) for s in seg_ttm.index]
     pos = range(len(names))
-    ax.bar([p - 0.2 for p in pos], seg_ttm["nrr_ttm"], width=0.4, color=PALETTE["expansion"],
-           label=msg("chart.legend.nrr_ttm"))
-    ax.bar([p + 0.2 for p in pos], seg_ttm["grr_ttm"], width=0.4, color=PALETTE["churn"],
-           label=msg("chart.legend.grr_ttm"))
+    ax.bar([p - 0.2 for p in pos], seg_ttm["nrr_ttm"], width=0.4, color=PALETTE["expansion"], label=msg("chart.legend.nrr_ttm"))
+    ax.bar([p + 0.2 for p in pos], seg_ttm["grr_ttm"], width=0.4, color=PALETTE["churn"], label=msg("chart.legend.grr_ttm"))
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.axhline(page.data["japan_average_nrr"], color=PALETTE["benchmark"], linestyle="--", linewidth=1,
                label=msg("chart.japan_average_nrr"))
@@ -459,7 +435,7 @@ def activation_by_cohort(page: Page) -> None:
     ax.set_ylim(0, 1)
     ax.set_xlabel(msg("chart.activation.x"))
     ax.set_ylabel(msg("chart.activation.y"))
-    ax.set_title(msg("chart.activation_title", rule=rule.describe()))
+    ax.set_title(msg("chart.activation_title", rule=rule_text(rule, page.fmt.lang)))
     ax.legend(fontsize=8, loc="upper left")
     _show()
 
@@ -473,7 +449,7 @@ def retention_by_activation(page: Page) -> None:
     rates = retention["rate"].to_numpy(dtype=float)
     err = np.vstack([rates - retention["ci_low"].to_numpy(dtype=float),
                      retention["ci_high"].to_numpy(dtype=float) - rates])
-    labels = [fmt.msg("chart.retention.group", group=g, count=fmt.count(n))
+    labels = [fmt.msg("chart.retention.group", group=data_word("onboarding.group.", g, fmt.lang), count=fmt.count(n))
               for g, n in zip(retention["group"], retention["customers"])]
     ax.bar(labels, rates, yerr=err, capsize=8, color=[PALETTE["expansion"], PALETTE["churn"]], width=0.55)
     for i, r in enumerate(rates):
@@ -523,7 +499,7 @@ def time_to_first_value(page: Page) -> None:
                        label=msg("chart.ttfv.line", name=msg(f"chart.ttfv.{name}"), days=page.fmt.days(value)))
     ax.set_xlabel(msg("chart.ttfv.x"))
     ax.set_ylabel(msg("chart.ttfv.y"))
-    ax.set_title(msg("chart.ttfv.title", rule=page.data["rule"].describe()))
+    ax.set_title(msg("chart.ttfv.title", rule=rule_text(page.data["rule"], page.fmt.lang)))
     ax.legend(fontsize=8)
     _show()
 

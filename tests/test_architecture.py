@@ -18,7 +18,7 @@ LAYERS = [
     {"errors", "money"},
     {"calendar"},
     {"mrr", "metadata", "i18n", "pdf", "sources", "verdict", "spark.session"},
-    {"formatting", "rows", "arr", "bridge_runs", "i18n_check", "book_i18n", "loading.schema", "generate.model"},
+    {"formatting", "chart_words", "rows", "arr", "bridge_runs", "i18n_check", "book_i18n", "loading.schema", "generate.model"},
     {"loading.dataset", "loading.parse", "generate.simulate"},
     {"loading.read", "loading.validate", "generate.frames"},
     {"loading.directory", "generate.company"},
