@@ -35,26 +35,18 @@ import pandas as pd
 
 from saas_kit.errors import ParameterError
 from saas_kit.formatting import format_money
+from saas_kit.i18n import DEFAULT_LANG, message, messages
 
 #: Verdict words used in :data:`BANDS`.
 VERDICTS = ("excellent", "good", "between good and average", "average", "needs work", "reference")
 
-#: Human names of the metric keys, for the report.
-METRIC_NAMES: dict[str, str] = {
-    "nrr": "Net revenue retention (NRR)",
-    "grr": "Gross revenue retention (GRR)",
-    "quick_ratio": "SaaS Quick Ratio",
-    "logo_churn_monthly": "Monthly logo churn",
-    "new_arr_share": "New ARR share of gross new ARR",
-    "arr_growth": "ARR growth (year on year) by stage",
-    "t2d3": "T2D3 five-year plan",
-    "arr_multiple": "ARR multiple (valuation / ARR)",
-    "arr_per_employee": "ARR per employee (APE)",
-    "arr_milestone": "ARR milestones",
-    "ltv_to_cac": "LTV / CAC",
-    "early_churn_share_30d": "Share of churn within 30 days of signup",
-    "early_churn_share_45d": "Share of churn within 45 days of signup",
-}
+#: The metric keys of the band table; their names in words are messages
+#: ``band.metric.<key>`` (:func:`metric_name`).
+METRIC_KEYS = ("nrr", "grr", "quick_ratio", "logo_churn_monthly", "new_arr_share", "arr_growth", "t2d3",
+               "arr_multiple", "arr_per_employee", "arr_milestone", "ltv_to_cac", "early_churn_share_30d",
+               "early_churn_share_45d")
+#: Human names of the metric keys, for the report (English; :func:`metric_name` for a language).
+METRIC_NAMES: dict[str, str] = {m: message(f"band.metric.{m}", "en") for m in METRIC_KEYS}
 
 #: How each metric's numbers print in the range text.
 _UNITS = {
@@ -65,7 +57,6 @@ _UNITS = {
     "early_churn_share_30d": "percent", "early_churn_share_45d": "percent",
 }
 _CONDITION_UNITS = {"arr": "yen", "yoy": "percent"}
-_CONDITION_NAMES = {"arr": "ARR", "yoy": "ARR growth"}
 #: Context each metric needs in place_in_band (a default, or None = required).
 _CONTEXT = {
     "logo_churn_monthly": {"segment": "B2B"},
@@ -302,67 +293,110 @@ def position_in_band(band: Band, value: float) -> str | None:
     return "above"
 
 
-def _number_text(x: float, unit: str) -> str:
+def metric_name(metric: str, lang: str = DEFAULT_LANG) -> str:
+    """The metric's name in words: ``"Net revenue retention (NRR)"`` / ``"売上継続率（NRR）"``."""
+    _check_metric(metric)
+    return message(f"band.metric.{metric}", lang)
+
+
+def _message_key(prefixes: tuple[str, ...], english: str) -> str:
+    """The key under one of ``prefixes`` whose English text is ``english`` (the band
+    table keeps its English texts as data; the message tables give them in every language)."""
+    for key, text in messages(DEFAULT_LANG).items():
+        if key.startswith(prefixes) and text == english:
+            return key
+    raise ParameterError(f"no message under {prefixes!r} for {english!r}: add it to saas_kit/messages/*/band.yml")
+
+
+def band_label(band: Band, lang: str = DEFAULT_LANG) -> str:
+    """The band's label in ``lang`` (``"4 or more"`` / ``"4以上"``)."""
+    return message(_message_key((f"band.label.{band.metric}.",), band.label), lang)
+
+
+def band_caveat(band: Band, lang: str = DEFAULT_LANG) -> str:
+    """The band's caveat in ``lang``."""
+    return message(_message_key(("band.caveat.", "caveat."), band.caveat), lang)
+
+
+def verdict_text(verdict: str, lang: str = DEFAULT_LANG) -> str:
+    """A verdict of :data:`VERDICTS` in ``lang`` (``"needs work"`` / ``"要改善"``)."""
+    return message("verdict." + verdict.replace(" ", "_"), lang)
+
+
+def source_text(band: Band, lang: str = DEFAULT_LANG) -> str:
+    """Where the band comes from: ``seed 004`` / ``seeds 002, 004`` (the report turns it
+    into a numbered citation, :func:`saas_kit.pages.base.cite_sources`)."""
+    if "," in band.source_seed:
+        return message("band.source.many", lang, seeds=band.source_seed)
+    return message("band.source.one", lang, seed=band.source_seed)
+
+
+def _number_text(x: float, unit: str, lang: str = DEFAULT_LANG) -> str:
     if unit == "percent":
         text = f"{x * 100:.1f}".rstrip("0").rstrip(".")
         return text + "%"
     if unit == "yen":
-        return format_money(x, "JPY")
+        return format_money(x, "JPY", "ja" if lang == "ja" else "en")
     text = f"{x:.2f}".rstrip("0").rstrip(".")
     return text + ("×" if unit == "multiple" else "")
 
 
-def _range_text(low, high, unit: str, low_inclusive: bool = True, high_inclusive: bool = False) -> str:
+def _range_text(low, high, unit: str, low_inclusive: bool = True, high_inclusive: bool = False,
+                lang: str = DEFAULT_LANG) -> str:
+    def number(x: float) -> str:
+        return _number_text(x, unit, lang)
+
     if low is not None and high is not None:
         if low == high:
-            return _number_text(low, unit)
+            return number(low)
         if unit in ("percent", "multiple"):  # 1–2%, 10–20×
-            return f"{_number_text(low, unit)[:-1]}–{_number_text(high, unit)}"
-        return f"{_number_text(low, unit)}–{_number_text(high, unit)}"
+            return message("band.range.between", lang, low=number(low)[:-1], high=number(high))
+        return message("band.range.between", lang, low=number(low), high=number(high))
     if low is not None:
-        return ("≥ " if low_inclusive else "> ") + _number_text(low, unit)
+        return message("band.range.at_least" if low_inclusive else "band.range.above", lang, value=number(low))
     if high is not None:
-        return ("≤ " if high_inclusive else "< ") + _number_text(high, unit)
-    return "any"
+        return message("band.range.at_most" if high_inclusive else "band.range.below", lang, value=number(high))
+    return message("band.range.any", lang)
 
 
-def range_text(band: Band) -> str:
-    """The band's range as the report prints it: ``2–4``, ``≥ 4``, ``1–2%``, ``¥15M–¥30M``."""
-    return _range_text(band.low, band.high, _UNITS[band.metric], band.low_inclusive, band.high_inclusive)
+def range_text(band: Band, lang: str = DEFAULT_LANG) -> str:
+    """The band's range as the report prints it: ``2–4``, ``≥ 4``, ``1–2%``, ``¥15M–¥30M``
+    (Japanese: ``2〜4``, ``4以上``, ``1,500万円〜3,000万円``)."""
+    return _range_text(band.low, band.high, _UNITS[band.metric], band.low_inclusive, band.high_inclusive, lang)
 
 
-def applies_text(band: Band) -> str:
+def applies_text(band: Band, lang: str = DEFAULT_LANG) -> str:
     """Where the band applies: the segment and/or the condition, e.g. ``ARR < ¥100M``."""
     parts = []
     if band.segment:
         parts.append(band.segment)
     if band.condition:
-        name = _CONDITION_NAMES[band.condition]
+        name = message(f"condition.{band.condition}", lang)
         unit = _CONDITION_UNITS[band.condition]
         low = band.condition_low if band.condition_low else None
         text = _range_text(low, band.condition_high, unit,
-                           band.condition_low_inclusive, band.condition_high_inclusive)
-        parts.append(f"{name} {text}")
-    return "; ".join(parts)
+                           band.condition_low_inclusive, band.condition_high_inclusive, lang)
+        parts.append(message("band.applies.condition", lang, name=name, range=text))
+    return message("band.applies.separator", lang).join(parts)
 
 
-def bands_table(metric: str | None = None) -> pd.DataFrame:
+def bands_table(metric: str | None = None, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """All bands (or one metric's) as a table for the report: columns ``metric``
     (key), ``metric_name``, ``band``, ``range``, ``applies_to``, ``verdict``,
-    ``source`` (e.g. ``seed 004``) and ``caveat``; one row per band of
-    metrics.md §6."""
+    ``source`` (e.g. ``seed 004``) and ``caveat``, in words of ``lang``; one row per
+    band of metrics.md §6."""
     if metric is not None:
         _check_metric(metric)
     rows = [
         {
             "metric": b.metric,
-            "metric_name": METRIC_NAMES[b.metric],
-            "band": b.label,
-            "range": range_text(b),
-            "applies_to": applies_text(b),
-            "verdict": b.verdict,
-            "source": "seed " + b.source_seed if "," not in b.source_seed else "seeds " + b.source_seed,
-            "caveat": b.caveat,
+            "metric_name": metric_name(b.metric, lang),
+            "band": band_label(b, lang),
+            "range": range_text(b, lang),
+            "applies_to": applies_text(b, lang),
+            "verdict": verdict_text(b.verdict, lang),
+            "source": source_text(b, lang),
+            "caveat": band_caveat(b, lang),
         }
         for b in BANDS
         if metric is None or b.metric == metric

@@ -13,8 +13,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from saas_kit.formatting import format_count, format_days, format_money
+from saas_kit.chart_words import currency_name, data_word, month_labels, month_ticks, rule_text
+from saas_kit.formatting import format_money
+from saas_kit.i18n import DEFAULT_LANG, message
 from saas_kit.pages.base import figure_glue_key as _glue_key, per_language, show_figures
+from saas_kit.sources import citation
 
 if TYPE_CHECKING:
     from saas_kit.pages.base import Page
@@ -58,17 +61,13 @@ def percent_axis(ax: plt.Axes, decimals: int = 0, axis: str = "y") -> plt.Axes:
     return ax
 
 
-def month_labels(months: pd.Index) -> list[str]:
-    return [str(m) for m in months]
-
-
 def waterfall(ax: plt.Axes, row: pd.Series, currency: str = "JPY", style: str = "en",
-              title: str | None = None) -> plt.Axes:
+              title: str | None = None, lang: str = DEFAULT_LANG) -> plt.Axes:
     """MRR bridge of one month: opening, + new, + expansion, + reactivation,
     − contraction, − churn, = closing (``row`` from ``mrr_movements``)."""
-    steps = [("Opening MRR", row["opening_mrr"], "total"), ("New", row["new"], "new"),
-             ("Expansion", row["expansion"], "expansion"), ("Reactivation", row["reactivation"], "reactivation"),
-             ("Contraction", -row["contraction"], "contraction"), ("Churn", -row["churn"], "churn")]
+    values = {"opening_mrr": row["opening_mrr"], "new": row["new"], "expansion": row["expansion"],
+              "reactivation": row["reactivation"], "contraction": -row["contraction"], "churn": -row["churn"]}
+    steps = [(message(f"movement.{k}", lang), v, "total" if k == "opening_mrr" else k) for k, v in values.items()]
     level = 0.0
     for i, (label, value, kind) in enumerate(steps):
         bottom = 0.0 if kind == "total" else (level if value >= 0 else level + value)
@@ -80,20 +79,21 @@ def waterfall(ax: plt.Axes, row: pd.Series, currency: str = "JPY", style: str = 
     ax.bar(len(steps), row["closing_mrr"], color=PALETTE["total"])
     ax.annotate(format_money(row["closing_mrr"], currency, style), (len(steps), row["closing_mrr"]),
                 ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(range(len(steps) + 1), [s[0] for s in steps] + ["Closing MRR"], rotation=20)
+    ax.set_xticks(range(len(steps) + 1), [s[0] for s in steps] + [message("movement.closing_mrr", lang)],
+                  rotation=20)
     levels = np.cumsum([row["opening_mrr"]] + [v for _, v, k in steps[1:]])
     top, bottom = float(max(levels.max(), row["closing_mrr"])), float(min(levels.min(), row["closing_mrr"]))
     low = max(0.0, bottom - (top - bottom) * 2.0) if top > bottom else 0.0
     ax.set_ylim(low, top + (top - low) * 0.12)  # room for the labels above the bars
     money_axis(ax, currency, style)
-    ax.set_ylabel(f"MRR ({currency})")
+    ax.set_ylabel(message("chart.mrr_currency", lang, currency=currency_name(currency, lang)))
     if title:
         ax.set_title(title)
     return ax
 
 
 def stacked_movements(ax: plt.Axes, bridge: pd.DataFrame, currency: str = "JPY", style: str = "en",
-                      annualise: bool = True, title: str | None = None) -> plt.Axes:
+                      annualise: bool = True, title: str | None = None, lang: str = DEFAULT_LANG) -> plt.Axes:
     """Gains stacked above zero and losses below, per month, with the net as a line.
     ``annualise`` multiplies by 12 (ARR view, seed 002)."""
     factor = 12 if annualise else 1
@@ -101,32 +101,25 @@ def stacked_movements(ax: plt.Axes, bridge: pd.DataFrame, currency: str = "JPY",
     up = np.zeros(len(bridge))
     for name in ("new", "expansion", "reactivation"):
         values = bridge[name].to_numpy() * factor
-        ax.bar(x, values, bottom=up, color=PALETTE[name], label=name.capitalize())
+        ax.bar(x, values, bottom=up, color=PALETTE[name], label=message(f"movement.{name}", lang))
         up += values
     down = np.zeros(len(bridge))
     for name in ("contraction", "churn"):
         values = -bridge[name].to_numpy() * factor
-        ax.bar(x, values, bottom=down, color=PALETTE[name], label=name.capitalize())
+        ax.bar(x, values, bottom=down, color=PALETTE[name], label=message(f"movement.{name}", lang))
         down += values
     ax.plot(x, bridge["net_new_mrr"].to_numpy() * factor, color=PALETTE["net"], marker="o", markersize=3,
-            label="Net new")
+            label=message("movement.net_new", lang))
     ax.axhline(0, color="black", linewidth=0.8)
     step = max(1, len(bridge) // 12)
-    ax.set_xticks(x[::step], month_labels(bridge["month"])[::step], rotation=45, ha="right")
+    ax.set_xticks(x[::step], month_labels(bridge["month"], lang)[::step], rotation=45, ha="right")
     money_axis(ax, currency, style)
-    ax.set_ylabel(f"{'ARR' if annualise else 'MRR'} movement ({currency})")
+    ax.set_ylabel(message("chart.movement_currency", lang, measure="ARR" if annualise else "MRR",
+                          currency=currency_name(currency, lang)))
     ax.legend(ncols=3, fontsize=8)
     if title:
         ax.set_title(title)
     return ax
-
-
-def month_ticks(ax: plt.Axes, months, x=None) -> None:
-    """At most about twelve month labels along the x axis, slanted."""
-    labels = month_labels(months)
-    x = np.arange(len(labels)) if x is None else np.asarray(x)
-    step = max(1, len(labels) // 12)
-    ax.set_xticks(list(x)[::step], labels[::step], rotation=45, ha="right")
 
 
 def _show() -> None:
@@ -140,31 +133,33 @@ def _show() -> None:
 @per_language
 def nrr_bridge(page: Page) -> None:
     """The report month's MRR bridge as a waterfall."""
+    fmt = page.fmt
     fig, ax = plt.subplots(figsize=(8.5, 4.2))
-    waterfall(ax, page.data["now"], page.fmt.currency, page.fmt.style, title=f"MRR bridge, {page.fmt.month(page.month)}")
-    ax.set_xlabel("Movement")
+    waterfall(ax, page.data["now"], fmt.currency, fmt.style, title=fmt.msg("chart.nrr_bridge_title", month=fmt.month(page.month)),
+              lang=fmt.lang)
+    ax.set_xlabel(fmt.msg("chart.movement_x"))
     _show()
 
 
 @per_language
 def nrr_trend(page: Page) -> None:
     """Monthly and twelve-month NRR and GRR over the trend window, with the Japanese average."""
-    recent, recent_ttm = page.data["trend"], page.data["trend_ttm"]
+    recent, recent_ttm, msg = page.data["trend"], page.data["trend_ttm"], page.fmt.msg
     fig, ax = plt.subplots(figsize=(8.5, 4.2))
-    x = [str(m) for m in recent.index]
-    ax.plot(x, recent["nrr"], color=PALETTE["expansion"], alpha=0.5, linewidth=1, label="NRR, monthly")
-    ax.plot(x, recent["grr"], color=PALETTE["churn"], alpha=0.5, linewidth=1, label="GRR, monthly")
-    ax.plot(x, recent_ttm["nrr_ttm"], color=PALETTE["expansion"], linewidth=2.5, label="NRR, twelve-month")
-    ax.plot(x, recent_ttm["grr_ttm"], color=PALETTE["churn"], linewidth=2.5, label="GRR, twelve-month")
+    x = month_labels(recent.index, page.fmt.lang)
+    ax.plot(x, recent["nrr"], color=PALETTE["expansion"], alpha=0.5, linewidth=1, label=msg("chart.legend.nrr_monthly"))
+    ax.plot(x, recent["grr"], color=PALETTE["churn"], alpha=0.5, linewidth=1, label=msg("chart.legend.grr_monthly"))
+    ax.plot(x, recent_ttm["nrr_ttm"], color=PALETTE["expansion"], linewidth=2.5, label=msg("chart.legend.nrr_ttm"))
+    ax.plot(x, recent_ttm["grr_ttm"], color=PALETTE["churn"], linewidth=2.5, label=msg("chart.legend.grr_ttm"))
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.axhline(page.data["japan_average_nrr"], color=PALETTE["benchmark"], linestyle="--", linewidth=1,
-               label="Japanese B2B average NRR (102.1%)")
+               label=msg("chart.japan_average_nrr"))
     step = max(1, len(x) // 12)
     ax.set_xticks(range(0, len(x), step), x[::step], rotation=45, ha="right")
     percent_axis(ax)
-    ax.set_ylabel("Retention (% of starting MRR)")
-    ax.set_xlabel("Month")
-    ax.set_title("NRR and GRR, monthly and twelve-month")
+    ax.set_ylabel(msg("chart.retention_axis"))
+    ax.set_xlabel(msg("chart.month"))
+    ax.set_title(msg("chart.nrr_title"))
     ax.legend(ncols=2, fontsize=8)
     _show()
 
@@ -175,22 +170,24 @@ def nrr_segments(page: Page) -> None:
     seg_ttm, column = page.data["segment_ttm"], page.data["segment_column"]
     if seg_ttm is None:
         return
+    msg = page.fmt.msg
+    column_name = msg("chart.segment_column") if column == "segment" else column
     fig, ax = plt.subplots(figsize=(8.5, 4.0))
     names = [str(s) for s in seg_ttm.index]
     pos = range(len(names))
-    ax.bar([p - 0.2 for p in pos], seg_ttm["nrr_ttm"], width=0.4, color=PALETTE["expansion"], label="NRR, twelve-month")
-    ax.bar([p + 0.2 for p in pos], seg_ttm["grr_ttm"], width=0.4, color=PALETTE["churn"], label="GRR, twelve-month")
+    ax.bar([p - 0.2 for p in pos], seg_ttm["nrr_ttm"], width=0.4, color=PALETTE["expansion"], label=msg("chart.legend.nrr_ttm"))
+    ax.bar([p + 0.2 for p in pos], seg_ttm["grr_ttm"], width=0.4, color=PALETTE["churn"], label=msg("chart.legend.grr_ttm"))
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.axhline(page.data["japan_average_nrr"], color=PALETTE["benchmark"], linestyle="--", linewidth=1,
-               label="Japanese B2B average NRR (102.1%)")
+               label=msg("chart.japan_average_nrr"))
     ax.set_xticks(list(pos), names)
     low = (min(0.6, float(seg_ttm[["nrr_ttm", "grr_ttm"]].min().min()) - 0.05)
            if seg_ttm["grr_ttm"].notna().any() else 0.6)
     ax.set_ylim(bottom=max(0.0, low))
     percent_axis(ax)
-    ax.set_xlabel(f"Customer {column}")
-    ax.set_ylabel("Retention (% of MRR a year ago)")
-    ax.set_title(f"Twelve-month NRR and GRR by {column}, {page.fmt.month(page.month)}")
+    ax.set_xlabel(msg("chart.segments_x", column=column_name))
+    ax.set_ylabel(msg("chart.segments_axis"))
+    ax.set_title(msg("chart.segments_title", column=column_name, month=page.fmt.month(page.month)))
     ax.legend(fontsize=8)
     _show()
 
@@ -204,13 +201,13 @@ def arr_one_off(page: Page) -> None:
     split, fmt = page.data["one_off"], page.fmt
     fig, ax = plt.subplots()
     x = range(len(split))
-    ax.bar(x, split["mrr"], color=PALETTE["total"], label="MRR (recurring, in ARR)")
-    ax.bar(x, split["one_off"], bottom=split["mrr"], color=PALETTE["contraction"], label="One-off charges (not in ARR)")
-    month_ticks(ax, split["month"])
+    ax.bar(x, split["mrr"], color=PALETTE["total"], label=fmt.msg("chart.one_off.mrr"))
+    ax.bar(x, split["one_off"], bottom=split["mrr"], color=PALETTE["contraction"], label=fmt.msg("chart.one_off.charges"))
+    month_ticks(ax, split["month"], lang=fmt.lang)
     money_axis(ax, fmt.currency, fmt.style)
-    ax.set_ylabel(f"Revenue per month ({fmt.currency})")
-    ax.set_xlabel("Month")
-    ax.set_title("Recurring revenue and one-off charges per month")
+    ax.set_ylabel(fmt.msg("chart.one_off.axis", currency=currency_name(fmt.currency, fmt.lang)))
+    ax.set_xlabel(fmt.msg("chart.month"))
+    ax.set_title(fmt.msg("chart.one_off.title"))
     ax.legend(fontsize=8)
     _show()
 
@@ -224,13 +221,13 @@ def arr_growth(page: Page) -> None:
     x = range(len(trend))
     ax.plot(x, trend.to_numpy(), color=PALETTE["new"], marker="o", markersize=3)
     money_axis(ax, fmt.currency, fmt.style)
-    ax.set_ylabel(f"ARR ({fmt.currency})")
-    ax.set_title("ARR and its year-on-year growth")
+    ax.set_ylabel(fmt.msg("chart.arr_currency", currency=currency_name(fmt.currency, fmt.lang)))
+    ax.set_title(fmt.msg("chart.arr_title"))
     ax2.plot(x, trend_yoy.to_numpy(), color=PALETTE["expansion"], marker="o", markersize=3)
     percent_axis(ax2)
-    ax2.set_ylabel("YoY growth")
-    ax2.set_xlabel("Month")
-    month_ticks(ax2, trend.index)
+    ax2.set_ylabel(fmt.msg("chart.yoy_legend"))
+    ax2.set_xlabel(fmt.msg("chart.month"))
+    month_ticks(ax2, trend.index, lang=fmt.lang)
     fig.tight_layout()
     _show()
 
@@ -247,22 +244,22 @@ def arr_t2d3(page: Page) -> None:
     month_pos = {m: i for i, m in enumerate(pd.period_range(base, max(month, vs_plan["month"].iloc[-1]), freq="M"))}
     shown = vs_plan[vs_plan["month"] <= (done["month"].iloc[-1] + 12 if len(done) else base + 12)]
     fig, ax = plt.subplots()
-    ax.plot([month_pos[m] for m in path.index], path.to_numpy(), color=PALETTE["new"], label="Actual ARR")
+    ax.plot([month_pos[m] for m in path.index], path.to_numpy(), color=PALETTE["new"], label=fmt.msg("chart.actual_arr"))
     ax.plot([0] + [month_pos[m] for m in shown["month"]], [float(arr_series[base])] + list(shown["plan_arr"]),
-            color=PALETTE["benchmark"], linestyle="--", marker="o", label="T2D3 plan (×3, ×3, ×2, ...)")
+            color=PALETTE["benchmark"], linestyle="--", marker="o", label=fmt.msg("chart.t2d3_plan"))
     for _, r in shown.iterrows():
         ax.annotate(f"×{int(r['cumulative_multiple'])}", (month_pos[r["month"]], r["plan_arr"]),
                     textcoords="offset points", xytext=(4, 4), fontsize=8)
     ticks = sorted({0, *[month_pos[m] for m in shown["month"]], month_pos[month]})
-    labels_by_pos = {v: str(k) for k, v in month_pos.items()}
+    labels_by_pos = dict(zip(month_pos.values(), month_labels(list(month_pos), fmt.lang)))
     ax.set_xticks(ticks, [labels_by_pos[t] for t in ticks], rotation=45, ha="right")
     ax.set_yscale("log")
     ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     ax.yaxis.set_minor_formatter(NullFormatter())
     money_axis(ax, fmt.currency, fmt.style)
-    ax.set_ylabel(f"ARR ({fmt.currency}, log scale)")
-    ax.set_xlabel("Month")
-    ax.set_title(f"Actual ARR against a T2D3 plan from {base}")
+    ax.set_ylabel(fmt.msg("chart.arr_log_axis", currency=currency_name(fmt.currency, fmt.lang)))
+    ax.set_xlabel(fmt.msg("chart.month"))
+    ax.set_title(fmt.msg("chart.t2d3_title", base=fmt.month_short(base)))
     ax.legend(fontsize=8)
     _show()
 
@@ -276,19 +273,19 @@ def seed_002_cases(page: Page) -> None:
     cases, fmt = page.data["cases"], page.fmt
     fig, ax = plt.subplots(figsize=(6.5, 3.4))
     x = np.arange(len(cases))
-    ax.bar(x, cases["new"], width=0.5, color=PALETTE["new"], label="New ARR")
-    ax.bar(x, -cases["churn"], width=0.5, color=PALETTE["churn"], label="Churn ARR")
-    ax.scatter(x, cases["net_new"], color=PALETTE["net"], zorder=3, label="Net New ARR")
+    ax.bar(x, cases["new"], width=0.5, color=PALETTE["new"], label=fmt.msg("chart.cases.new"))
+    ax.bar(x, -cases["churn"], width=0.5, color=PALETTE["churn"], label=fmt.msg("chart.cases.churn"))
+    ax.scatter(x, cases["net_new"], color=PALETTE["net"], zorder=3, label=fmt.msg("chart.cases.net_new"))
     for i, row in cases.iterrows():
-        ax.annotate(f"Quick Ratio {fmt.ratio(row['quick_ratio'])}", (i, row["new"]), ha="center", va="bottom",
-                    fontsize=9)
+        ax.annotate(fmt.msg("chart.cases.quick_ratio", ratio=fmt.ratio(row["quick_ratio"])), (i, row["new"]),
+                    ha="center", va="bottom", fontsize=9)
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(x, cases["case"])
     ax.set_ylim(-4_500_000, 10_000_000)
     money_axis(ax, "JPY", fmt.style)
-    ax.set_ylabel("ARR movement (JPY)")
-    ax.set_xlabel("The two cases of source [3]")
-    ax.set_title("Same net growth, different quality")
+    ax.set_ylabel(fmt.msg("chart.movement_currency", measure="ARR", currency=currency_name("JPY", fmt.lang)))
+    ax.set_xlabel(fmt.msg("chart.cases.x", source=citation("002")))
+    ax.set_title(fmt.msg("chart.cases.title"))
     # the legend sits outside the plot, so it covers no bar (Case 2's churn bar included)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
@@ -300,8 +297,8 @@ def arr_movements(page: Page) -> None:
     """ARR won and lost each month (stacked), with Net New ARR."""
     fig, ax = plt.subplots(figsize=(8.5, 4.4))
     stacked_movements(ax, page.data["recent"], page.fmt.currency, page.fmt.style, annualise=True,
-                      title="ARR won and lost each month")
-    ax.set_xlabel("Month")
+                      title=page.fmt.msg("chart.movements_title"), lang=page.fmt.lang)
+    ax.set_xlabel(page.fmt.msg("chart.month"))
     _show()
 
 
@@ -309,6 +306,7 @@ def arr_movements(page: Page) -> None:
 def quick_ratio_trend(page: Page) -> None:
     """The monthly and pooled Quick Ratio against seed 002's bands."""
     recent, recent_flows, window = page.data["recent"], page.data["recent_flows"], page.data["window"]
+    msg = page.fmt.msg
     fig, ax = plt.subplots(figsize=(8.5, 4.0))
     x = np.arange(len(recent))
     ax.axhspan(0, 2, color=PALETTE["churn"], alpha=0.07)
@@ -318,14 +316,14 @@ def quick_ratio_trend(page: Page) -> None:
                if recent_flows["quick_ratio"].notna().any() else 6.0)
     ax.axhspan(4, ceiling, color=PALETTE["expansion"], alpha=0.07)
     ax.plot(x, np.minimum(monthly, ceiling), color=PALETTE["total"], alpha=0.5, marker="o", markersize=3,
-            linewidth=1, label="Monthly (capped at the top of the chart)")
+            linewidth=1, label=msg("chart.qr.monthly"))
     ax.plot(x, recent_flows["quick_ratio"].to_numpy(), color=PALETTE["net"], linewidth=2.5,
-            label=f"Pooled over {window} months")
+            label=msg("chart.qr.pooled", window=window))
     ax.set_ylim(0, ceiling)
-    month_ticks(ax, recent["month"])
-    ax.set_ylabel("Quick Ratio (ARR won per ARR lost, ×)")
-    ax.set_xlabel("Month")
-    ax.set_title("SaaS Quick Ratio against the bands of source [3]")
+    month_ticks(ax, recent["month"], lang=page.fmt.lang)
+    ax.set_ylabel(msg("chart.quick_ratio_axis"))
+    ax.set_xlabel(msg("chart.month"))
+    ax.set_title(msg("chart.qr.title", source=citation("002")))
     ax.legend(fontsize=8, loc="upper left")
     _show()
 
@@ -333,20 +331,20 @@ def quick_ratio_trend(page: Page) -> None:
 @per_language
 def new_arr_share(page: Page) -> None:
     """The trailing share of gross new ARR from new customers, with seed 002's band."""
-    recent, band = page.data["recent"], page.data["stage_band"]
+    recent, band, msg = page.data["recent"], page.data["stage_band"], page.fmt.msg
     fig, ax = plt.subplots(figsize=(8.5, 3.8))
     x = np.arange(len(recent))
     ax.plot(x, recent["new_arr_share"].to_numpy(), color=PALETTE["new"], linewidth=2.5,
-            label=f"New ARR share, trailing {page.data['window']} months")
+            label=msg("chart.share.line", window=page.data["window"]))
     if band is not None:
         ax.axhspan(band.low, band.high, color=PALETTE["benchmark"], alpha=0.15,
-                   label=f"Typical share per source [3] at {page.data['stage_band_text']}")
+                   label=msg("chart.share.band", source=citation("002"), applies=page.data["stage_band_text"]))
     ax.set_ylim(0, 1)
-    month_ticks(ax, recent["month"])
+    month_ticks(ax, recent["month"], lang=page.fmt.lang)
     percent_axis(ax)
-    ax.set_ylabel("New ARR / (New + Expansion ARR), %")
-    ax.set_xlabel("Month")
-    ax.set_title("Share of gross new ARR from new customers")
+    ax.set_ylabel(msg("chart.share.axis"))
+    ax.set_xlabel(msg("chart.month"))
+    ax.set_title(msg("chart.share.title"))
     ax.legend(fontsize=8, loc="lower left")
     _show()
 
@@ -361,15 +359,15 @@ def retention_curves(page: Page) -> None:
     fig, ax = plt.subplots()
     colours = [PALETTE["expansion"], PALETTE["new"], PALETTE["contraction"], PALETTE["churn"]]
     for (r, g), colour in zip(curves.groupby("rate", sort=True), colours):
-        ax.plot(g["month"], g["retained_share"], color=colour, label=f"{fmt.pct(r, 0)} a month")
+        ax.plot(g["month"], g["retained_share"], color=colour, label=fmt.msg("chart.curves.per_month", rate=fmt.pct(r, 0)))
     ax.axhline(0.5, color=PALETTE["benchmark"], linestyle=":", linewidth=1)
-    ax.annotate("half the customers", (0.3, 0.51), fontsize=8, color=PALETTE["benchmark"])
+    ax.annotate(fmt.msg("chart.curves.half"), (0.3, 0.51), fontsize=8, color=PALETTE["benchmark"])
     ax.axvline(12, color=PALETTE["benchmark"], linestyle=":", linewidth=1)
     percent_axis(ax)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("Months since start")
-    ax.set_ylabel("Customers still paying (%)")
-    ax.set_title("Retention at a constant monthly churn rate")
+    ax.set_xlabel(fmt.msg("chart.months_since_start"))
+    ax.set_ylabel(fmt.msg("chart.customers_paying"))
+    ax.set_title(fmt.msg("chart.retention_curve_title"))
     ax.legend(fontsize=8)
     _show()
 
@@ -377,20 +375,20 @@ def retention_curves(page: Page) -> None:
 @per_language
 def churn_trend(page: Page) -> None:
     """Logo churn against revenue churn (gross and seed 004's), per month."""
-    trend = page.data["trend"]
+    trend, msg = page.data["trend"], page.fmt.msg
     fig, ax = plt.subplots()
     x = np.arange(len(trend))
-    ax.plot(x, trend["logo_churn"], color=PALETTE["churn"], marker="o", markersize=3, label="Logo churn")
+    ax.plot(x, trend["logo_churn"], color=PALETTE["churn"], marker="o", markersize=3, label=msg("chart.logo_churn"))
     ax.plot(x, trend["revenue_churn"], color=PALETTE["contraction"], marker="s", markersize=3,
-            label="Revenue churn, gross (churn + contraction)")
+            label=msg("chart.churn.revenue_gross"))
     ax.plot(x, trend["revenue_churn_plain"], color=PALETTE["total"], linestyle="--",
-            label="Revenue churn, source [5] (churn only)")
-    month_ticks(ax, trend["month"])
+            label=msg("chart.churn.revenue_plain", source=citation("004")))
+    month_ticks(ax, trend["month"], lang=page.fmt.lang)
     percent_axis(ax, decimals=1)
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("Month")
-    ax.set_ylabel("Monthly churn (%)")
-    ax.set_title("Customers lost versus revenue lost, per month")
+    ax.set_xlabel(msg("chart.month"))
+    ax.set_ylabel(msg("chart.monthly_churn_axis"))
+    ax.set_title(msg("chart.churn_title"))
     ax.legend(fontsize=8)
     _show()
 
@@ -398,7 +396,7 @@ def churn_trend(page: Page) -> None:
 @per_language
 def cohort_heatmap(page: Page) -> None:
     """Logo retention by signup cohort and age."""
-    table, sizes = page.data["cohorts"], page.data["cohort_sizes"]
+    table, sizes, msg = page.data["cohorts"], page.data["cohort_sizes"], page.fmt.msg
     fig, ax = plt.subplots(figsize=(9, 5.5))
     values = table.to_numpy(dtype="float64")
     finite = values[np.isfinite(values)]
@@ -410,15 +408,16 @@ def cohort_heatmap(page: Page) -> None:
         if np.isfinite(v):
             ax.text(c, r, f"{v * 100:.0f}", ha="center", va="center", fontsize=6,
                     color="white" if v > middle else "#1a202c")
-    ax.set_yticks(range(len(table)), [f"{c} (n={n})" for c, n in zip(table.index, sizes)], fontsize=7)
+    ax.set_yticks(range(len(table)), [msg("chart.cohort.row", cohort=c, count=n)
+                                      for c, n in zip(month_labels(table.index, page.fmt.lang), sizes)], fontsize=7)
     ax.set_xticks(range(len(table.columns)), [str(c) for c in table.columns], fontsize=7)
-    ax.set_xlabel("Months since first payment")
-    ax.set_ylabel("Cohort (first paying month)")
+    ax.set_xlabel(msg("chart.cohort.x"))
+    ax.set_ylabel(msg("chart.cohort.y"))
     ax.grid(False)
     bar = fig.colorbar(image, ax=ax)
     percent_axis(bar.ax)
-    bar.set_label("Customers still paying (%)")
-    ax.set_title("Logo retention by signup cohort (% still paying)")
+    bar.set_label(msg("chart.customers_paying"))
+    ax.set_title(msg("chart.cohort.title"))
     _show()
 
 
@@ -431,26 +430,28 @@ def activation_by_cohort(page: Page) -> None:
     if page.data.get("unavailable"):
         return
     by_cohort, cohort, rule = page.data["by_cohort"], page.data["headline_cohort"], page.data["rule"]
+    msg = page.fmt.msg
     fig, ax = plt.subplots()
     is_open = by_cohort["open_windows"] > 0
     x = np.arange(len(by_cohort))
     headline = (by_cohort["cohort"] == cohort).to_numpy()
     ax.bar(x[~is_open & ~headline], by_cohort.loc[~is_open & ~headline, "rate"], color=PALETTE["new"],
-           label="all windows closed")
+           label=msg("chart.activation.closed"))
     if headline.any():
-        ax.bar(x[headline], by_cohort.loc[headline, "rate"], color=PALETTE["net"], label=f"headline cohort ({cohort})")
+        ax.bar(x[headline], by_cohort.loc[headline, "rate"], color=PALETTE["net"],
+               label=msg("chart.activation.headline", cohort=page.fmt.month_short(cohort)))
     if is_open.any():
         ax.bar(x[is_open], by_cohort.loc[is_open, "rate"], color=PALETTE["new"], alpha=0.35, hatch="//",
-               label="some windows still open")
+               label=msg("chart.activation.open"))
     if page.data["has_closed"]:
         ax.axhline(page.data["closed_rate"], color=PALETTE["benchmark"], linestyle="--", linewidth=1,
-                   label="all closed cohorts")
-    month_ticks(ax, by_cohort["cohort"])
+                   label=msg("chart.activation.all_closed"))
+    month_ticks(ax, by_cohort["cohort"], lang=page.fmt.lang)
     percent_axis(ax)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("Signup month (cohort)")
-    ax.set_ylabel("Activated (% of signups)")
-    ax.set_title(f"Activation rate by signup cohort: {rule.describe()}")
+    ax.set_xlabel(msg("chart.activation.x"))
+    ax.set_ylabel(msg("chart.activation.y"))
+    ax.set_title(msg("chart.activation_title", rule=rule_text(rule, page.fmt.lang)))
     ax.legend(fontsize=8, loc="upper left")
     _show()
 
@@ -465,14 +466,15 @@ def retention_by_activation(page: Page) -> None:
     rates = retention["rate"].to_numpy(dtype=float)
     err = np.vstack([rates - retention["ci_low"].to_numpy(dtype=float),
                      retention["ci_high"].to_numpy(dtype=float) - rates])
-    labels = [f"{g}\n(n = {format_count(n)})" for g, n in zip(retention["group"], retention["customers"])]
+    labels = [fmt.msg("chart.retention.group", group=data_word("onboarding.group.", g, fmt.lang), count=fmt.count(n))
+              for g, n in zip(retention["group"], retention["customers"])]
     ax.bar(labels, rates, yerr=err, capsize=8, color=[PALETTE["expansion"], PALETTE["churn"]], width=0.55)
     for i, r in enumerate(rates):
         ax.annotate(fmt.pct(r), (i, r), xytext=(18, 4), textcoords="offset points", fontsize=9)
     percent_axis(ax)
     ax.set_ylim(0, 1.05)
-    ax.set_ylabel(f"Still paying at day {days} (%)")
-    ax.set_title(f"Retention at day {days}: activated vs not, 95% Wilson intervals")
+    ax.set_ylabel(fmt.msg("chart.retention.y", days=days))
+    ax.set_title(fmt.msg("chart.retention.title", days=days))
     _show()
 
 
@@ -492,9 +494,10 @@ def magic_moment_lift(page: Page) -> None:
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(sorted(page.data["search_thresholds"]))
     percent_axis(ax)
-    ax.set_xlabel(f"Minimum number of events within {window} days of signup")
-    ax.set_ylabel(f"Retention lift at day {page.data['retention_days']} (pct points)")
-    ax.set_title(f"Retention lift by event and threshold, {window}-day window")
+    msg = page.fmt.msg
+    ax.set_xlabel(msg("chart.lift.x", window=window))
+    ax.set_ylabel(msg("chart.lift.y", days=page.data["retention_days"]))
+    ax.set_title(msg("chart.lift.title", window=window))
     ax.legend(fontsize=8, ncols=2)
     _show()
 
@@ -504,17 +507,18 @@ def time_to_first_value(page: Page) -> None:
     """Days from signup to activation, with the median and upper percentiles."""
     if page.data.get("unavailable"):
         return
-    ttfv, summary = page.data["ttfv"], page.data["ttfv_summary"]
+    ttfv, summary, msg = page.data["ttfv"], page.data["ttfv_summary"], page.fmt.msg
     fig, ax = plt.subplots()
     ax.bar(ttfv["days_from"], ttfv["customers"], width=ttfv["days_to"] - ttfv["days_from"], align="edge",
            color=PALETTE["new"], edgecolor="white")
     for name, line in (("median", "-"), ("p75", "--"), ("p90", ":")):
         value = summary[name]
         if np.isfinite(value):
-            ax.axvline(value, color=PALETTE["net"], linestyle=line, linewidth=1.2, label=f"{name}: {format_days(value)}")
-    ax.set_xlabel("Days from signup to activation")
-    ax.set_ylabel("Activated customers (count)")
-    ax.set_title(f"Time to first value: {page.data['rule'].describe()}")
+            ax.axvline(value, color=PALETTE["net"], linestyle=line, linewidth=1.2,
+                       label=msg("chart.ttfv.line", name=msg(f"chart.ttfv.{name}"), days=page.fmt.days(value)))
+    ax.set_xlabel(msg("chart.ttfv.x"))
+    ax.set_ylabel(msg("chart.ttfv.y"))
+    ax.set_title(msg("chart.ttfv.title", rule=rule_text(page.data["rule"], page.fmt.lang)))
     ax.legend(fontsize=8)
     _show()
 
@@ -529,13 +533,13 @@ def onboarding_funnel(page: Page) -> None:
     y = np.arange(len(funnel))[::-1]
     ax.barh(y, funnel["conversion_from_start"], color=PALETTE["new"])
     for yi, share, n in zip(y, funnel["conversion_from_start"], funnel["customers"]):
-        ax.annotate(f"{fmt.pct(share)} ({format_count(n)})", (share, yi), xytext=(4, 0), textcoords="offset points",
-                    va="center", fontsize=8)
+        ax.annotate(fmt.msg("chart.funnel.bar", share=fmt.pct(share), count=fmt.count(n)), (share, yi), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=8)
     ax.set_yticks(y, funnel["step"])
     percent_axis(ax, axis="x")
     ax.set_xlim(0, 1.15)
-    ax.set_xlabel(f"Customers reaching the step within {page.data['funnel_window_days']} days (% of signups)")
-    ax.set_title("Onboarding funnel")
+    ax.set_xlabel(fmt.msg("chart.funnel.x", days=page.data["funnel_window_days"]))
+    ax.set_title(fmt.msg("chart.funnel_title"))
     _show()
 
 
@@ -573,7 +577,7 @@ def overview_trend(page: Page, key: str = "overview_chart") -> None:
     left.set_title(message("overview.chart.mrr", lang))
     money_axis(left, cur, style)
     step = max(1, len(trend) // 5)
-    left.set_xticks(x[::step], [str(m) for m in trend.index[::step]], rotation=30)
+    left.set_xticks(x[::step], month_labels(trend.index[::step], lang), rotation=30)
     arr = left.secondary_yaxis("right", functions=(lambda v: v * 12, lambda v: v / 12))
     arr.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_money(v, cur, style, precision=1)))
     arr.set_ylabel("ARR")
@@ -581,7 +585,7 @@ def overview_trend(page: Page, key: str = "overview_chart") -> None:
     fig.tight_layout()
     trend_img = _inline_png(fig, "overview-chart", message("overview.chart.mrr", lang))
     fig, right = plt.subplots(figsize=(5.2, 3.6))
-    waterfall(right, page.data["now"], cur, style, title=message("overview.chart.bridge", lang))
+    waterfall(right, page.data["now"], cur, style, title=message("overview.chart.bridge", lang), lang=lang)
     right.tick_params(axis="x", labelsize=8)
     fig.tight_layout()
     bridge_img = _inline_png(fig, "overview-chart", message("overview.chart.bridge", lang))

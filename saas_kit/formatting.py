@@ -292,10 +292,33 @@ class Formatter:
         return format_money_exact(value, "JPY", self.style)
 
     def pct(self, value, decimals: int = 1, signed: bool = False) -> str:
-        return format_percent(value, decimals, signed)
+        """:func:`format_percent`; an undefined value is ``n/a`` / ``—`` (message ``na``)."""
+        return self.msg("na") if _is_undefined(value) else format_percent(value, decimals, signed)
 
     def ratio(self, value) -> str:
-        return format_ratio(value)
+        """:func:`format_ratio`; an undefined ratio is ``undefined`` / ``定義できません``."""
+        return self.msg("undefined") if _is_undefined(value) else format_ratio(value)
+
+    def count(self, n) -> str:
+        """:func:`format_count`; an undefined count is ``n/a`` / ``—``."""
+        return self.msg("na") if _is_undefined(n) else format_count(n)
+
+    def days(self, x) -> str:
+        """A duration in days: ``3.5 days`` / ``3.5日`` (:func:`format_days`)."""
+        return self.msg("na") if _is_undefined(x) else self.msg("format.days", days=f"{x:.1f}")
+
+    def p_value(self, p) -> str:
+        """A p-value: ``below 0.001`` / ``0.001未満`` or three decimals (:func:`format_p_value`)."""
+        if _is_undefined(p):
+            return self.msg("na")
+        return self.msg("format.p_below") if p < 0.001 else f"{p:.3f}"
+
+    def month_short(self, month) -> str:
+        """The month in digits: ``2026-10`` (English) or ``2026年10月`` (Japanese)."""
+        import pandas as pd
+
+        period = pd.Period(month, freq="M")
+        return self.msg("format.month_short", year=period.year, month=period.month)
 
     def month(self, month) -> str:
         """The month in words: ``October 2026`` (English) or ``2026年10月`` (Japanese

@@ -36,6 +36,7 @@ LAYERS = [
     {"pages.data_quality", "pages.nrr", "pages.arr", "pages.new_arr_mix", "pages.churn", "pages.onboarding",
      "spark.analysis"},
     {"pages", "spark.commands"},
+    {"chart_words"},
     {"charts", "spark"},
     {"analysis"},
     {"export", "publish"},

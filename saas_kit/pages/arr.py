@@ -7,16 +7,15 @@ import pandas as pd
 
 from saas_kit import compounding, growth
 from saas_kit.arr import arr_from_mrr, mrr_by_billing_period, mrr_from_arr, one_off_by_kind, recurring_and_one_off
-from saas_kit.bands import bands_table
-from saas_kit.formatting import format_count, format_ratio
-from saas_kit.i18n import message
+from saas_kit.bands import band_label, bands_table
 from saas_kit.mrr import mrr_by_month
 from saas_kit.pages.base import MonthBasis, Page
 from saas_kit.sources import citation
 
-PERIOD_NAMES = {"month": "Monthly", "quarter": "Quarterly", "year": "Annual"}
+#: Billing periods (their names: messages ``arr.period.<period>``) and their months.
 MONTHS_IN = {"month": 1, "quarter": 3, "year": 12}
-KIND_NAMES = {"setup_fee": "Set-up fee", "consulting": "Consulting", "training": "Training"}
+#: One-off charge kinds with a name in words (``arr.kind.<kind>``); others print as in the data.
+KNOWN_KINDS = ("setup_fee", "consulting", "training")
 
 
 def company_churn_lift(arr_now: float, recent: pd.Series) -> tuple[float, float, float]:
@@ -49,20 +48,24 @@ def seed_examples(fmt) -> tuple[dict[str, str], pd.DataFrame]:
     annual_arr = float(annual_split.loc["year", "arr"])
     milestone_mrr = float(mrr_from_arr(100_000_000))
     seed_plan = growth.t2d3_plan(10_000_000, 2025)
-    yen = fmt.yen
+    yen, msg = fmt.yen, fmt.msg
     texts = {"arr_example_arr": yen(seed_arr), "arr_example_annual_mrr": yen(annual_mrr),
              "arr_example_milestone_mrr": yen(milestone_mrr),
              "arr_example_t2d3_final": yen(seed_plan["target_arr"].iloc[-1])}
     table = pd.DataFrame({
-        "Example": ["MRR → ARR", "Annual contract → MRR", "Annual contract → ARR contribution",
-                    "ARR milestone → MRR needed"]
-                   + [f"T2D3 from ¥10M, year {k} (×{m})" for k, m in zip(seed_plan["plan_year"], seed_plan["multiplier"])],
-        "Source": [citation(s) for s in ["001", "001", "001", "004"] + ["001"] * len(seed_plan)],
-        "Input": [yen(seed_mrr) + " a month", yen(1_200_000) + " a year", yen(1_200_000) + " a year",
-                  yen(100_000_000) + " ARR"] + [yen(10_000_000)] * len(seed_plan),
-        "Computed": [yen(seed_arr), yen(annual_mrr), yen(annual_arr), yen(milestone_mrr)]
+        msg("arr.example.col.example"): [msg(f"arr.example.{k}") for k in
+                                         ("mrr_to_arr", "annual_to_mrr", "annual_to_arr", "milestone_to_mrr")]
+                   + [msg("arr.example.t2d3_year", year=k, multiple=m)
+                      for k, m in zip(seed_plan["plan_year"], seed_plan["multiplier"])],
+        msg("arr.example.col.source"): [citation(s) for s in ["001", "001", "001", "004"] + ["001"] * len(seed_plan)],
+        msg("arr.example.col.input"): [msg("arr.example.per_month", amount=yen(seed_mrr)),
+                                       msg("arr.example.per_year", amount=yen(1_200_000)),
+                                       msg("arr.example.per_year", amount=yen(1_200_000)),
+                                       msg("arr.example.arr", amount=yen(100_000_000))]
+                                      + [yen(10_000_000)] * len(seed_plan),
+        msg("arr.example.col.computed"): [yen(seed_arr), yen(annual_mrr), yen(annual_arr), yen(milestone_mrr)]
                     + [yen(v) for v in seed_plan["target_arr"]],
-    }).set_index("Example")
+    }).set_index(msg("arr.example.col.example"))
     return texts, table
 
 
@@ -71,35 +74,33 @@ def t2d3_verdict(arr_series: pd.Series, base: pd.Period | None, month: pd.Period
     """The T2D3 comparison (seed 001): texts ``arr_t2d3_base``, ``_base_arr``,
     ``_summary`` (ahead of or behind the path after the last finished plan year) and
     ``_next`` (the growth the next target needs), and the plan-vs-actual table."""
+    msg = fmt.msg
     if base is None:
-        return {"arr_t2d3_base": "n/a", "arr_t2d3_base_arr": "n/a",
-                "arr_t2d3_summary": "The data hold less than a year of ARR before the report month, "
-                                    "so no plan year can be compared yet.",
-                "arr_t2d3_next": "a T2D3 comparison needs at least a year of history"}, None
+        return {"arr_t2d3_base": msg("na"), "arr_t2d3_base_arr": msg("na"),
+                "arr_t2d3_summary": msg("arr.t2d3.no_history_summary"),
+                "arr_t2d3_next": msg("arr.t2d3.no_history_next")}, None
     vs_plan = growth.t2d3_actual_vs_plan(arr_series, base)
     done = vs_plan[vs_plan["actual_arr"].notna()]
-    texts = {"arr_t2d3_base": str(base), "arr_t2d3_base_arr": fmt.money(float(arr_series[base]))}
+    texts = {"arr_t2d3_base": fmt.month_short(base), "arr_t2d3_base_arr": fmt.money(float(arr_series[base]))}
     if len(done):
         last = done.iloc[-1]
-        verdict = "ahead of" if last["actual_to_plan"] >= 1 else "behind"
-        texts["arr_t2d3_summary"] = (
-            f"After plan year {int(last['plan_year'])} ({last['month']}) ARR is {fmt.money(last['actual_arr'])} "
-            f"against a plan of {fmt.money(last['plan_arr'])}: {fmt.pct(last['actual_to_plan'])} of plan, "
-            f"{verdict} the path. In that year ARR grew {format_ratio(last['actual_multiplier'])} "
-            f"where the plan asks for ×{int(last['multiplier'])}.")
+        key = "arr.t2d3.summary_ahead" if last["actual_to_plan"] >= 1 else "arr.t2d3.summary_behind"
+        texts["arr_t2d3_summary"] = msg(
+            key, year=int(last["plan_year"]), month=fmt.month_short(last["month"]), actual=fmt.money(last["actual_arr"]),
+            plan=fmt.money(last["plan_arr"]), share=fmt.pct(last["actual_to_plan"]),
+            growth=fmt.ratio(last["actual_multiplier"]), multiple=int(last["multiplier"]))
     else:
-        texts["arr_t2d3_summary"] = "No plan year has ended yet, so the chart shows the first target only."
+        texts["arr_t2d3_summary"] = msg("arr.t2d3.no_year_ended")
     upcoming = vs_plan[vs_plan["actual_arr"].isna()]
     if len(upcoming):
         nxt = upcoming.iloc[0]
         months_left = (nxt["month"] - month).n
         needed = (growth.cagr(float(arr_series[month]), nxt["plan_arr"], months_left / 12)
                   if months_left > 0 else float("nan"))
-        texts["arr_t2d3_next"] = (f"staying on the T2D3 path means ARR of {fmt.money(nxt['plan_arr'])} by "
-                                  f"{nxt['month']}, an annualised growth of {fmt.pct(needed, signed=True)} from today "
-                                  f"(the last twelve months gave {fmt.pct(yoy_now, signed=True)})")
+        texts["arr_t2d3_next"] = msg("arr.t2d3.next", plan=fmt.money(nxt["plan_arr"]), month=fmt.month_short(nxt["month"]),
+                                     needed=fmt.pct(needed, signed=True), yoy=fmt.pct(yoy_now, signed=True))
     else:
-        texts["arr_t2d3_next"] = "all five T2D3 plan years are already behind the report month"
+        texts["arr_t2d3_next"] = msg("arr.t2d3.all_behind")
     return texts, vs_plan
 
 
@@ -107,6 +108,7 @@ def arr_page(basis: MonthBasis, t2d3_base_month: str = "", trend_months: int = 3
     """Every figure of the ARR and T2D3 chapter."""
     fmt, month, ds = basis.fmt, basis.month, basis.dataset
     page = Page("02_arr_t2d3", fmt, month)
+    msg = fmt.msg
     t = page.texts
     t.update(basis.common_texts())
     t.update(basis.kpi_texts(["arr"]))
@@ -119,8 +121,8 @@ def arr_page(basis: MonthBasis, t2d3_base_month: str = "", trend_months: int = 3
     t.update(example_texts)
 
     if ds.subscriptions is None:  # an MRR file (mrr.csv) has no billing periods
-        t["arr_prepaid_share"] = t["arr_annual_share"] = message("na", basis.style)
-        page.tables["billing_periods"] = message("arr.missing_billing_periods", basis.style)
+        t["arr_prepaid_share"] = t["arr_annual_share"] = msg("na")
+        page.tables["billing_periods"] = msg("arr.missing_billing_periods")
     else:
         by_period = mrr_by_billing_period(ds.subscriptions, month)
         prepaid = by_period[by_period["billing_period"] != "month"]
@@ -128,13 +130,13 @@ def arr_page(basis: MonthBasis, t2d3_base_month: str = "", trend_months: int = 3
         t["arr_prepaid_share"] = fmt.pct(prepaid["mrr"].sum() / by_period["mrr"].sum())
         t["arr_annual_share"] = fmt.pct(float(shares.get("year", 0.0)))
         page.tables["billing_periods"] = pd.DataFrame({
-            "Billing period": [PERIOD_NAMES[p] for p in by_period["billing_period"]],
-            "Active subscriptions": [format_count(n) for n in by_period["subscriptions"]],
-            "Invoiced per period": [fmt.money(v) for v in by_period["billed_amount"]],
-            "Divided by (months)": [str(MONTHS_IN[p]) for p in by_period["billing_period"]],
-            "MRR": [fmt.money(v) for v in by_period["mrr"]],
-            "ARR": [fmt.money(v) for v in by_period["arr"]],
-            "Share of MRR": [fmt.pct(v) for v in by_period["mrr_share"]],
+            msg("arr.billing.col.period"): [msg(f"arr.period.{p}") for p in by_period["billing_period"]],
+            msg("arr.billing.col.subscriptions"): [fmt.count(n) for n in by_period["subscriptions"]],
+            msg("arr.billing.col.invoiced"): [fmt.money(v) for v in by_period["billed_amount"]],
+            msg("arr.billing.col.months"): [str(MONTHS_IN[p]) for p in by_period["billing_period"]],
+            msg("arr.billing.col.mrr"): [fmt.money(v) for v in by_period["mrr"]],
+            msg("arr.billing.col.arr"): [fmt.money(v) for v in by_period["arr"]],
+            msg("arr.billing.col.share"): [fmt.pct(v) for v in by_period["mrr_share"]],
         })
 
     split = recurring_and_one_off(ds.customer_mrr, ds.charges)
@@ -144,11 +146,11 @@ def arr_page(basis: MonthBasis, t2d3_base_month: str = "", trend_months: int = 3
     t["arr_one_off_12m"] = fmt.money(one_off_12m)
     t["arr_one_off_vs_arr"] = fmt.pct(one_off_12m / arr_now)
     page.tables["one_off"] = pd.DataFrame({
-        "Kind": [KIND_NAMES.get(k, k) for k in by_kind["kind"]],
-        "Charges": [format_count(n) for n in by_kind["charges"]],
-        "Amount, last 12 months": [fmt.money(v) for v in by_kind["amount"]],
-        "Counted in ARR": ["no"] * len(by_kind),
-    }).set_index("Kind")
+        msg("arr.one_off.col.kind"): [msg(f"arr.kind.{k}") if k in KNOWN_KINDS else k for k in by_kind["kind"]],
+        msg("arr.one_off.col.charges"): [fmt.count(n) for n in by_kind["charges"]],
+        msg("arr.one_off.col.amount"): [fmt.money(v) for v in by_kind["amount"]],
+        msg("arr.one_off.col.in_arr"): [msg("arr.one_off.no")] * len(by_kind),
+    }).set_index(msg("arr.one_off.col.kind"))
 
     trend = arr_series.tail(trend_months)
     page.data["arr_trend"] = trend
@@ -159,15 +161,15 @@ def arr_page(basis: MonthBasis, t2d3_base_month: str = "", trend_months: int = 3
     cagr_value = growth.cagr(arr_series[cagr_start], arr_now, cagr_years) if cagr_years > 0 else float("nan")
     t["arr_yoy_now"] = fmt.pct(yoy_now, signed=True)
     t["arr_yoy_year_ago"] = fmt.pct(yoy_year_ago, signed=True)
-    t["arr_cagr_from"] = str(cagr_start)
+    t["arr_cagr_from"] = fmt.month_short(cagr_start)
     t["arr_cagr"] = fmt.pct(cagr_value, signed=True)
     rows = [(month - 12 * k) for k in (0, 1, 2) if (month - 12 * k) in arr_series.index]
     page.tables["yoy"] = pd.DataFrame({
-        "Month": [str(m) for m in rows],
-        "MRR": [fmt.money(float(mrr_from_arr(arr_series[m]))) for m in rows],
-        "ARR": [fmt.money(arr_series[m]) for m in rows],
-        "YoY growth": [fmt.pct(yoy_series[m], signed=True) for m in rows],
-    }).set_index("Month")
+        msg("arr.yoy.col.month"): [fmt.month_short(m) for m in rows],
+        msg("arr.yoy.col.mrr"): [fmt.money(float(mrr_from_arr(arr_series[m]))) for m in rows],
+        msg("arr.yoy.col.arr"): [fmt.money(arr_series[m]) for m in rows],
+        msg("arr.yoy.col.growth"): [fmt.pct(yoy_series[m], signed=True) for m in rows],
+    }).set_index(msg("arr.yoy.col.month"))
 
     base = (pd.Period(t2d3_base_month, freq="M") if t2d3_base_month
             else growth.default_t2d3_base_month(arr_series, month))
@@ -175,41 +177,48 @@ def arr_page(basis: MonthBasis, t2d3_base_month: str = "", trend_months: int = 3
     t.update(t2d3_texts)
     page.data.update(t2d3_base=base, t2d3=vs_plan, arr_series=arr_series)
     if vs_plan is None:
-        page.tables["t2d3"] = "Not enough history for a T2D3 comparison."
+        page.tables["t2d3"] = msg("arr.t2d3.no_table")
     else:
         page.tables["t2d3"] = pd.DataFrame({
-            "Plan year": [str(k) for k in vs_plan["plan_year"]],
-            "Month": [str(m) for m in vs_plan["month"]],
-            "Plan multiple": [f"×{m} (×{c} cumulative)"
-                              for m, c in zip(vs_plan["multiplier"], vs_plan["cumulative_multiple"])],
-            "Plan ARR": [fmt.money(v) for v in vs_plan["plan_arr"]],
-            "Actual ARR": [fmt.money(v) if pd.notna(v) else "not yet" for v in vs_plan["actual_arr"]],
-            "Actual / plan": [fmt.pct(v) if pd.notna(v) else "—" for v in vs_plan["actual_to_plan"]],
-            "Actual growth in the year": [format_ratio(v) if pd.notna(v) else "—" for v in vs_plan["actual_multiplier"]],
-        }).set_index("Plan year")
+            msg("arr.t2d3.col.plan_year"): [str(k) for k in vs_plan["plan_year"]],
+            msg("arr.t2d3.col.month"): [fmt.month_short(m) for m in vs_plan["month"]],
+            msg("arr.t2d3.col.multiple"): [msg("arr.t2d3.multiple_cell", multiple=m, cumulative=c)
+                                           for m, c in zip(vs_plan["multiplier"], vs_plan["cumulative_multiple"])],
+            msg("arr.t2d3.col.plan_arr"): [fmt.money(v) for v in vs_plan["plan_arr"]],
+            msg("arr.t2d3.col.actual_arr"): [fmt.money(v) if pd.notna(v) else msg("arr.t2d3.not_yet")
+                                             for v in vs_plan["actual_arr"]],
+            msg("arr.t2d3.col.actual_to_plan"): [fmt.pct(v) if pd.notna(v) else "—" for v in vs_plan["actual_to_plan"]],
+            msg("arr.t2d3.col.actual_growth"): [fmt.ratio(v) if pd.notna(v) else "—"
+                                                for v in vs_plan["actual_multiplier"]],
+        }).set_index(msg("arr.t2d3.col.plan_year"))
 
     stage = growth.growth_stage(arr_now, yoy_now)
     multiple = growth.arr_multiple_band(yoy_now, arr_now)
-    t["arr_stage"] = stage.stage
-    t["arr_stage_band"] = f"{fmt.pct(stage.growth_low, 0, signed=True)} to {fmt.pct(stage.growth_high, 0, signed=True)}"
-    t["arr_stage_position"] = stage.position or "not comparable with"
-    t["arr_stage_currency_note"] = (
-        "The stage thresholds are quoted in yen, the currency of this dataset." if basis.currency == "JPY" else
-        f"The stage thresholds are quoted in yen while this dataset is in {basis.currency}: read the stage with care.")
+    stage_name = band_label(stage.band, fmt.lang)
+    t["arr_stage"] = stage_name
+    t["arr_stage_band"] = msg("arr.range", low=fmt.pct(stage.growth_low, 0, signed=True),
+                              high=fmt.pct(stage.growth_high, 0, signed=True))
+    t["arr_stage_position"] = msg(f"arr.stage.position.{stage.position or 'none'}")
+    t["arr_stage_currency_note"] = (msg("arr.stage.currency_yen") if basis.currency == "JPY" else
+                                    msg("arr.stage.currency_other", currency=basis.currency))
     if multiple is None:
-        t["arr_multiple_band"] = "n/a (growth is not known yet)"
-        t["arr_valuation_range"] = "no figure"
+        t["arr_multiple_band"] = msg("arr.multiple.unknown")
+        t["arr_valuation_range"] = msg("arr.multiple.no_value")
     else:
-        t["arr_multiple_band"] = f"{multiple.multiple_low:g}× to {multiple.multiple_high:g}× ({multiple.label})"
-        t["arr_valuation_range"] = f"{fmt.money(multiple.valuation_low)} to {fmt.money(multiple.valuation_high)}"
+        t["arr_multiple_band"] = msg("arr.multiple.band", low=f"{multiple.multiple_low:g}",
+                                     high=f"{multiple.multiple_high:g}", label=band_label(multiple.band, fmt.lang))
+        t["arr_valuation_range"] = msg("arr.range", low=fmt.money(multiple.valuation_low),
+                                       high=fmt.money(multiple.valuation_high))
     page.tables["stage"] = pd.DataFrame({
-        "": ["ARR", "Year-on-year growth", "Stage (seed 001)", "Typical growth in the stage", "Position",
-             "ARR multiple band (seed 001)", "Implied value range (rule of thumb)"],
-        "Value": [fmt.money(arr_now), fmt.pct(yoy_now, signed=True), stage.stage,
-                  f"{fmt.pct(stage.growth_low, 0)}–{fmt.pct(stage.growth_high, 0)}", stage.position or "n/a",
-                  "n/a" if multiple is None else f"{multiple.multiple_low:g}–{multiple.multiple_high:g}×",
-                  "n/a" if multiple is None
-                  else f"{fmt.money(multiple.valuation_low)} – {fmt.money(multiple.valuation_high)}"],
+        "": [msg(f"arr.stage.row.{k}") for k in ("arr", "yoy", "stage", "typical", "position", "multiple", "valuation")],
+        msg("table.value"): [
+            fmt.money(arr_now), fmt.pct(yoy_now, signed=True), stage_name,
+            msg("band.range.between", low=fmt.pct(stage.growth_low, 0), high=fmt.pct(stage.growth_high, 0)),
+            msg(f"band.{stage.position}") if stage.position else msg("na"),
+            msg("na") if multiple is None else msg("band.range.between", low=f"{multiple.multiple_low:g}",
+                                                   high=f"{multiple.multiple_high:g}×"),
+            msg("na") if multiple is None
+            else msg("arr.valuation_cell", low=fmt.money(multiple.valuation_low), high=fmt.money(multiple.valuation_high))],
     }).set_index("")
 
     lifts = [growth.churn_lift_on_arr(0.05, 0.04, n) for n in (12, 13, 14)]
@@ -221,17 +230,17 @@ def arr_page(basis: MonthBasis, t2d3_base_month: str = "", trend_months: int = 3
     t["arr_own_churn"] = fmt.pct(own_rate)
     t["arr_own_churn_lower"] = fmt.pct(own_lower)
     page.tables["churn_lift"] = pd.DataFrame({
-        "Assumption": ["Seed 001's case: 5% → 4%, starting base only, 12 months", "The same, 13 months",
-                       "The same, 14 months",
-                       f"The company: {fmt.pct(own_rate)} → {fmt.pct(own_lower)} (its own revenue churn), "
-                       "with its average new ARR and expansion, 12 months"],
-        "ARR lift a year out": [fmt.pct(v, signed=True) for v in (*lifts, lift_own)],
-        "Seed 001 says": ["about +15%", "", "", ""],
+        msg("arr.churn_lift.col.assumption"): [
+            msg("arr.churn_lift.seed_case"), msg("arr.churn_lift.13"), msg("arr.churn_lift.14"),
+            msg("arr.churn_lift.company", rate=fmt.pct(own_rate), lower=fmt.pct(own_lower))],
+        msg("arr.churn_lift.col.lift"): [fmt.pct(v, signed=True) for v in (*lifts, lift_own)],
+        msg("arr.churn_lift.col.seed"): [msg("arr.churn_lift.seed_says"), "", "", ""],
     })
 
-    bands = pd.concat([bands_table(m) for m in ("arr_growth", "t2d3", "arr_multiple", "arr_milestone")],
+    bands = pd.concat([bands_table(m, fmt.lang) for m in ("arr_growth", "t2d3", "arr_multiple", "arr_milestone")],
                       ignore_index=True)
     page.tables["bands"] = bands[["metric_name", "band", "range", "applies_to", "source", "caveat"]].rename(columns={
-        "metric_name": "Metric", "band": "Band", "range": "Range", "applies_to": "Applies to",
-        "source": "Source", "caveat": "Caveat"}).set_index("Metric")
+        "metric_name": msg("table.metric"), "band": msg("band.col.band"), "range": msg("band.col.range"),
+        "applies_to": msg("band.col.applies_to"), "source": msg("band.col.source"),
+        "caveat": msg("band.col.caveat")}).set_index(msg("table.metric"))
     return page

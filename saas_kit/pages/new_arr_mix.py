@@ -9,31 +9,26 @@ import pandas as pd
 
 from saas_kit import rates
 from saas_kit.arr import arr_from_mrr
-from saas_kit.bands import applies_text, bands_for, bands_table, place_in_band, position_in_band, range_text
-
-from saas_kit.i18n import message
+from saas_kit.bands import (applies_text, band_label, bands_for, bands_table, place_in_band, position_in_band,
+                            range_text, verdict_text)
+from saas_kit.i18n import DEFAULT_LANG, message
 from saas_kit.pages.base import MonthBasis, Page
 
 KPI_KEYS = ["net_new_arr", "quick_ratio"]
-MOVEMENT_NAMES = {"new": "New", "expansion": "Expansion", "reactivation": "Reactivation",
-                  "contraction": "Contraction", "churn": "Churn"}
+#: The ARR movements in table order (their names: messages ``movement.<name>``).
+MOVEMENTS = ("new", "expansion", "reactivation", "contraction", "churn")
 GAINS = ("new", "expansion", "reactivation")
 LOSSES = ("contraction", "churn")
 #: Seed 002's two cases: same Net New ARR, different quality.
-SEED_002_CASES = pd.DataFrame({"case": ["Case 1", "Case 2"], "new": [6_000_000, 8_000_000],
+SEED_002_CASES = pd.DataFrame({"case": [1, 2], "new": [6_000_000, 8_000_000],
                                "churn": [1_000_000, 3_000_000]})
 
 
-def share_reading(position: str | None) -> str:
+def share_reading(position: str | None, lang: str = DEFAULT_LANG) -> str:
     """What the new-customer share's position in seed 002's band means."""
-    if position == "above":
-        return ("Growth leans on new customers more than is typical for a company this size; the installed base "
-                "is not yet pulling its weight through upgrades.")
-    if position == "below":
-        return "Existing customers already carry more of the growth than is typical for a company this size."
-    if position == "within":
-        return "The mix is what seed 002 describes for a company this size."
-    return "There is not yet a full window of data to judge the mix."
+    if position in ("above", "below", "within"):
+        return message(f"mix.reading.{position}", lang)
+    return message("mix.reading.unknown", lang)
 
 
 def who_moved(drivers: pd.DataFrame, drivers_ttm: pd.DataFrame, fmt) -> dict[str, str]:
@@ -45,12 +40,12 @@ def who_moved(drivers: pd.DataFrame, drivers_ttm: pd.DataFrame, fmt) -> dict[str
            "nna_next_gains": fmt.signed_money(gains), "nna_next_losses": fmt.signed_money(losses)}
     if drivers["effect"].notna().all():
         top = drivers.loc[drivers["effect"].abs().idxmax()]
-        out["nna_next_driver"] = f"{top['movement']} ARR ({fmt.signed_money(top['change'])} against a year ago)"
-        out["nna_next_side"] = ("gains (more ARR won)" if abs(gains) >= abs(losses)
-                                else "losses (a change in ARR lost)")
+        out["nna_next_driver"] = fmt.msg("mix.driver", movement=fmt.msg(f"mix.driver_movement.{top['movement']}"),
+                                         change=fmt.signed_money(top["change"]))
+        out["nna_next_side"] = fmt.msg("mix.side.gains" if abs(gains) >= abs(losses) else "mix.side.losses")
     else:
-        out["nna_next_driver"] = "n/a (less than a year of data)"
-        out["nna_next_side"] = "n/a"
+        out["nna_next_driver"] = fmt.msg("mix.driver_unknown")
+        out["nna_next_side"] = fmt.msg("na")
     out["nna_next_gains_ttm"] = fmt.signed_money(drivers_ttm[drivers_ttm["movement"].isin(GAINS)]["effect"].sum(min_count=1))
     out["nna_next_losses_ttm"] = fmt.signed_money(drivers_ttm[drivers_ttm["movement"].isin(LOSSES)]["effect"].sum(min_count=1))
     return out
@@ -79,6 +74,7 @@ def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12
     """Every figure of the New ARR mix chapter."""
     fmt, month, ds = basis.fmt, basis.month, basis.dataset
     page = Page("03_new_arr_mix", fmt, month)
+    msg = fmt.msg
     t = page.texts
     t.update(basis.common_texts())
 
@@ -98,30 +94,29 @@ def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12
     t["nna_example_net_new_mrr"] = fmt.yen(ex10_net)
     t["nna_example_negative_churn"] = fmt.pct(ex12_rate, signed=True)
     page.tables["example"] = pd.DataFrame({
-        "Example": ["Net New ARR = New 12M + expansion 3M - churn 2M - downgrade 1M (seed 002)",
-                    "New ARR from New MRR of 1M (seed 002)", "Churn ARR from churned MRR of 500K (seed 002)",
-                    "MRR 10M + new 1M + expansion 0.2M - downgrade 0.1M - churn 0.2M (seed 002): MRR, ARR",
-                    "Net New MRR = new 100K + expansion 50K - contraction 25K - churn 40K (seed 004)",
-                    "Revenue churn = (churn 50K - expansion 100K) / opening 1M (seed 004)"],
-        "Result (JPY)": [fmt.money(ex_net), fmt.money(ex_new_arr), fmt.money(ex_churn_arr),
-                         f"{fmt.money(ex5_mrr)}, ARR {fmt.money(arr_from_mrr(ex5_mrr))}", fmt.yen(ex10_net),
-                         f"{fmt.pct(ex12_rate, signed=True)} (negative churn)"],
+        msg("mix.example.col.example"): [msg(f"mix.example.{k}") for k in
+                                         ("net_new", "new_arr", "churn_arr", "bridge", "net_new_mrr", "negative_churn")],
+        msg("mix.example.col.result"): [
+            fmt.money(ex_net), fmt.money(ex_new_arr), fmt.money(ex_churn_arr),
+            msg("mix.example.mrr_arr", mrr=fmt.money(ex5_mrr), arr=fmt.money(arr_from_mrr(ex5_mrr))), fmt.yen(ex10_net),
+            msg("mix.example.negative_churn_cell", rate=fmt.pct(ex12_rate, signed=True))],
     })
 
     cases = SEED_002_CASES.copy()
+    cases["case"] = [msg("mix.case", number=n) for n in cases["case"]]
     cases["net_new"] = rates.net_new(cases["new"], 0, 0, cases["churn"])
     cases["quick_ratio"] = rates.quick_ratio(cases["new"], 0, 0, 0, cases["churn"])
-    verdicts = [place_in_band("quick_ratio", v).verdict for v in cases["quick_ratio"]]
+    verdicts = [verdict_text(place_in_band("quick_ratio", v).verdict, fmt.lang) for v in cases["quick_ratio"]]
     for i, row in cases.iterrows():
         t[f"nna_case{i + 1}_net"] = fmt.money(row["net_new"])
         t[f"nna_case{i + 1}_qr"] = fmt.ratio(row["quick_ratio"])
         t[f"nna_case{i + 1}_band"] = verdicts[i]
     page.tables["cases"] = pd.DataFrame({
-        "": cases["case"], "New ARR (JPY)": [fmt.money(v) for v in cases["new"]],
-        "Churn ARR (JPY)": [fmt.money(-v) for v in cases["churn"]],
-        "Net New ARR (JPY)": [fmt.money(v) for v in cases["net_new"]],
-        "Quick Ratio": [fmt.ratio(v) for v in cases["quick_ratio"]],
-        "Band (seed 002)": verdicts,
+        "": cases["case"], msg("mix.cases.col.new"): [fmt.money(v) for v in cases["new"]],
+        msg("mix.cases.col.churn"): [fmt.money(-v) for v in cases["churn"]],
+        msg("mix.cases.col.net_new"): [fmt.money(v) for v in cases["net_new"]],
+        msg("mix.cases.col.quick_ratio"): [fmt.ratio(v) for v in cases["quick_ratio"]],
+        msg("mix.cases.col.band"): verdicts,
     }).set_index("")
     page.data["cases"] = cases
 
@@ -142,25 +137,28 @@ def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12
     t["nna_churn_arr"] = fmt.money(now["churn_arr"])
     t["nna_net_new_ttm"] = fmt.money(arr_from_mrr(flows_now["net_new_mrr"]))
     t["nna_qr_ttm"] = fmt.ratio(qr_ttm)
-    t["nna_qr_ttm_band"] = f"{qr_ttm_band.verdict} ({qr_ttm_band.label})" if qr_ttm_band else "n/a"
+    t["nna_qr_ttm_band"] = (msg("mix.verdict_band", verdict=verdict_text(qr_ttm_band.verdict, fmt.lang),
+                                band=band_label(qr_ttm_band, fmt.lang)) if qr_ttm_band else msg("na"))
 
     table = basis.kpis.set_index("key").loc[KPI_KEYS]
     signs = [1, 1, 1, -1, -1]  # losses shown as negative amounts in every table of the page
     by_month = bridge.set_index("month")
     year_ago = by_month.loc[month - 12] if (month - 12) in by_month.index else None
-    na = "n/a"
+    na = msg("na")
     page.tables["movements"] = pd.DataFrame({
-        "ARR movement": list(MOVEMENT_NAMES.values()) + ["Net New ARR", "SaaS Quick Ratio"],
-        basis.month_label: [fmt.money(s * arr_from_mrr(now[c])) for s, c in zip(signs, MOVEMENT_NAMES)]
+        msg("mix.col.movement"): [msg(f"movement.{m}") for m in MOVEMENTS]
+                                 + [msg("mix.net_new_arr"), msg("mix.quick_ratio")],
+        basis.month_label: [fmt.money(s * arr_from_mrr(now[c])) for s, c in zip(signs, MOVEMENTS)]
                            + [fmt.money(now["net_new_arr"]), fmt.ratio(now["quick_ratio"])],
-        f"Last {window} months": [fmt.money(s * arr_from_mrr(flows_now[c])) for s, c in zip(signs, MOVEMENT_NAMES)]
+        msg("mix.col.last_months", window=window): [fmt.money(s * arr_from_mrr(flows_now[c]))
+                                                    for s, c in zip(signs, MOVEMENTS)]
                                  + [fmt.money(arr_from_mrr(flows_now["net_new_mrr"])), fmt.ratio(qr_ttm)],
-        "Same month a year ago": [fmt.money(s * arr_from_mrr(year_ago[c])) if year_ago is not None else na
-                                  for s, c in zip(signs, MOVEMENT_NAMES)]
+        msg("mix.col.year_ago"): [fmt.money(s * arr_from_mrr(year_ago[c])) if year_ago is not None else na
+                                  for s, c in zip(signs, MOVEMENTS)]
                                  + ([fmt.money(year_ago["net_new_arr"]), fmt.ratio(year_ago["quick_ratio"])]
                                     if year_ago is not None else [na, na]),
-        "Change on a year ago": [fmt.signed_money(s * arr_from_mrr(now[c] - year_ago[c])) if year_ago is not None
-                                 else na for s, c in zip(signs, MOVEMENT_NAMES)]
+        msg("mix.col.change"): [fmt.signed_money(s * arr_from_mrr(now[c] - year_ago[c])) if year_ago is not None
+                                 else na for s, c in zip(signs, MOVEMENTS)]
                                 + [table.loc["net_new_arr", "yoy_text"], table.loc["quick_ratio", "yoy_text"]],
     })
     recent = bridge[bridge["month"] > month - trend_months].reset_index(drop=True)
@@ -171,32 +169,34 @@ def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12
     stage_band = stage_bands[0] if stage_bands else None
     position = position_in_band(stage_band, share) if stage_band else None
     t["nna_share"] = fmt.pct(share)
-    t["nna_expansion_share"] = fmt.pct(1 - share) if not math.isnan(share) else "n/a"
-    t["nna_stage_band"] = (f"{range_text(stage_band)} for companies with "
-                           f"{applies_text(stage_band)}" if stage_band else "n/a")
-    t["nna_share_position"] = {"within": "within", "above": "above", "below": "below"}.get(position,
-                                                                                        "not comparable with")
-    t["nna_share_reading"] = share_reading(position)
+    t["nna_expansion_share"] = fmt.pct(1 - share) if not math.isnan(share) else na
+    t["nna_stage_band"] = (msg("mix.stage_band", range=range_text(stage_band, fmt.lang),
+                               applies=applies_text(stage_band, fmt.lang)) if stage_band else na)
+    t["nna_share_position"] = msg(f"mix.position.{position if position in ('within', 'above', 'below') else 'none'}")
+    t["nna_share_reading"] = share_reading(position, fmt.lang)
     page.data["stage_band"] = stage_band
-    page.data["stage_band_text"] = applies_text(stage_band) if stage_band else ""
+    page.data["stage_band_text"] = applies_text(stage_band, fmt.lang) if stage_band else ""
 
     employees = employees_in(ds.company, month)
     ape = float(rates.arr_per_employee(now["arr"], employees))
     # the ARR-per-employee guide values are in yen (metrics.md §8): no band for other currencies
     ape_band = place_in_band("arr_per_employee", ape) if basis.currency == "JPY" else None
-    t["nna_employees"] = "n/a" if math.isnan(employees) else f"{int(employees):,}"
+    t["nna_employees"] = na if math.isnan(employees) else f"{int(employees):,}"
     t["nna_ape"] = fmt.money(ape)
-    t["nna_ape_band"] = (f"{ape_band.verdict} ({ape_band.label})" if ape_band else
-                         message("overview.band.no_currency", basis.style) if basis.currency != "JPY" else
-                         "not available (no headcount for this month in company.csv)")
+    t["nna_ape_band"] = (msg("mix.verdict_band", verdict=verdict_text(ape_band.verdict, fmt.lang),
+                             band=band_label(ape_band, fmt.lang)) if ape_band else
+                         msg("overview.band.no_currency") if basis.currency != "JPY" else
+                         msg("mix.ape.no_headcount"))
 
-    bands = pd.concat([bands_table(m) for m in ("quick_ratio", "new_arr_share", "arr_per_employee")],
+    bands = pd.concat([bands_table(m, fmt.lang) for m in ("quick_ratio", "new_arr_share", "arr_per_employee")],
                       ignore_index=True)
     page.tables["bands"] = pd.DataFrame({
-        "Metric": bands["metric_name"], "Band": bands["band"], "Range": bands["range"],
-        "Applies to": bands["applies_to"].replace("", "all"), "Verdict": bands["verdict"],
-        "Source": bands["source"], "Caveat": bands["caveat"],
-    }).set_index("Metric")
+        msg("table.metric"): bands["metric_name"], msg("band.col.band"): bands["band"],
+        msg("band.col.range"): bands["range"],
+        msg("band.col.applies_to"): bands["applies_to"].replace("", msg("band.applies.all")),
+        msg("band.col.verdict"): bands["verdict"], msg("band.col.source"): bands["source"],
+        msg("band.col.caveat"): bands["caveat"],
+    }).set_index(msg("table.metric"))
 
     drivers = rates.net_new_drivers(bridge, month, lag=12, window=1)
     drivers_ttm = rates.net_new_drivers(bridge, month, lag=12, window=window)
@@ -205,10 +205,10 @@ def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12
             frame[col] = arr_from_mrr(frame[col])
     t.update(who_moved(drivers, drivers_ttm, fmt))
     page.tables["drivers"] = pd.DataFrame({
-        "ARR movement": [MOVEMENT_NAMES[m] for m in drivers["movement"]],
-        "Same month a year ago": [fmt.money(_SIGN[m] * v) for m, v in zip(drivers["movement"], drivers["earlier"])],
+        msg("mix.col.movement"): [msg(f"movement.{m}") for m in drivers["movement"]],
+        msg("mix.col.year_ago"): [fmt.money(_SIGN[m] * v) for m, v in zip(drivers["movement"], drivers["earlier"])],
         basis.month_label: [fmt.money(_SIGN[m] * v) for m, v in zip(drivers["movement"], drivers["now"])],
-        "Effect on Net New ARR (+ raised it)": [fmt.signed_money(v) for v in drivers["effect"]],
-        f"Effect, last {window} months vs the {window} before": [fmt.signed_money(v) for v in drivers_ttm["effect"]],
+        msg("mix.col.effect"): [fmt.signed_money(v) for v in drivers["effect"]],
+        msg("mix.col.effect_window", window=window): [fmt.signed_money(v) for v in drivers_ttm["effect"]],
     })
     return page

@@ -10,7 +10,7 @@ import pandas as pd
 
 from saas_kit import rates
 from saas_kit.bands import bands_for, bands_table, position_in_band, range_text
-from saas_kit.i18n import message
+from saas_kit.i18n import DEFAULT_LANG, message
 from saas_kit.kpis import NRR_JAPAN_AVERAGE
 from saas_kit.movements import mrr_movements, with_attribute
 from saas_kit.pages.base import MonthBasis, Page
@@ -41,7 +41,7 @@ def worst_segment(seg_ttm: pd.DataFrame | None, fmt) -> dict[str, str]:
     """The segment with the lowest twelve-month NRR: its NRR, GRR, share of the MRR a
     year ago, customers then and how many of them left; "n/a" for all when unknown."""
     out = dict.fromkeys(["nrr_next_segment", "nrr_next_segment_nrr", "nrr_next_segment_grr",
-                         "nrr_next_segment_share", "nrr_next_segment_base", "nrr_next_segment_left"], "n/a")
+                         "nrr_next_segment_share", "nrr_next_segment_base", "nrr_next_segment_left"], fmt.msg("na"))
     if seg_ttm is None or not seg_ttm["nrr_ttm"].notna().any():
         return out
     worst = seg_ttm["nrr_ttm"].idxmin()
@@ -69,32 +69,33 @@ def weakest_month(last12: pd.DataFrame, fmt) -> dict[str, str]:
     }
 
 
-def net_churn_state(net_revenue_churn: float) -> str:
+def net_churn_state(net_revenue_churn: float, lang: str = DEFAULT_LANG) -> str:
     """What the sign of the month's net revenue churn means (negative churn, seed 000)."""
     if net_revenue_churn < 0:
-        return "negative churn: expansion from existing customers was larger than what they took away"
+        return message("nrr.net_churn.negative", lang)
     if net_revenue_churn > 0:
-        return "positive net churn: downgrades and cancellations were larger than expansion"
-    return "no net change in the existing base"
+        return message("nrr.net_churn.positive", lang)
+    return message("nrr.net_churn.zero", lang)
 
 
-def ttm_state(nrr_ttm: float) -> str:
+def ttm_state(nrr_ttm: float, lang: str = DEFAULT_LANG) -> str:
     """Is the base of a year ago worth more today (twelve-month NRR above 100%)?"""
     if nrr_ttm > 1:
-        return "above 100%, so the base a year ago is worth more today than it was then"
+        return message("nrr.ttm.above", lang)
     if nrr_ttm <= 1:
-        return "not above 100%, so the base a year ago is worth less today than it was then"
-    return "not available yet (less than a year of data)"
+        return message("nrr.ttm.not_above", lang)
+    return message("nrr.ttm.unknown", lang)
 
 
-def grr_benchmark(segment, value) -> str:
+def grr_benchmark(segment, value, lang: str = DEFAULT_LANG) -> str:
     """A segment's twelve-month GRR against seed 000's typical figure for SMB or Enterprise."""
     bands = bands_for("grr", segment=segment) if segment in ("SMB", "Enterprise") else ()
     if not bands or value is None or math.isnan(value):
         return "—"
     band = bands[0]
-    focus = "SMB" if segment == "SMB" else "enterprise"
-    return f"{position_in_band(band, value)} the typical {range_text(band)} of {focus}-focused companies"
+    focus = message("nrr.focus.smb" if segment == "SMB" else "nrr.focus.enterprise", lang)
+    return message(f"nrr.grr_vs_typical.{position_in_band(band, value)}", lang, range=range_text(band, lang),
+                   focus=focus)
 
 
 def nrr_page(basis: MonthBasis, trend_months: int = 24, segment_column: str = "segment") -> Page:
@@ -111,9 +112,11 @@ def nrr_page(basis: MonthBasis, trend_months: int = 24, segment_column: str = "s
     t["nrr_example_nrr"] = fmt.pct(ex_nrr)
     t["nrr_example_grr"] = fmt.pct(ex_grr)
     t["nrr_example_net_churn"] = fmt.pct(ex_net_churn, signed=True)
+    msg = fmt.msg
     page.tables["example"] = pd.DataFrame({
-        "": ["Opening MRR", "Expansion", "Contraction (downgrade)", "Churn", "NRR", "GRR", "Net revenue churn"],
-        "Seed 000 (JPY)": [fmt.money(ex["opening"]), "+" + fmt.money(ex["expansion"]),
+        "": [msg("movement.opening_mrr"), msg("movement.expansion"), msg("nrr.example.contraction"),
+             msg("movement.churn"), msg("nrr.example.nrr"), msg("nrr.example.grr"), msg("nrr.example.net_churn")],
+        msg("nrr.example.column"): [fmt.money(ex["opening"]), "+" + fmt.money(ex["expansion"]),
                            "-" + fmt.money(ex["contraction"]), "-" + fmt.money(ex["churn"]), fmt.pct(ex_nrr),
                            fmt.pct(ex_grr), fmt.pct(ex_net_churn, signed=True)],
     }).set_index("")
@@ -129,13 +132,13 @@ def nrr_page(basis: MonthBasis, trend_months: int = 24, segment_column: str = "s
     t["nrr_churn"] = fmt.money(now["churn"])
     t["nrr_new"] = fmt.money(now["new"] + now["reactivation"])
     for key, col in (("nrr_base_customers", "base_customers"), ("nrr_base_retained", "retained_customers")):
-        t[key] = f"{int(ttm_now[col]):,}" if not math.isnan(ttm_now[col]) else "n/a"
+        t[key] = f"{int(ttm_now[col]):,}" if not math.isnan(ttm_now[col]) else msg("na")
     table = basis.kpis.set_index("key").loc[KPI_KEYS]
     page.tables["kpis"] = pd.DataFrame({
-        "Metric": table["metric"].to_numpy(), "Value": table["value_text"].to_numpy(),
-        "vs previous month": table["mom_text"].to_numpy(), "vs a year ago": table["yoy_text"].to_numpy(),
-        "Benchmark": table["band"].to_numpy(),
-    }).set_index("Metric")
+        msg("table.metric"): table["metric"].to_numpy(), msg("table.value"): table["value_text"].to_numpy(),
+        msg("table.vs_previous_month"): table["mom_text"].to_numpy(),
+        msg("table.vs_year_ago"): table["yoy_text"].to_numpy(), msg("table.benchmark"): table["band"].to_numpy(),
+    }).set_index(msg("table.metric"))
     page.data["now"] = now
 
     recent = bridge[bridge["month"] > month - trend_months].set_index("month")
@@ -146,30 +149,30 @@ def nrr_page(basis: MonthBasis, trend_months: int = 24, segment_column: str = "s
     last12 = bridge[(bridge["month"] > month - 12) & (bridge["month"] <= month)]
     negative_months = int((last12["net_revenue_churn"] < 0).sum())
     t["nrr_net_churn"] = fmt.pct(now["net_revenue_churn"], signed=True)
-    t["nrr_net_churn_state"] = net_churn_state(now["net_revenue_churn"])
-    t["nrr_negative_months"] = f"{negative_months} of the last {len(last12)}"
-    t["nrr_ttm_state"] = ttm_state(ttm_now["nrr_ttm"])
+    t["nrr_net_churn_state"] = net_churn_state(now["net_revenue_churn"], fmt.lang)
+    t["nrr_negative_months"] = msg("nrr.negative_months", count=negative_months, months=len(last12))
+    t["nrr_ttm_state"] = ttm_state(ttm_now["nrr_ttm"], fmt.lang)
 
     segments = segment_retention(basis, segment_column)
     seg_ttm = None
     if segments is None:
-        page.tables["segments"] = (f"No customers file with a '{segment_column}' column: "
-                                   "the breakdown by segment is skipped.")
+        page.tables["segments"] = msg("nrr.no_segments", column=segment_column)
     else:
         seg_month, seg_ttm = segments
         page.tables["segments"] = pd.DataFrame({
-            "Segment": seg_month.index.astype(str),
-            "Customers": [f"{n:,}" for n in seg_month["customers"]],
-            "MRR": [fmt.money(v) for v in seg_month["mrr"]],
-            "NRR, month": [fmt.pct(v) for v in seg_month["nrr"]],
-            "GRR, month": [fmt.pct(v) for v in seg_month["grr"]],
-            "NRR, 12 months": [fmt.pct(v) for v in seg_ttm["nrr_ttm"]],
-            "GRR, 12 months": [fmt.pct(v) for v in seg_ttm["grr_ttm"]],
-            "Customers a year ago / still paying": [
-                "n/a" if math.isnan(b) else f"{int(b):,} / {int(r):,}"
+            msg("nrr.seg.segment"): seg_month.index.astype(str),
+            msg("nrr.seg.customers"): [f"{n:,}" for n in seg_month["customers"]],
+            msg("nrr.seg.mrr"): [fmt.money(v) for v in seg_month["mrr"]],
+            msg("nrr.seg.nrr_month"): [fmt.pct(v) for v in seg_month["nrr"]],
+            msg("nrr.seg.grr_month"): [fmt.pct(v) for v in seg_month["grr"]],
+            msg("nrr.seg.nrr_ttm"): [fmt.pct(v) for v in seg_ttm["nrr_ttm"]],
+            msg("nrr.seg.grr_ttm"): [fmt.pct(v) for v in seg_ttm["grr_ttm"]],
+            msg("nrr.seg.base"): [
+                msg("na") if math.isnan(b) else msg("nrr.seg.base_cell", base=f"{int(b):,}", retained=f"{int(r):,}")
                 for b, r in zip(seg_ttm["base_customers"], seg_ttm["retained_customers"])],
-            "GRR vs seed 000": [grr_benchmark(s, v) for s, v in zip(seg_ttm.index, seg_ttm["grr_ttm"])],
-        }).set_index("Segment")
+            msg("nrr.seg.grr_vs_seed"): [grr_benchmark(s, v, fmt.lang)
+                                         for s, v in zip(seg_ttm.index, seg_ttm["grr_ttm"])],
+        }).set_index(msg("nrr.seg.segment"))
     page.data["segment_ttm"] = seg_ttm
     page.data["segment_column"] = segment_column
 
@@ -177,17 +180,18 @@ def nrr_page(basis: MonthBasis, trend_months: int = 24, segment_column: str = "s
                                now["contraction"], now["churn"]))
     t["nrr_with_new"] = fmt.pct(incl_new)
     page.tables["misreadings"] = pd.DataFrame({
-        "Measure": ["NRR, monthly (this report)", "NRR, twelve-month cohort (this report)",
-                    "'NRR' that wrongly counts new and reactivated MRR", "GRR, monthly", "GRR, twelve-month"],
+        msg("nrr.misreading.measure"): [msg(f"nrr.misreading.{k}") for k in
+                                        ("nrr_month", "nrr_ttm", "with_new", "grr_month", "grr_ttm")],
         basis.month_label: [fmt.pct(now["nrr"]), fmt.pct(ttm_now["nrr_ttm"]), fmt.pct(incl_new),
                             fmt.pct(now["grr"]), fmt.pct(ttm_now["grr_ttm"])],
-    }).set_index("Measure")
+    }).set_index(msg("nrr.misreading.measure"))
 
-    bands = pd.concat([bands_table("nrr"), bands_table("grr")], ignore_index=True)
+    bands = pd.concat([bands_table("nrr", fmt.lang), bands_table("grr", fmt.lang)], ignore_index=True)
     page.tables["bands"] = pd.DataFrame({
-        "Metric": bands["metric_name"], "Benchmark": bands["band"], "Value": bands["range"],
-        "Applies to": bands["applies_to"].replace("", "all"), "Source": bands["source"], "Caveat": bands["caveat"],
-    }).set_index("Metric")
+        msg("table.metric"): bands["metric_name"], msg("table.benchmark"): bands["band"],
+        msg("table.value"): bands["range"], msg("band.col.applies_to"): bands["applies_to"].replace("", msg("band.applies.all")),
+        msg("band.col.source"): bands["source"], msg("band.col.caveat"): bands["caveat"],
+    }).set_index(msg("table.metric"))
 
     t.update(worst_segment(seg_ttm, fmt))
     t.update(weakest_month(last12, fmt))
@@ -209,16 +213,16 @@ def add_overview(page: Page, basis: MonthBasis) -> None:
     page.texts["who_moved_summary"] = who_moved_summary(moved, basis)
     page.tables["who_moved"] = who_moved_table(moved, basis)
     page.data["overview_trend"] = basis.bridge.set_index("month").iloc[-24:]
-    page.tables["pdf_link"] = pdf_link_html(str(basis.month), basis.style)
+    page.tables["pdf_link"] = pdf_link_html(str(basis.month), basis.lang)
 
 
-def pdf_link_html(month: str, style: str, missing_reason: str | None = None) -> str:
+def pdf_link_html(month: str, lang: str, missing_reason: str | None = None) -> str:
     """The overview's line about the board PDF: a link to ``report-<month>.pdf``, which
     ``saas-kit report`` prints into the month folder (one level above ``book/``), or,
     when this run prints none (``missing_reason``), a sentence saying why instead of a
     dead link."""
     if missing_reason:
-        return f'<p class="pdf-link">{html.escape(message("overview.no_pdf", style, reason=missing_reason))}</p>'
+        return f'<p class="pdf-link">{html.escape(message("overview.no_pdf", lang, reason=missing_reason))}</p>'
     pdf = f"report-{month}.pdf"
     return (f'<p class="pdf-link"><a href="../{pdf}" download>{pdf}</a>: '
-            f'{html.escape(message("overview.pdf", style))}</p>')
+            f'{html.escape(message("overview.pdf", lang))}</p>')
