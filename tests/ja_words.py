@@ -8,7 +8,7 @@ import re
 
 #: Acronyms and names kept in English in the Japanese edition (JA.md, glossary.yml).
 ALLOWED = {"MRR", "ARR", "NRR", "GRR", "SaaS", "CAC", "LTV", "ARPA", "PMF", "YoY", "MoM", "B2B", "B2C", "SMB",
-           "IPO", "KPI", "CSV", "PDF", "Quick", "Ratio", "Net", "New", "T2D3", "APE", "ID", "A4", "p", "phi"}
+           "IPO", "KPI", "CSV", "PDF", "Parquet", "Quick", "Ratio", "Net", "New", "T2D3", "APE", "ID", "A4", "p", "phi"}
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[_.@>=/-][A-Za-z0-9_.@>=/-]*)?")
 
 
