@@ -57,18 +57,11 @@ class DataWarning:
     rows: tuple[int, ...] = ()
     column: str | None = None
     #: The message key (``warning.*`` in ``saas_kit/messages/<lang>/warning.yml``) and its
-    #: fields, so the data page can say it in the report's language (issue 13); "" = the
-    #: English ``message`` only. ``message`` is the English text (CLI, English page).
+    #: fields, so the data page can say it in the report's language (issue 13,
+    #: :mod:`saas_kit.loading.data_warnings`); "" = the English ``message`` only. ``message``
+    #: is the English text (the CLI, the English page).
     key: str = ""
     fields: tuple[tuple[str, str], ...] = ()
-
-    def text(self, lang: str = "en") -> str:
-        """The warning's sentence in ``lang`` (the English one is ``message``)."""
-        if not self.key:
-            return self.message
-        from saas_kit.i18n import message
-
-        return message(self.key, lang, **dict(self.fields))
 
     def __str__(self) -> str:
         where = _locate(self.file, None, self.column)
@@ -79,13 +72,3 @@ class DataWarning:
             rows = f" (rows {shown}{more})"
         return f"{where}{self.message}{rows}"
 
-
-def data_warning(file: str, kind: str, key: str, rows: tuple[int, ...] | list[int] = (), column: str | None = None,
-                 **fields: object) -> DataWarning:
-    """A :class:`DataWarning` whose text is message ``warning.<key>`` with ``fields``:
-    ``message`` holds the English text, :meth:`DataWarning.text` any language's."""
-    from saas_kit.i18n import message
-
-    values = tuple((name, str(value)) for name, value in fields.items())
-    key = f"warning.{key}"
-    return DataWarning(file, kind, message(key, "en", **dict(values)), tuple(rows), column, key, values)

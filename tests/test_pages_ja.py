@@ -18,6 +18,7 @@ from saas_kit.i18n_check import message_table_issues
 from saas_kit.kpis import KPIS, band_label, band_label_key, band_text
 from saas_kit.loading import load_dataset
 from saas_kit.loading.schema import SCHEMAS
+from saas_kit.loading.data_warnings import warning_text
 from saas_kit.pages.base import cite_sources
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
@@ -172,7 +173,7 @@ def warned(tmp_path_factory):
 
 def test_warnings_keep_their_english_text(warned):
     assert {w.kind: w.message for w in warned.warnings} == ENGLISH
-    assert all(w.text("en") == w.message and w.key.startswith("warning.") for w in warned.warnings)
+    assert all(warning_text(w, "en") == w.message and w.key.startswith("warning.") for w in warned.warnings)
     assert str(next(w for w in warned.warnings if w.kind == "zero_amount")).endswith(
         "subscriptions.csv, column 'amount': " + ENGLISH["zero_amount"] + " (rows 5)")
     table = warned.warnings_table()

@@ -62,14 +62,16 @@ class Dataset:
         numbers and the message, the words in ``lang`` (``warning.*`` messages; the
         English ones are the warnings' own text)."""
         from saas_kit.i18n import message
+        from saas_kit.loading.data_warnings import warning_check, warning_text
 
         def first_rows(rows: tuple[int, ...]) -> str:
             shown = ", ".join(map(str, rows[:10]))
             return message("warning.more_rows", lang, rows=shown, more=len(rows) - 10) if len(rows) > 10 else shown
 
         return pd.DataFrame(
-            [{"file": Path(w.file).name, "kind": message(f"warning.kind.{w.kind}", lang), "column": w.column or "",
-              "rows": len(w.rows), "first rows": first_rows(w.rows), "message": w.text(lang)} for w in self.warnings],
+            [{"file": Path(w.file).name, "kind": warning_check(w.kind, lang), "column": w.column or "",
+              "rows": len(w.rows), "first rows": first_rows(w.rows), "message": warning_text(w, lang)}
+             for w in self.warnings],
             columns=["file", "kind", "column", "rows", "first rows", "message"],
         )
 

@@ -8,9 +8,10 @@ from typing import Mapping
 
 import pandas as pd
 
-from saas_kit.errors import DataError, DataWarning, data_warning
+from saas_kit.errors import DataError, DataWarning
 from saas_kit.metadata import last_complete_month, parse_as_of, read_metadata, today
 from saas_kit.mrr import monthly_mrr, mrr_from_table
+from saas_kit.loading.data_warnings import data_warning
 from saas_kit.loading.schema import CURRENCY_HINT, KEEPS_EXTRA_COLUMNS, SCHEMAS
 from saas_kit.loading.dataset import Dataset
 from saas_kit.loading.read import read_table

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from saas_kit.calendar import months_from_numbers
-from saas_kit.errors import DataError, DataWarning, ParameterError, data_warning
+from saas_kit.errors import DataError, DataWarning, ParameterError
 from saas_kit.mrr import period_to_number
+from saas_kit.loading.data_warnings import data_warning
 from saas_kit.loading.schema import (
     EARLIEST_DATE, FUTURE_TOLERANCE, LATEST_DATE, MAX_AMOUNT, CURRENCY_CODE, DATE_PATTERN, MONTH_PATTERN, PLAIN_NUMBER,
     current_month)

@@ -7,7 +7,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from saas_kit.errors import DataError, DataWarning, data_warning
+from saas_kit.errors import DataError, DataWarning
+from saas_kit.loading.data_warnings import data_warning
 from saas_kit.loading.schema import BILLING_PERIODS, TOTAL_LABELS
 from saas_kit.loading.parse import (
     parse_currency_column, distinct_codes, distinct_text, check_duplicates, expand_codes, fail_rows, parse_ids, parse_months, as_text, parse_amounts, parse_dates)
