@@ -7,7 +7,6 @@ import html
 import re
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from ja_words import english_words
