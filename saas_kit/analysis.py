@@ -173,7 +173,7 @@ def build_analysis(dataset: Dataset, month: pd.Period | str | None = None, style
     rule = activation_rule or parameters.get("05_activation", {}).get("activation_rule", DEFAULT_ACTIVATION_RULE)
     activation_rows = None
     if dataset.events is not None and dataset.customers is not None:
-        activation_rows = activation_kpis(dataset, month, rule=rule, style=style)
+        activation_rows = activation_kpis(dataset, month, rule=rule, style=style, lang=lang)
     basis = month_basis(dataset, month, style, activation_rows, requested_currency or "", lang)
     pages = {name: cite_page(CHAPTERS[name](basis, **params)) for name, params in parameters.items()}
     return MonthAnalysis(basis=basis, parameters=parameters, pages=pages)

@@ -56,6 +56,12 @@ class DataWarning:
     message: str
     rows: tuple[int, ...] = ()
     column: str | None = None
+    #: The message key (``warning.*`` in ``saas_kit/messages/<lang>/warning.yml``) and its
+    #: fields, so the data page can say it in the report's language (issue 13,
+    #: :mod:`saas_kit.loading.data_warnings`); "" = the English ``message`` only. ``message``
+    #: is the English text (the CLI, the English page).
+    key: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         where = _locate(self.file, None, self.column)
@@ -65,3 +71,4 @@ class DataWarning:
             more = f" and {len(self.rows) - 10} more" if len(self.rows) > 10 else ""
             rows = f" (rows {shown}{more})"
         return f"{where}{self.message}{rows}"
+

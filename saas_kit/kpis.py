@@ -8,6 +8,7 @@ shown as relative change for money (``+3.2%``) and as percentage points for rate
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,8 +18,8 @@ from saas_kit.activation import (ActivationRule, activation_cohort, activation_r
                                  onboarding_scope)
 from saas_kit.bands import Band, bands_for, place_in_band, position_in_band, range_text
 from saas_kit.errors import ParameterError
-from saas_kit.formatting import (format_money, format_percent, format_points_change, format_ratio,
-                                 format_ratio_change)
+from saas_kit.formatting import displayed_change, format_money, format_percent, format_ratio, format_ratio_change
+from saas_kit.i18n import message
 from saas_kit.loading import Dataset
 from saas_kit.movements import mrr_movements
 from saas_kit.rates import monthly_rates, trailing_retention
@@ -74,114 +75,157 @@ def _band(metric: str, label_start: str, **context) -> Band:
     return next(b for b in bands_for(metric, **context) if b.label.startswith(label_start))
 
 
-def band_text(key: str, value: float) -> str:
+def verdict_word(verdict: str, lang: str = "en") -> str:
+    """A band's verdict (:data:`saas_kit.bands.VERDICTS`) in ``lang``: ``good`` / ``良い``."""
+    return message("verdict." + verdict.replace(" ", "_"), lang)
+
+
+def band_label(band: Band, lang: str = "en") -> str:
+    """The label of a Quick Ratio, logo-churn or LTV/CAC band in ``lang`` (``B2B 1–2%`` /
+    ``B2B・月1〜2%``): message ``kpi.band_label.<metric>.<label>``, whose English text is
+    the band table's label itself (tests/test_kpis.py checks every one)."""
+    return message(band_label_key(band), lang)
+
+
+def band_label_key(band: Band) -> str:
+    """``kpi.band_label.logo_churn_monthly.b2b_1_2`` for the band labelled ``B2B 1–2%``."""
+    slug = re.sub(r"[^a-z0-9]+", "_", band.label.lower()).strip("_")
+    return f"kpi.band_label.{band.metric}.{slug}"
+
+
+def _seeds(*bands: Band) -> str:
+    """``[seed 004]`` or ``[seeds 000, 003]``: the marker :func:`saas_kit.pages.base.cite_sources` numbers."""
+    seeds = ", ".join(b.source_seed for b in bands)
+    return f"[seeds {seeds}]" if "," in seeds else f"[seed {seeds}]"
+
+
+def band_text(key: str, value: float, lang: str = "en", style: str | None = None) -> str:
     """One line placing ``value`` against the benchmarks of metrics.md §6; every figure
-    and seed comes from the band table (:data:`saas_kit.bands.BANDS`)."""
+    and seed comes from the band table (:data:`saas_kit.bands.BANDS`), the words from
+    the message table of ``lang`` (``kpi.band.*``). ``style`` writes the ARR milestones
+    (default: the language's own style)."""
+    style = style or ("ja" if lang == "ja" else "en")
     if value is None or not math.isfinite(value):
-        return "n/a"
+        return message("na", lang)
     if key == "nrr_ttm":
         japan, us = _band("nrr", "Japanese B2B"), _band("nrr", "US SaaS at IPO")
-        versus_japan = "above" if value > japan.low else "at or below"
-        return (f"{versus_japan} the Japanese B2B average ({range_text(japan)}); {position_in_band(us, value)} "
-                f"the US IPO median ({range_text(us)}) [seeds {japan.source_seed}, {us.source_seed}]")
+        versus_japan = "above" if value > japan.low else "at_or_below"
+        return message("kpi.band.nrr_ttm", lang, versus_japan=message(f"kpi.band.japan_{versus_japan}", lang),
+                       japan=range_text(japan), us=range_text(us), citation=_seeds(japan, us),
+                       versus_us=message(f"kpi.band.us_{position_in_band(us, value)}", lang))
     if key == "grr_ttm":
         smb, enterprise = _band("grr", "SMB", segment="SMB"), _band("grr", "Enterprise", segment="Enterprise")
-        where = (f"above {range_text(enterprise)}" if value >= enterprise.low else
-                 f"{range_text(smb)[:-1]}–{range_text(enterprise)}" if value >= smb.low else
-                 f"below {range_text(smb)}")
-        return (f"SMB-focused companies run about {range_text(smb)}, enterprise-focused about "
-                f"{range_text(enterprise)} [seed {smb.source_seed}]; this is {where}")
+        where = (message("kpi.band.grr_above", lang, value=range_text(enterprise)) if value >= enterprise.low else
+                 message("kpi.band.grr_between", lang, low=range_text(smb)[:-1], high=range_text(enterprise))
+                 if value >= smb.low else message("kpi.band.grr_below", lang, value=range_text(smb)))
+        return message("kpi.band.grr_ttm", lang, smb=range_text(smb), enterprise=range_text(enterprise),
+                       citation=_seeds(smb), where=where)
     if key == "quick_ratio":
         band = place_in_band("quick_ratio", value)
-        return f"{band.verdict} ({band.label}) [seed {band.source_seed}]" if band else "n/a"
+        return message("kpi.band.quick_ratio", lang, verdict=verdict_word(band.verdict, lang),
+                       band=band_label(band, lang), citation=_seeds(band)) if band else message("na", lang)
     if key == "logo_churn":
         band = place_in_band("logo_churn_monthly", value, segment="B2B")
-        return f"{band.verdict} for B2B ({band.label}) [seed {band.source_seed}]" if band else "n/a"
+        return message("kpi.band.logo_churn", lang, verdict=verdict_word(band.verdict, lang),
+                       band=band_label(band, lang), citation=_seeds(band)) if band else message("na", lang)
     if key == "arr":
         milestones = bands_for("arr_milestone")
-        seeds = f"[seeds {milestones[0].source_seed}]"
+        seeds = _seeds(milestones[0])
+
+        def name(band: Band) -> str:
+            return format_money(band.low, "JPY", style) if style == "ja" else band.label.split(":")[0]
+
         for band in reversed(milestones):
             if value >= band.low:
-                return f"past the {band.label.split(':')[0]} milestone {seeds}"
+                return message("kpi.band.arr_past", lang, milestone=name(band), citation=seeds)
         first = milestones[0]
-        return f"{value / first.low:.0%} of the way to the {first.label.split(':')[0]} (PMF) milestone {seeds}"
+        return message("kpi.band.arr_to_pmf", lang, share=f"{value / first.low:.0%}", milestone=name(first),
+                       citation=seeds)
     if key in ("nrr_monthly", "grr_monthly"):
-        return "benchmarks are quoted for the twelve-month figure"
+        return message("kpi.band.monthly_rates", lang)
     return "—"
 
 
-def arr_milestone_band(arr: float, currency: str, style: str = "en") -> str:
+def arr_milestone_band(arr: float, currency: str, style: str = "en", lang: str = "en") -> str:
     """How far ARR is from the next milestone of source [2] (seed 001: ¥100M, ¥1B, ...):
     "¥158.3M to the ¥1B milestone (84% of the way)". The milestones are in yen, so other
-    currencies get "no benchmark in this currency" (metrics.md §8)."""
-    from saas_kit.i18n import message
-
+    currencies get "no benchmark in this currency" (metrics.md §8). Words in ``lang``,
+    amounts in ``style``."""
     if not math.isfinite(arr):
-        return message("na", style)
+        return message("na", lang)
     if currency != "JPY":
-        return message("overview.band.no_currency", style)
+        return message("overview.band.no_currency", lang)
     milestones = sorted(bands_for("arr_milestone"), key=lambda b: b.low)
     ahead = [b for b in milestones if b.low > arr]
     if not ahead:
-        return message("overview.band.arr_past_all", style, milestone=format_money(milestones[-1].low, currency, style))
+        return message("overview.band.arr_past_all", lang, milestone=format_money(milestones[-1].low, currency, style))
     target = ahead[0]
-    return message("overview.band.arr_next", style, gap=format_money(target.low - arr, currency, style),
+    return message("overview.band.arr_next", lang, gap=format_money(target.low - arr, currency, style),
                    milestone=format_money(target.low, currency, style), share=format_percent(arr / target.low, 0))
 
 
-def own_range_band(col: pd.Series, month: pd.Period, show, style: str = "en") -> str:
+def own_range_band(col: pd.Series, month: pd.Period, show, lang: str = "en") -> str:
     """A benchmark at the company's own size where the sources give none: the lowest
     and highest value of the twelve months before ``month`` ("past 12 months: ¥47.5M to
-    ¥67.3M"); ``show`` formats one value. "n/a" with fewer than three earlier months."""
-    from saas_kit.i18n import message
-
+    ¥67.3M"); ``show`` formats one value. "n/a" with fewer than three earlier months.
+    Words in ``lang``."""
     past = col[(col.index < month) & (col.index >= month - 12)].dropna()
     if len(past) < 3:
-        return message("na", style)
-    return message("overview.band.history", style, low=show(float(past.min())), high=show(float(past.max())))
+        return message("na", lang)
+    return message("overview.band.history", lang, low=show(float(past.min())), high=show(float(past.max())))
 
 
 #: KPIs whose sources give no monthly benchmark: their band is the company's own range.
 OWN_RANGE_KEYS = ("mrr", "net_new_arr", "nrr_monthly", "grr_monthly", "revenue_churn")
 
 
-def _format(spec: KpiSpec, value: float, currency: str, style: str) -> str:
+def _format(spec: KpiSpec, value: float, currency: str, style: str, lang: str = "en") -> str:
     if spec.kind in ("money", "flow"):
         return format_money(value, currency, style)
+    if value is None or not math.isfinite(value):
+        return message("undefined" if spec.kind == "ratio" else "na", lang)
     if spec.kind == "rate":
         return format_percent(value, 1)
     return format_ratio(value)
 
 
-def kpi_change_text(spec: KpiSpec, now: float, before: float, currency: str = "JPY", style: str = "en") -> str:
+def _points_change(now: float, before: float, lang: str) -> str:
+    """``+0.3 pt`` / ``+0.3ポイント``: the difference of the displayed percentages."""
+    diff = displayed_change(now, before, 1)
+    sign = "" if diff == 0 else ("+" if diff > 0 else "-")
+    return message("change.points", lang, points=f"{sign}{abs(diff):,.1f}")
+
+
+def kpi_change_text(spec: KpiSpec, now: float, before: float, currency: str = "JPY", style: str = "en",
+                    lang: str = "en") -> str:
     """The change shown beside a KPI (methodology: changes are the difference of the
     displayed figures, rounded half away from zero): money as a relative change; a
     flow that can change sign (Net New ARR) as a difference in money, since a
     percentage of a flow that crosses zero means nothing; rates in percentage points
-    and ratios as a difference, both between the rounded values shown."""
+    (``change.points`` of ``lang``) and ratios as a difference, both between the
+    rounded values shown."""
     if any(v is None or not math.isfinite(v) for v in (now, before)):
-        return "n/a"
+        return message("na", lang)
     if spec.kind == "flow":
         diff = now - before
         text = format_money(abs(diff), currency, style)
         return text if diff == 0 else ("+" if diff > 0 else "-") + text
     if spec.kind == "money":
         if before == 0:
-            return "n/a"
+            return message("na", lang)
         return format_percent((now - before) / abs(before), 1, signed=True)
     if spec.kind == "rate":
-        return format_points_change(now, before, 1)
+        return _points_change(now, before, lang)
     return format_ratio_change(now, before, 2)
 
 
-
-
 def headline_kpis(dataset: Dataset | pd.DataFrame, month: pd.Period | str, currency: str = "JPY",
-                  style: str = "en", series: pd.DataFrame | None = None) -> pd.DataFrame:
+                  style: str = "en", series: pd.DataFrame | None = None, lang: str = "en") -> pd.DataFrame:
     """The overview table: one row per KPI with ``key``, ``metric``, ``value``,
     ``previous_month``, ``year_ago``, formatted ``value_text``, ``mom_text``,
     ``yoy_text`` and ``band``. ``dataset`` is a :class:`Dataset` or a customer-month
-    MRR frame; ``series`` the :func:`monthly_kpi_series` when already computed."""
+    MRR frame; ``series`` the :func:`monthly_kpi_series` when already computed;
+    ``lang`` the language of the words (``kpi.*`` messages), ``style`` of the numbers."""
     if isinstance(dataset, Dataset):
         customer_mrr, currency = dataset.customer_mrr, dataset.currency
     else:
@@ -195,15 +239,15 @@ def headline_kpis(dataset: Dataset | pd.DataFrame, month: pd.Period | str, curre
         prev = _at(col, month - 1)
         year = _at(col, month - 12)
         rows.append({
-            "key": spec.key, "metric": spec.label, "value": now, "previous_month": prev, "year_ago": year,
-            "value_text": _format(spec, now, currency, style),
-            "mom_text": kpi_change_text(spec, now, prev, currency, style),
-            "yoy_text": kpi_change_text(spec, now, year, currency, style), "band": band_text(spec.key, now),
+            "key": spec.key, "metric": message(f"kpi.{spec.key}", lang), "value": now, "previous_month": prev,
+            "year_ago": year, "value_text": _format(spec, now, currency, style, lang),
+            "mom_text": kpi_change_text(spec, now, prev, currency, style, lang),
+            "yoy_text": kpi_change_text(spec, now, year, currency, style, lang), "band": band_text(spec.key, now, lang),
         })
         if spec.key == "arr":
-            rows[-1]["band"] = arr_milestone_band(now, currency, style)
+            rows[-1]["band"] = arr_milestone_band(now, currency, style, lang)
         elif spec.key in OWN_RANGE_KEYS:
-            rows[-1]["band"] = own_range_band(col, month, lambda v, s=spec: _format(s, v, currency, style), style)
+            rows[-1]["band"] = own_range_band(col, month, lambda v, s=spec: _format(s, v, currency, style, lang), lang)
     return pd.DataFrame(rows)
 
 
@@ -230,7 +274,7 @@ ACTIVATION_SPEC = KpiSpec("activation_rate", "Activation rate", "rate")
 
 
 def activation_kpis(dataset: Dataset, month: pd.Period | str, rule: str = "invite_teammate>=3@14d",
-                    style: str = "en") -> pd.DataFrame:
+                    style: str = "en", lang: str = "en") -> pd.DataFrame:
     """The activation-rate row of the overview, in the shape of :func:`headline_kpis` (metrics.md §7, seed 004).
 
     **Which cohort.** The activation rate of report month ``M`` is
@@ -249,7 +293,7 @@ def activation_kpis(dataset: Dataset, month: pd.Period | str, rule: str = "invit
     ``previous_month``, ``year_ago``, ``value_text``, ``mom_text``, ``yoy_text``,
     ``band``, plus ``cohort`` (Period), ``signups`` and ``rule`` (text form).
     ``style`` is accepted for symmetry with :func:`headline_kpis`; percentages print
-    the same in both styles.
+    the same in both styles. ``lang``: the language of ``metric``, ``band`` and the changes.
     """
     if style not in ("en", "ja"):
         raise ParameterError(f"style must be 'en' or 'ja', got {style!r}")
@@ -265,12 +309,11 @@ def activation_kpis(dataset: Dataset, month: pd.Period | str, rule: str = "invit
 
     now, prev, year = rate(cohort), rate(cohort - 1), rate(cohort - 12)
     signups = int(rates["signups"].get(cohort, 0))
-    band = (f"no benchmark: the rate depends on the rule ({parsed.describe()}); "
-            f"signups of {cohort} [seed 004]")
+    band = message("kpi.band.activation", lang, rule=parsed.describe(lang), cohort=str(cohort), citation="[seed 004]")
     return pd.DataFrame([{
-        "key": ACTIVATION_SPEC.key, "metric": ACTIVATION_SPEC.label, "value": now, "previous_month": prev,
-        "year_ago": year, "value_text": format_percent(now, 1),
-        "mom_text": kpi_change_text(ACTIVATION_SPEC, now, prev),
-        "yoy_text": kpi_change_text(ACTIVATION_SPEC, now, year), "band": band, "cohort": cohort, "signups": signups,
+        "key": ACTIVATION_SPEC.key, "metric": message("kpi.activation_rate", lang), "value": now,
+        "previous_month": prev, "year_ago": year, "value_text": _format(ACTIVATION_SPEC, now, "JPY", style, lang),
+        "mom_text": kpi_change_text(ACTIVATION_SPEC, now, prev, lang=lang),
+        "yoy_text": kpi_change_text(ACTIVATION_SPEC, now, year, lang=lang), "band": band, "cohort": cohort, "signups": signups,
         "rule": str(parsed),
     }])

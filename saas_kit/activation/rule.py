@@ -42,10 +42,13 @@ class ActivationRule:
         object.__setattr__(self, "min_count", positive_int(self.min_count, "min_count"))
         object.__setattr__(self, "window_days", positive_int(self.window_days, "window_days"))
 
-    def describe(self) -> str:
-        """Human-readable text, e.g. ``"invite_teammate ≥ 3 within 14 days"``."""
-        unit = "day" if self.window_days == 1 else "days"
-        return f"{self.event} ≥ {self.min_count} within {self.window_days} {unit}"
+    def describe(self, lang: str = "en") -> str:
+        """Human-readable text in ``lang``, e.g. ``"invite_teammate ≥ 3 within 14 days"`` /
+        ``"14日以内にinvite_teammateが3回以上"`` (message ``onboarding.rule``)."""
+        from saas_kit.i18n import message
+
+        key = "onboarding.rule_one_day" if self.window_days == 1 else "onboarding.rule"
+        return message(key, lang, event=self.event, count=self.min_count, days=self.window_days)
 
     def __str__(self) -> str:
         return f"{self.event}>={self.min_count}@{self.window_days}d"

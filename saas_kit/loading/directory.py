@@ -11,6 +11,7 @@ import pandas as pd
 from saas_kit.errors import DataError, DataWarning
 from saas_kit.metadata import last_complete_month, parse_as_of, read_metadata, today
 from saas_kit.mrr import monthly_mrr, mrr_from_table
+from saas_kit.loading.data_warnings import data_warning
 from saas_kit.loading.schema import CURRENCY_HINT, KEEPS_EXTRA_COLUMNS, SCHEMAS
 from saas_kit.loading.dataset import Dataset
 from saas_kit.loading.read import read_table
@@ -65,12 +66,10 @@ def load_dataset(directory: str | Path, mapping: Mapping[str, str] | None = None
     mrr_path = _pick_file(directory, "mrr", warnings)
     if subs_path is not None:
         if mrr_path is not None:
-            warnings.append(DataWarning(mrr_path.name, "ignored_file", "the subscriptions file is used; this ready "
-                                        "MRR table is ignored"))
+            warnings.append(data_warning(mrr_path.name, "ignored_file", "ignored_mrr_table"))
         subscriptions, currency, w = load_subscriptions(subs_path, mapping, currency)
         warnings += w
-        warnings += _after_as_of(subscriptions, "start_date", subs_path, as_of, "subscriptions starting after the "
-                                 "as-of date are not yet MRR")
+        warnings += _after_as_of(subscriptions, "start_date", subs_path, as_of, "subscriptions_after_as_of")
         customer_mrr, main_path, main_frame = monthly_mrr(subscriptions, through), subs_path, subscriptions
     elif mrr_path is not None:
         raw = read_table(mrr_path, "mrr", mapping)
@@ -79,9 +78,9 @@ def load_dataset(directory: str | Path, mapping: Mapping[str, str] | None = None
         warnings += w
         late = table["month"] > through
         if late.any():
-            warnings.append(DataWarning(mrr_path.name, "after_as_of", f"months after {through} (not complete at the "
-                                        f"as-of date {as_of.date()}) are not counted",
-                                        tuple(table.loc[late, "_row"].tolist()), "month"))
+            warnings.append(data_warning(mrr_path.name, "after_as_of", "months_after_as_of_not_counted",
+                                         table.loc[late, "_row"].tolist(), "month", month=through,
+                                         as_of=as_of.date()))
             table = table[~late]
         subscriptions, customer_mrr, main_path, main_frame = None, mrr_from_table(table), mrr_path, table
     else:
@@ -93,7 +92,7 @@ def load_dataset(directory: str | Path, mapping: Mapping[str, str] | None = None
     if require_currency and not currency:
         raise DataError(f"the data has no currency: {CURRENCY_HINT}", file=str(main_path))
     customer_mrr.attrs["through"] = through
-    files.append(_file_entry(main_path, main_path.stem, main_frame, f"{customer_mrr['month'].min()} to {through}"))
+    files.append(_file_entry(main_path, main_path.stem, main_frame, (customer_mrr["month"].min(), through)))
     loaded = {kind: _load_optional(directory, kind, mapping, currency, warnings, files, as_of)
               for kind in ("customers", "charges", "events", "company")}
     warnings += _cross_file_warnings(customer_mrr, subscriptions, loaded)
@@ -103,7 +102,7 @@ def load_dataset(directory: str | Path, mapping: Mapping[str, str] | None = None
         customer_mrr=customer_mrr,
         subscriptions=None if subscriptions is None else subscriptions.drop(columns="_row"),
         **{kind: None if frame is None else frame.drop(columns="_row") for kind, (frame, _) in loaded.items()},
-        files=pd.DataFrame(files, columns=["file", "kind", "rows", "columns", "period"]),
+        files=pd.DataFrame(files, columns=["file", "kind", "rows", "columns", "period", "first", "last"]),
         warnings=warnings,
         as_of=as_of,
         last_month=through,
@@ -111,13 +110,14 @@ def load_dataset(directory: str | Path, mapping: Mapping[str, str] | None = None
     )
 
 
-def _after_as_of(frame: pd.DataFrame, column: str, path: Path, as_of: pd.Timestamp, message: str
+def _after_as_of(frame: pd.DataFrame, column: str, path: Path, as_of: pd.Timestamp, key: str, **fields: object
                  ) -> list[DataWarning]:
+    """The rows dated after the as-of date, as one warning (message ``warning.<key>``)."""
     late = frame[column] >= as_of + pd.Timedelta(days=1)
     if not late.any():
         return []
-    return [DataWarning(path.name, "after_as_of", f"{message} ({as_of.date()})", tuple(frame.loc[late, "_row"]
-                                                                                         .tolist()), column)]
+    return [data_warning(path.name, "after_as_of", key, frame.loc[late, "_row"].tolist(), column,
+                         as_of=as_of.date(), **fields)]
 
 
 def _check_directory(directory: Path) -> None:
@@ -130,14 +130,17 @@ def _check_directory(directory: Path) -> None:
 def _pick_file(directory: Path, kind: str, warnings: list[DataWarning]) -> Path | None:
     path = find_file(directory, kind)
     if path is not None and path.suffix == ".csv" and (directory / f"{kind}.parquet").exists():
-        warnings.append(DataWarning(f"{kind}.parquet", "ignored_file", f"{kind}.csv is used; the Parquet file "
-                                    "of the same kind is ignored"))
+        warnings.append(data_warning(f"{kind}.parquet", "ignored_file", "ignored_parquet", what=kind))
     return path
 
 
-def _file_entry(path: Path, kind: str, frame: pd.DataFrame, period: str) -> dict:
+def _file_entry(path: Path, kind: str, frame: pd.DataFrame, span: tuple[pd.Period, pd.Period] | None) -> dict:
+    """One row of :attr:`Dataset.files`: ``period`` is "2019-11 to 2026-10" ("" without
+    dates), ``first`` / ``last`` its months ("" without dates) for a page in another language."""
+    first, last = (str(span[0]), str(span[1])) if span else ("", "")
     return {"file": path.name, "kind": kind, "rows": len(frame),
-            "columns": ", ".join(c for c in frame.columns if c != "_row"), "period": period}
+            "columns": ", ".join(c for c in frame.columns if c != "_row"),
+            "period": f"{first} to {last}" if span else "", "first": first, "last": last}
 
 
 def _load_optional(directory: Path, kind: str, mapping: Mapping[str, str] | None, currency: str | None,
@@ -157,21 +160,21 @@ def _load_optional(directory: Path, kind: str, mapping: Mapping[str, str] | None
     warnings += w
     date_col = {"charges": "date", "events": "timestamp", "company": "month", "customers": "signup_date"}[kind]
     if as_of is not None and kind in ("charges", "events"):
-        found = _after_as_of(frame, date_col, path, as_of, f"{kind} dated after the as-of date are not counted")
+        found = _after_as_of(frame, date_col, path, as_of, "rows_after_as_of", what=kind)
         if found:
             warnings += found
             frame = frame[frame[date_col] < as_of + pd.Timedelta(days=1)].reset_index(drop=True)
     if as_of is not None and kind == "company":
         late = frame["month"] > last_complete_month(as_of)
         if late.any():
-            warnings.append(DataWarning(path.name, "after_as_of", f"months after {last_complete_month(as_of)} (not "
-                                        f"complete at the as-of date {as_of.date()}) are not shown",
-                                        tuple(frame.loc[late, "_row"].tolist()), "month"))
+            warnings.append(data_warning(path.name, "after_as_of", "months_after_as_of_not_shown",
+                                         frame.loc[late, "_row"].tolist(), "month",
+                                         month=last_complete_month(as_of), as_of=as_of.date()))
             frame = frame[~late].reset_index(drop=True)
-    span = ""
+    span = None
     if date_col in frame.columns and frame[date_col].notna().any():
         lo, hi = frame[date_col].min(), frame[date_col].max()
-        span = f"{pd.Period(lo, 'M')} to {pd.Period(hi, 'M')}"
+        span = (pd.Period(lo, "M"), pd.Period(hi, "M"))
     files.append(_file_entry(path, kind, frame, span))
     return frame, path.name
 
@@ -189,22 +192,19 @@ def _cross_file_warnings(customer_mrr: pd.DataFrame, subscriptions: pd.DataFrame
         ids = frame["customer_id"]
         clashes = leading_zero_matches(set(ids.unique()) - known, known)
         if clashes:
-            found.append(DataWarning(name, "ids_differ_by_leading_zeros", "customer ids here and in the "
-                                     "subscriptions differ only by leading zeros and are treated as different "
-                                     f"customers: {', '.join(clashes[:4])}", (), "customer_id"))
+            found.append(data_warning(name, "ids_differ_by_leading_zeros", "ids_differ_by_leading_zeros", (),
+                                      "customer_id", ids=", ".join(clashes[:4])))
         unknown = ~ids.isin(known)
         if kind != "customers" and unknown.any():
-            found.append(DataWarning(name, "unknown_customers",
-                                     f"{int(unknown.sum())} {kind} rows belong to customers without any "
-                                     f"subscription (kept; they do not affect MRR)",
-                                     tuple(frame.loc[unknown, "_row"].tolist()), "customer_id"))
+            found.append(data_warning(name, "unknown_customers", "unknown_customers",
+                                      frame.loc[unknown, "_row"].tolist(), "customer_id",
+                                      count=int(unknown.sum()), what=kind))
     customers, name = loaded["customers"]
     if customers is not None:
         missing = known - set(customers["customer_id"])
         if missing:
-            found.append(DataWarning(name, "customers_missing",
-                                     f"{len(missing)} customers with subscriptions are missing from the customers "
-                                     f"file; their segment shows as '(unknown)'", (), "customer_id"))
+            found.append(data_warning(name, "customers_missing", "customers_missing", (), "customer_id",
+                                      count=len(missing)))
     return found
 
 
@@ -214,5 +214,4 @@ def _note_extra(raw: pd.DataFrame, kind: str, path: Path, warnings: list[DataWar
     required, optional = SCHEMAS[kind]
     extra = [c for c in raw.columns if c != "_row" and c not in required and c not in optional]
     if extra:
-        warnings.append(DataWarning(path.name, "ignored_columns",
-                                    f"columns not used and ignored: {', '.join(extra)}", ()))
+        warnings.append(data_warning(path.name, "ignored_columns", "ignored_columns", columns=", ".join(extra)))

@@ -12,6 +12,7 @@ import pandas as pd
 from saas_kit.calendar import months_from_numbers
 from saas_kit.errors import DataError, DataWarning, ParameterError
 from saas_kit.mrr import period_to_number
+from saas_kit.loading.data_warnings import data_warning
 from saas_kit.loading.schema import (
     EARLIEST_DATE, FUTURE_TOLERANCE, LATEST_DATE, MAX_AMOUNT, CURRENCY_CODE, DATE_PATTERN, MONTH_PATTERN, PLAIN_NUMBER,
     current_month)
@@ -280,13 +281,12 @@ def parse_ids(df: pd.DataFrame, column: str, file: str, warnings: list[DataWarni
     stripped = expand_codes(values, codes, df.index)
     if padded_distinct.any():
         padded = expand_codes(padded_distinct, codes, df.index)
-        warnings.append(DataWarning(file, "whitespace_in_id", "ids with leading or trailing spaces were trimmed",
-                                    tuple(df.loc[padded, "_row"].tolist()), column))
+        warnings.append(data_warning(file, "whitespace_in_id", "whitespace_in_id", df.loc[padded, "_row"].tolist(),
+                                     column))
     digits_only = pc.match_substring_regex(trimmed, "^[0-9]+$").to_numpy(zero_copy_only=False)
     clashes = leading_zero_clashes(values[digits_only])  # only ids of digits can clash
     if clashes:
-        warnings.append(DataWarning(file, "ambiguous_ids", "ids that differ only by leading zeros are treated as "
-                                    f"different customers: {', '.join(clashes[:4])}", (), column))
+        warnings.append(data_warning(file, "ambiguous_ids", "ambiguous_ids", (), column, ids=", ".join(clashes[:4])))
     return stripped
 
 

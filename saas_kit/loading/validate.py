@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from saas_kit.errors import DataError, DataWarning
+from saas_kit.loading.data_warnings import data_warning
 from saas_kit.mrr import customer_codes
 from saas_kit.loading.schema import BILLING_PERIODS, TOTAL_LABELS
 from saas_kit.loading.parse import (
@@ -52,9 +53,8 @@ def _end_dates(df: pd.DataFrame, out: pd.DataFrame, file: str, warnings: list[Da
     else:
         placeholder = end.isna() & (distinct_text(df["end_date"]) != "")
     if placeholder.any():
-        warnings.append(DataWarning(file, "open_end_placeholder", "end dates from 2100 on (such as 9999-12-31) "
-                                    "are read as 'still active'", tuple(df.loc[placeholder, "_row"].tolist()),
-                                    "end_date"))
+        warnings.append(data_warning(file, "open_end_placeholder", "open_end_placeholder",
+                                     df.loc[placeholder, "_row"].tolist(), "end_date"))
     before = end.notna() & (end < out["start_date"])
     if before.any():
         i = before[before].index[0]
@@ -62,8 +62,7 @@ def _end_dates(df: pd.DataFrame, out: pd.DataFrame, file: str, warnings: list[Da
                         file=file, row=int(df.at[i, "_row"]), column="end_date")
     same = end.notna() & (end == out["start_date"])
     if same.any():
-        warnings.append(DataWarning(file, "zero_length", "subscriptions that end on their start date never "
-                                    "count in MRR", tuple(df.loc[same, "_row"].tolist()), "end_date"))
+        warnings.append(data_warning(file, "zero_length", "zero_length", df.loc[same, "_row"].tolist(), "end_date"))
     return end
 
 
@@ -124,8 +123,8 @@ def _total_rows(out: pd.DataFrame, file: str, warnings: list[DataWarning], amoun
             total |= ids == is_total[is_total].index[0]  # one such row at most: the others are customers
     if total.any():
         names = ", ".join(repr(x) for x in pd.unique(ids[total])[:3])
-        warnings.append(DataWarning(file, "total_row", f"total row(s) {names} set aside: a total is not a customer "
-                                    "and is never counted", tuple(out.loc[total, "_row"].tolist()), "customer_id"))
+        warnings.append(data_warning(file, "total_row", "total_row", out.loc[total, "_row"].tolist(), "customer_id",
+                                     names=names))
     return total
 
 
@@ -135,12 +134,11 @@ def _amount_warnings(out: pd.DataFrame, file: str) -> list[DataWarning]:
     # a whole number of ticks written to 6 decimals (43.333333 = 52000 ticks) is exact, not rounded
     fine = (ticks - np.round(ticks)).abs() > 1e-3
     if fine.any():
-        found.append(DataWarning(file, "sub_cent_amounts", "amounts with more than two decimals are rounded to "
-                                 "1/1200 of a unit in MRR", tuple(out.loc[fine, "_row"].tolist()), "amount"))
+        found.append(data_warning(file, "sub_cent_amounts", "sub_cent_amounts", out.loc[fine, "_row"].tolist(),
+                                  "amount"))
     zero = out["amount"] == 0
     if zero.any():
-        found.append(DataWarning(file, "zero_amount", "zero-amount subscriptions (free plans or 100% discounts) "
-                                 "are kept but add no MRR", tuple(out.loc[zero, "_row"].tolist()), "amount"))
+        found.append(data_warning(file, "zero_amount", "zero_amount", out.loc[zero, "_row"].tolist(), "amount"))
     return found
 
 
@@ -168,9 +166,8 @@ def overlap_warnings(subs: pd.DataFrame, file: str) -> list[DataWarning]:
     if not overlap.any():
         return []
     rows = subs["_row"].to_numpy()[order][overlap]
-    return [DataWarning(file, "overlapping_subscriptions",
-                        "the same customer has overlapping subscriptions to the same plan (both count in MRR)",
-                        tuple(sorted(rows.tolist())), "start_date")]
+    return [data_warning(file, "overlapping_subscriptions", "overlapping_subscriptions", sorted(rows.tolist()),
+                         "start_date")]
 
 
 def validate_mrr_table(df: pd.DataFrame, file: str, currency: str | None = None
@@ -184,8 +181,8 @@ def validate_mrr_table(df: pd.DataFrame, file: str, currency: str | None = None
     out = out[~_total_rows(out, file, warnings, "mrr")]
     dup = out.duplicated(["customer_id", "month"], keep=False)
     if dup.any():
-        warnings.append(DataWarning(file, "duplicate_customer_month", "several rows for the same customer and "
-                                    "month are added together", tuple(out.loc[dup, "_row"].tolist()), "month"))
+        warnings.append(data_warning(file, "duplicate_customer_month", "duplicate_customer_month",
+                                     out.loc[dup, "_row"].tolist(), "month"))
     return out.reset_index(drop=True), parse_currency_column(df, file, currency), warnings
 
 

@@ -72,7 +72,8 @@ def month_basis(dataset: Dataset, month: pd.Period | str, style: str = "en",
     bridge = monthly_rates(mrr_movements(dataset.customer_mrr, last_month=month))
     bridge = bridge[bridge["month"] <= month].reset_index(drop=True)
     ttm = trailing_retention(dataset.customer_mrr)
-    kpis = headline_kpis(dataset, month, style=style, series=monthly_kpi_series(dataset.customer_mrr, bridge, ttm))
+    kpis = headline_kpis(dataset, month, style=style, series=monthly_kpi_series(dataset.customer_mrr, bridge, ttm),
+                         lang=lang)
     if activation_rows is not None:
         kpis = pd.concat([kpis, activation_rows[kpis.columns]], ignore_index=True)
     return MonthBasis(dataset=dataset, month=month, style=style, fmt=fmt, bridge=bridge, ttm=ttm, kpis=kpis,

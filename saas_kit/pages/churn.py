@@ -10,6 +10,8 @@ from saas_kit import cohorts, compounding, growth, rates
 from saas_kit.arr import arr_from_mrr
 from saas_kit.bands import bands_table, place_in_band
 from saas_kit.formatting import format_count, format_ratio
+from saas_kit.i18n import message
+from saas_kit.kpis import band_label, verdict_word
 from saas_kit.movements import mrr_movements, with_attribute
 from saas_kit.pages.base import MonthBasis, Page
 
@@ -30,10 +32,12 @@ def two_months(mrr_by_customer: list[float], leavers: int) -> pd.Series:
     return rates.monthly_rates(mrr_movements(frame)).iloc[-1]
 
 
-def logo_churn_verdict(value: float, segment: str) -> str:
-    """``good (1–2% a month)``-style verdict of seed 004's logo churn band."""
+def logo_churn_verdict(value: float, segment: str, lang: str = "en") -> str:
+    """``good (B2B 1–2%)``-style verdict of seed 004's logo churn band, in ``lang``."""
     band = place_in_band("logo_churn_monthly", value, segment=segment)
-    return f"{band.verdict} ({band.label})" if band else "n/a"
+    if band is None:
+        return message("na", lang)
+    return message("churn.band_verdict", lang, verdict=verdict_word(band.verdict, lang), band=band_label(band, lang))
 
 
 def cac_payback_months(cac: float, arpa: float, gross_margin: float) -> float:
@@ -46,30 +50,33 @@ def cac_payback_months(cac: float, arpa: float, gross_margin: float) -> float:
     return float(cac / profit)
 
 
-def ltv_cac_verdict(band) -> str:
-    """LTV/CAC against seed 004's rule of thumb of 3."""
+def ltv_cac_verdict(band, lang: str = "en") -> str:
+    """LTV/CAC against seed 004's rule of thumb of 3 (a phrase: "LTV/CAC is 2.4×: <this>")."""
     if band is None:
-        return "not computable (no complete sales and marketing spend for the window)"
-    return "above seed 004's rule of thumb of 3" if band.verdict == "good" else "at or below seed 004's rule of thumb of 3"
+        return message("churn.ltv_cac.not_computable", lang)
+    return message("churn.ltv_cac.above" if band.verdict == "good" else "churn.ltv_cac.at_or_below", lang)
 
 
 def next_actions(logo_churn: float, ratio: float, band, fmt) -> dict[str, str]:
     """What to look at next: how much bringing logo churn to 2% keeps, and what LTV/CAC needs."""
     if logo_churn > GOOD_LOGO_CHURN_TOP:
         gain = growth.churn_lift_on_arr(logo_churn, GOOD_LOGO_CHURN_TOP, 12)
-        to_good = (f"pooled logo churn of {fmt.pct(logo_churn)} is above the 1–2% band; bringing it to 2% would keep "
-                   f"{fmt.pct(gain, signed=True)} more of today's customers a year from now.")
+        to_good = fmt.msg("churn.to_good.above", rate=fmt.pct(logo_churn), gain=fmt.pct(gain, signed=True))
     else:
-        to_good = f"pooled logo churn of {fmt.pct(logo_churn)} is already within or below the 1–2% band."
+        to_good = fmt.msg("churn.to_good.within", rate=fmt.pct(logo_churn))
     if band is None:
-        ltv_next = "complete the sales and marketing spend in the company file to compute it."
+        ltv_next = fmt.msg("churn.ltv_next.no_spend")
     elif band.verdict == "good":
-        ltv_next = "acquisition pays back; the question is how fast to grow spend."
+        ltv_next = fmt.msg("churn.ltv_next.pays_back")
     else:
         needed = 3 / ratio if ratio > 0 else float("nan")
-        ltv_next = (f"LTV would have to rise {format_ratio(needed)} (or CAC fall by as much) to clear 3: lower churn "
-                    f"raises LTV in proportion (halving churn doubles it).")
+        ltv_next = fmt.msg("churn.ltv_next.raise", needed=_ratio(needed, fmt))
     return {"churn_to_good_text": to_good, "churn_ltv_cac_next": ltv_next}
+
+
+def _ratio(value: float, fmt) -> str:
+    """``1.03×``; an undefined ratio in the page's language."""
+    return format_ratio(value) if np.isfinite(value) else fmt.msg("undefined")
 
 
 def _seed_examples(page: Page) -> None:
@@ -80,15 +87,16 @@ def _seed_examples(page: Page) -> None:
         t[f"churn_example_left_{int(round(r * 100))}"] = format_count(at12.loc[at12["rate"] == r, "customers_left"].iloc[0])
     t["churn_example_lost_5"] = fmt.pct(compounding.share_lost_after(0.05, 12), 0)
     t["churn_example_half_life_5"] = f"{compounding.half_life(0.05):.1f}"
+    m = fmt.msg
     page.tables["curves"] = pd.DataFrame({
-        "Monthly churn": [fmt.pct(r, 0) for r in at12["rate"]],
-        "Left after 12 months": [fmt.pct(v) for v in at12["retained_share"]],
-        "Customers left of 1,000": [format_count(v) for v in at12["customers_left"]],
-        "Seed 004 prints": [f"{SEED_004_TABLE[r][0]} / {SEED_004_TABLE[r][1]}" for r in at12["rate"]],
-        "Lost in a year": [fmt.pct(compounding.share_lost_after(r, 12)) for r in at12["rate"]],
-        "Half-life (months)": [f"{v:.1f}" for v in compounding.half_life(np.array(SEED_004_RATES))],
-        "Expected lifetime (months)": [f"{v:.1f}" for v in compounding.expected_lifetime(np.array(SEED_004_RATES))],
-    }).set_index("Monthly churn")
+        m("churn.col.monthly_churn"): [fmt.pct(r, 0) for r in at12["rate"]],
+        m("churn.col.left_after_12"): [fmt.pct(v) for v in at12["retained_share"]],
+        m("churn.col.customers_left_of_1000"): [format_count(v) for v in at12["customers_left"]],
+        m("churn.col.seed_prints"): [f"{SEED_004_TABLE[r][0]} / {SEED_004_TABLE[r][1]}" for r in at12["rate"]],
+        m("churn.col.lost_in_a_year"): [fmt.pct(compounding.share_lost_after(r, 12)) for r in at12["rate"]],
+        m("churn.col.half_life"): [f"{v:.1f}" for v in compounding.half_life(np.array(SEED_004_RATES))],
+        m("churn.col.expected_lifetime"): [f"{v:.1f}" for v in compounding.expected_lifetime(np.array(SEED_004_RATES))],
+    }).set_index(m("churn.col.monthly_churn"))
     page.data["curves"] = curves
 
     small = two_months([1_000.0] * 1000, leavers=50)
@@ -98,13 +106,13 @@ def _seed_examples(page: Page) -> None:
     t["churn_example_lost_small"] = fmt.yen(small["churn"])
     t["churn_example_lost_large"] = fmt.yen(large["churn"])
     page.tables["logo_vs_revenue"] = pd.DataFrame({
-        "Case": ["50 customers at ¥1,000 leave", "1 customer at ¥100,000 leaves"],
-        "Customers lost": [format_count(small["churned_customers"]), format_count(large["churned_customers"])],
-        "Logo churn": [fmt.pct(small["logo_churn"]), fmt.pct(large["logo_churn"])],
-        "MRR lost": [fmt.yen(small["churn"]), fmt.yen(large["churn"])],
-        "Revenue churn (churn / opening MRR)": [fmt.pct(small["revenue_churn_plain"]),
-                                                fmt.pct(large["revenue_churn_plain"])],
-    }).set_index("Case")
+        m("churn.col.case"): [m("churn.case.many_small"), m("churn.case.one_large")],
+        m("churn.col.customers_lost"): [format_count(small["churned_customers"]), format_count(large["churned_customers"])],
+        m("churn.col.logo_churn"): [fmt.pct(small["logo_churn"]), fmt.pct(large["logo_churn"])],
+        m("churn.col.mrr_lost"): [fmt.yen(small["churn"]), fmt.yen(large["churn"])],
+        m("churn.col.revenue_churn_plain"): [fmt.pct(small["revenue_churn_plain"]),
+                                             fmt.pct(large["revenue_churn_plain"])],
+    }).set_index(m("churn.col.case"))
 
     cvr = compounding.cac_by_conversion_rate(1_000_000, 10_000, [0.01, 0.02, 0.03])
     ltv_case = pd.DataFrame({"from": [0.07, 0.075, 0.08], "to": [0.04, 0.035, 0.03]})
@@ -112,14 +120,14 @@ def _seed_examples(page: Page) -> None:
     for i, name in enumerate(("low", "mid", "high")):
         t[f"churn_example_ltv_{name}"] = format_ratio(ltv_case["ratio"].iloc[i])
     page.tables["cac_by_conversion"] = pd.DataFrame({
-        "Conversion rate": [fmt.pct(r, 0) for r in cvr["conversion_rate"]],
-        "New customers": [format_count(n) for n in cvr["new_customers"]],
-        "CAC": [fmt.yen(v) for v in cvr["cac"]],
-    }).set_index("Conversion rate")
+        m("churn.col.conversion_rate"): [fmt.pct(r, 0) for r in cvr["conversion_rate"]],
+        m("churn.col.new_customers"): [format_count(n) for n in cvr["new_customers"]],
+        m("churn.col.cac"): [fmt.yen(v) for v in cvr["cac"]],
+    }).set_index(m("churn.col.conversion_rate"))
     page.tables["ltv_from_churn"] = pd.DataFrame({
-        "Churn before → after": [f"{fmt.pct(a)} → {fmt.pct(b)}" for a, b in zip(ltv_case["from"], ltv_case["to"])],
-        "LTV multiplied by": [format_ratio(v) for v in ltv_case["ratio"]],
-    }).set_index("Churn before → after")
+        m("churn.col.churn_before_after"): [f"{fmt.pct(a)} → {fmt.pct(b)}" for a, b in zip(ltv_case["from"], ltv_case["to"])],
+        m("churn.col.ltv_multiplied"): [format_ratio(v) for v in ltv_case["ratio"]],
+    }).set_index(m("churn.col.churn_before_after"))
 
 
 def churn_page(basis: MonthBasis, gross_margin: float = 0.8, window_months: int = 12, trend_months: int = 24,
@@ -127,7 +135,7 @@ def churn_page(basis: MonthBasis, gross_margin: float = 0.8, window_months: int 
     """Every figure of the churn compounding chapter."""
     fmt, month, ds = basis.fmt, basis.month, basis.dataset
     page = Page("04_churn_compounding", fmt, month)
-    t = page.texts
+    t, m, lang = page.texts, fmt.msg, fmt.lang
     t.update(basis.common_texts())
     t.update(basis.kpi_texts(KPI_KEYS))
     customer_mrr = ds.customer_mrr[ds.customer_mrr["month"] <= month]
@@ -145,16 +153,16 @@ def churn_page(basis: MonthBasis, gross_margin: float = 0.8, window_months: int 
     page.data["trend"] = bridge.tail(trend_months)
     last = bridge.tail(6).iloc[::-1]
     page.tables["last_months"] = pd.DataFrame({
-        "Month": [str(m) for m in last["month"]],
-        "Opening customers": [format_count(v) for v in last["opening_customers"]],
-        "Customers lost": [format_count(v) for v in last["churned_customers"]],
-        "Logo churn": [fmt.pct(v) for v in last["logo_churn"]],
-        "Opening MRR": [fmt.money(v) for v in last["opening_mrr"]],
-        "Churned MRR": [fmt.money(v) for v in last["churn"]],
-        "Contraction": [fmt.money(v) for v in last["contraction"]],
-        "Revenue churn (seed 004)": [fmt.pct(v) for v in last["revenue_churn_plain"]],
-        "Revenue churn (gross)": [fmt.pct(v) for v in last["revenue_churn"]],
-    }).set_index("Month")
+        m("churn.col.month"): [str(p) for p in last["month"]],
+        m("churn.col.opening_customers"): [format_count(v) for v in last["opening_customers"]],
+        m("churn.col.customers_lost"): [format_count(v) for v in last["churned_customers"]],
+        m("churn.col.logo_churn"): [fmt.pct(v) for v in last["logo_churn"]],
+        m("churn.col.opening_mrr"): [fmt.money(v) for v in last["opening_mrr"]],
+        m("churn.col.churned_mrr"): [fmt.money(v) for v in last["churn"]],
+        m("churn.col.contraction"): [fmt.money(v) for v in last["contraction"]],
+        m("churn.col.revenue_churn_seed"): [fmt.pct(v) for v in last["revenue_churn_plain"]],
+        m("churn.col.revenue_churn_gross"): [fmt.pct(v) for v in last["revenue_churn"]],
+    }).set_index(m("churn.col.month"))
 
     if ds.customers is not None and segment_column in ds.customers.columns:
         with_segment = with_attribute(customer_mrr, ds.customers, segment_column)
@@ -164,22 +172,22 @@ def churn_page(basis: MonthBasis, gross_margin: float = 0.8, window_months: int 
         worst = seg.iloc[0]
         t["churn_worst_segment"] = str(worst[segment_column])
         t["churn_worst_segment_rate"] = fmt.pct(worst["logo_churn"])
-        t["churn_worst_segment_text"] = (
-            f"The highest logo churn is in {worst[segment_column]}: {fmt.pct(worst['logo_churn'])} a month, "
-            f"{logo_churn_verdict(worst['logo_churn'], 'B2B')} by the B2B standard.")
+        t["churn_worst_segment_text"] = m("churn.worst_segment", segment=str(worst[segment_column]),
+                                          rate=fmt.pct(worst["logo_churn"]),
+                                          verdict=logo_churn_verdict(worst["logo_churn"], "B2B", lang))
         page.tables["segments"] = pd.DataFrame({
-            "Segment": seg[segment_column].astype(str),
-            "Customers now": [format_count(v) for v in seg["customers"]],
-            "MRR now": [fmt.money(v) for v in seg["mrr"]],
-            "Logo churn, monthly": [fmt.pct(v) for v in seg["logo_churn"]],
-            "Revenue churn, gross": [fmt.pct(v) for v in seg["revenue_churn"]],
-            "B2B band (seed 004)": [logo_churn_verdict(v, "B2B") for v in seg["logo_churn"]],
-            "B2C band (seed 004)": [logo_churn_verdict(v, "B2C") for v in seg["logo_churn"]],
-        }).set_index("Segment")
+            m("churn.col.segment"): seg[segment_column].astype(str),
+            m("churn.col.customers_now"): [format_count(v) for v in seg["customers"]],
+            m("churn.col.mrr_now"): [fmt.money(v) for v in seg["mrr"]],
+            m("churn.col.logo_churn_monthly"): [fmt.pct(v) for v in seg["logo_churn"]],
+            m("churn.col.revenue_churn_gross_short"): [fmt.pct(v) for v in seg["revenue_churn"]],
+            m("churn.col.b2b_band"): [logo_churn_verdict(v, "B2B", lang) for v in seg["logo_churn"]],
+            m("churn.col.b2c_band"): [logo_churn_verdict(v, "B2C", lang) for v in seg["logo_churn"]],
+        }).set_index(m("churn.col.segment"))
     else:
-        t["churn_worst_segment"] = t["churn_worst_segment_rate"] = "n/a"
-        t["churn_worst_segment_text"] = "The data have no customer segments, so no breakdown is shown."
-        page.tables["segments"] = "No customer segments in the data."
+        t["churn_worst_segment"] = t["churn_worst_segment_rate"] = m("na")
+        t["churn_worst_segment_text"] = m("churn.no_segments_text")
+        page.tables["segments"] = m("churn.no_segments_note")
 
     table = cohorts.cohort_table(customer_mrr, "logo", max_age=cohorts_shown)
     table = table[table.index <= month].tail(cohorts_shown)
@@ -188,8 +196,8 @@ def churn_page(basis: MonthBasis, gross_margin: float = 0.8, window_months: int 
     year_cohort = month - 12
     year_row = table.loc[year_cohort] if year_cohort in table.index else None
     t["churn_cohort_name"] = str(year_cohort)
-    t["churn_cohort_m3"] = fmt.pct(year_row[3]) if year_row is not None else "n/a"
-    t["churn_cohort_m12"] = fmt.pct(year_row[12]) if year_row is not None else "n/a"
+    t["churn_cohort_m3"] = fmt.pct(year_row[3]) if year_row is not None else m("na")
+    t["churn_cohort_m12"] = fmt.pct(year_row[12]) if year_row is not None else m("na")
     t["churn_model_m12"] = fmt.pct(compounding.retention_after(steady["logo_churn"], 12))
 
     c_logo = steady["logo_churn"]
@@ -202,16 +210,15 @@ def churn_page(basis: MonthBasis, gross_margin: float = 0.8, window_months: int 
             "churn_gross_margin": fmt.pct(gross_margin, 0), "churn_ltv": fmt.money(ltv_value),
             "churn_spend": fmt.money(acquisition["spend"]),
             "churn_new_customers": format_count(acquisition["new_customers"]),
-            "churn_cac": fmt.money(acquisition["cac"]), "churn_ltv_cac": format_ratio(ratio)}
+            "churn_cac": fmt.money(acquisition["cac"]), "churn_ltv_cac": _ratio(ratio, fmt)}
     payback = cac_payback_months(float(acquisition["cac"]), float(steady["arpa"]), gross_margin)
-    unit["churn_cac_payback"] = "n/a" if not np.isfinite(payback) else f"{payback:.1f}"
+    unit["churn_cac_payback"] = m("na") if not np.isfinite(payback) else f"{payback:.1f}"
     t.update(unit)
-    t["churn_ltv_cac_verdict"] = ltv_cac_verdict(band)
+    t["churn_ltv_cac_verdict"] = ltv_cac_verdict(band, lang)
     page.tables["ltv_cac"] = pd.DataFrame({
-        "": ["Logo churn, pooled monthly", "Expected lifetime (months)", "Half-life (months)",
-             "ARPA (MRR per customer)", "Gross margin (parameter)", "LTV", "Sales and marketing spend",
-             "New customers", "CAC", "LTV / CAC", "CAC payback (months of gross profit)"],
-        "Value": [fmt.pct(c_logo), *unit.values()],
+        "": [m(f"churn.unit.{k}") for k in ("logo_churn", "lifetime", "half_life", "arpa", "gross_margin", "ltv",
+                                            "spend", "new_customers", "cac", "ltv_cac", "cac_payback")],
+        m("churn.col.value"): [fmt.pct(c_logo), *unit.values()],
     })
 
     arr_now = float(arr_from_mrr(steady["mrr"]))
@@ -224,17 +231,17 @@ def churn_page(basis: MonthBasis, gross_margin: float = 0.8, window_months: int 
     t["churn_sensitivity_point"] = fmt.money(point)
     shown = sens.sort_values("monthly_churn")
     page.tables["sensitivity"] = pd.DataFrame({
-        "Monthly revenue churn": [fmt.pct(r) + (" (today)" if np.isclose(r, grid[0]) else "")
-                                  for r in shown["monthly_churn"]],
-        "ARR in 12 months": [fmt.money(v) for v in shown["ending_arr"]],
-        "Change on today's ARR": [fmt.pct(v, signed=True) for v in shown["change"]],
-        "Against today's churn": [fmt.pct(v, signed=True) for v in shown["vs_first_rate"]],
-    }).set_index("Monthly revenue churn")
+        m("churn.col.monthly_revenue_churn"): [m("churn.today", rate=fmt.pct(r)) if np.isclose(r, grid[0]) else fmt.pct(r)
+                                               for r in shown["monthly_churn"]],
+        m("churn.col.arr_in_12"): [fmt.money(v) for v in shown["ending_arr"]],
+        m("churn.col.change_on_arr"): [fmt.pct(v, signed=True) for v in shown["change"]],
+        m("churn.col.against_churn"): [fmt.pct(v, signed=True) for v in shown["vs_first_rate"]],
+    }).set_index(m("churn.col.monthly_revenue_churn"))
 
     bands = pd.concat([bands_table(m) for m in ("logo_churn_monthly", "ltv_to_cac", "early_churn_share_30d")],
                       ignore_index=True)
     page.tables["bands"] = bands[["metric_name", "band", "range", "applies_to", "verdict", "source", "caveat"]].rename(
-        columns={"metric_name": "Metric", "band": "Band", "range": "Range", "applies_to": "Applies to",
-                 "verdict": "Verdict", "source": "Source", "caveat": "Caveat"}).set_index("Metric")
+        columns={c: m(f"churn.col.bands_{c}") for c in ("metric_name", "band", "range", "applies_to", "verdict",
+                                                         "source", "caveat")}).set_index(m("churn.col.bands_metric_name"))
     t.update(next_actions(steady["logo_churn"], ratio, band, fmt))
     return page

@@ -6,53 +6,70 @@ from pathlib import Path
 
 import pandas as pd
 
-from saas_kit.formatting import format_count
+from saas_kit.formatting import Formatter, format_count
 from saas_kit.pages.base import MonthBasis, Page
 
+#: The data page's parameters table: row -> message key of its name.
+PARAMETER_ROWS = ("folder", "month", "style", "currency_requested", "currency_used")
 
-#: How the number style reads on the page (not its code).
-STYLE_NAMES = {"en": "English (¥1.2M)", "ja": "Japanese (1億2,000万円)"}
+
+def warnings_summary(count: int, fmt: Formatter | None = None) -> str:
+    """``No warnings``, ``1 warning``, ``12 warnings`` (``警告はありません``, ``警告12件``)."""
+    fmt = fmt or Formatter()
+    if count == 0:
+        return fmt.msg("data.no_warnings")
+    return fmt.msg("data.one_warning") if count == 1 else fmt.msg("data.warnings_count", count=format_count(count))
 
 
-def warnings_summary(count: int) -> str:
-    """``No warnings``, ``1 warning``, ``12 warnings``."""
-    return "No warnings" if count == 0 else f"{format_count(count)} warning{'s' if count != 1 else ''}"
+def _period(first: str, last: str, fmt: Formatter) -> str:
+    """``2019-11 to 2026-10`` / ``2019-11〜2026-10``; "—" without dates."""
+    return fmt.msg("data.period", first=first, last=last) if first else "—"
 
 
 def data_quality_page(basis: MonthBasis) -> Page:
     """Every figure of the data page. The data folder is named, never its full path
     (a path of the machine that ran the report must not be published)."""
     ds, fmt = basis.dataset, basis.fmt
+    m = fmt.msg
     page = Page("00_data_quality", fmt, basis.month)
     folder = Path(ds.directory).resolve().name
     files = ds.files
-    warnings_table = ds.warnings_table()
+    warnings_table = ds.warnings_table(fmt.lang)
     page.texts.update(basis.common_texts())
     page.texts.update({
-        "data_period": f"{ds.first_month} to {ds.latest_month}",
+        "data_period": _period(str(ds.first_month), str(ds.latest_month), fmt),
         "data_files_count": format_count(len(files)),
         "data_warnings_count": format_count(len(warnings_table)),
         "data_folder": folder,
         "data_currency": ds.currency,
-        "data_warnings_summary": warnings_summary(len(warnings_table)),
+        "data_warnings_summary": warnings_summary(len(warnings_table), fmt),
     })
+    if "first" in files.columns:
+        periods = [_period(a, b, fmt) for a, b in zip(files["first"], files["last"])]
+    else:  # a dataset read by other means: its English period
+        periods = list(files["period"].replace("", "—"))
     page.tables["files"] = pd.DataFrame({
-        "file": files["file"], "kind": files["kind"], "rows": [format_count(n) for n in files["rows"]],
-        "period": files["period"].replace("", "—"), "columns used": files["columns"],
-    }).set_index("file")
+        m("data.col.file"): files["file"], m("data.col.kind"): [m(f"data.kind.{k}") for k in files["kind"]],
+        m("data.col.rows"): [format_count(n) for n in files["rows"]],
+        m("data.col.period"): periods,
+        m("data.col.columns_used"): files["columns"],
+    }).set_index(m("data.col.file"))
     requested = basis.requested_currency
     page.tables["parameters"] = pd.DataFrame({
-        "parameter": ["data folder", "report month", "number style", "currency requested", "currency used"],
-        "value": [folder, f"{basis.month} ({basis.month_label})", STYLE_NAMES.get(basis.style, basis.style),
-                  requested.strip().upper() if requested else "(the data's own)", basis.currency],
-    }).set_index("parameter")
+        m("data.col.parameter"): [m(f"data.parameter.{k}") for k in PARAMETER_ROWS],
+        m("data.col.value"): [folder, m("data.month_value", month=str(basis.month), label=basis.month_label),
+                              m(f"data.style.{basis.style}"),
+                              requested.strip().upper() if requested else m("data.currency_own"), basis.currency],
+    }).set_index(m("data.col.parameter"))
     if warnings_table.empty:
         # the sentence above the table already says "No warnings": say what that covers, once
-        page.tables["warnings"] = "Every file passed every check."
+        page.tables["warnings"] = m("data.all_passed")
     else:
-        shown = warnings_table.rename(columns={"kind": "check", "rows": "rows affected"})
-        shown["column"] = shown["column"].replace("", "—")
-        shown["rows affected"] = [format_count(n) if n else "—" for n in shown["rows affected"]]
+        shown = warnings_table.rename(columns={c: m(f"data.col.warning_{c.replace(' ', '_')}")
+                                               for c in warnings_table.columns})
+        column, rows = m("data.col.warning_column"), m("data.col.warning_rows")
+        shown[column] = shown[column].replace("", "—")
+        shown[rows] = [format_count(n) if n else "—" for n in shown[rows]]
         shown.index = pd.RangeIndex(1, len(shown) + 1, name="#")
         page.tables["warnings"] = shown
     return page

@@ -11,7 +11,7 @@ import pandas as pd
 from saas_kit import activation
 from saas_kit.activation import onboarding_scope
 from saas_kit.bands import bands_for, bands_table, position_in_band, range_text
-from saas_kit.formatting import format_count, format_days, format_p_value, format_points
+from saas_kit.formatting import Formatter, format_count, format_percent
 from saas_kit.i18n import message
 from saas_kit.pages.base import MonthBasis, Page
 
@@ -24,10 +24,40 @@ SEARCH_THRESHOLDS = (1, 2, 3, 5, 10)
 SEARCH_WINDOWS = (7, 14, 30)
 
 
+def _points(value: float, fmt: Formatter) -> str:
+    """A difference of two rates in percentage points: ``+13.2 pt`` / ``+13.2ポイント``."""
+    if not np.isfinite(value):
+        return fmt.msg("na")
+    return fmt.msg("change.points", points=format_percent(value, 1, signed=True)[:-1])
+
+
+def _days(value: float, fmt: Formatter) -> str:
+    """A duration in days with one decimal: ``3.5 days`` / ``3.5日``."""
+    return fmt.msg("na") if not np.isfinite(float(value)) else fmt.msg("onboarding.days", days=f"{value:.1f}")
+
+
+def _p_value(p: float, fmt: Formatter) -> str:
+    """A p-value as the report prints it: ``below 0.001`` or three decimals."""
+    if p is None or not np.isfinite(float(p)):
+        return fmt.msg("na")
+    return fmt.msg("onboarding.p_below") if p < 0.001 else f"{p:.3f}"
+
+
+def _pct(value: float, fmt: Formatter) -> str:
+    """A percentage; an undefined one in the page's language."""
+    return fmt.pct(value) if np.isfinite(value) else fmt.msg("na")
+
+
 def pooled_rate(cohorts: pd.DataFrame) -> float:
     """activated / signups over the cohorts given (NaN without signups)."""
     signups = cohorts["signups"].sum()
     return cohorts["activated"].sum() / signups if signups else float("nan")
+
+
+def _step_name(step: str, fmt: Formatter) -> str:
+    """A funnel step as the page names it: an event of the data as it is, the start row
+    (``(signup)`` in :func:`saas_kit.activation.onboarding_funnel`) in the page's language."""
+    return fmt.msg("onboarding.funnel_start") if step == "(signup)" else step
 
 
 def activation_trend(closed: pd.DataFrame, fmt) -> dict[str, str]:
@@ -35,41 +65,43 @@ def activation_trend(closed: pd.DataFrame, fmt) -> dict[str, str]:
     (a change within ±2 points)."""
     recent, earlier = pooled_rate(closed.tail(6)), pooled_rate(closed.iloc[-12:-6])
     change = recent - earlier
-    word = "n/a" if not np.isfinite(change) else (
-        "up" if change > FLAT_CHANGE else ("down" if change < -FLAT_CHANGE else "about flat"))
-    return {"activation_trend_recent": fmt.pct(recent), "activation_trend_earlier": fmt.pct(earlier),
-            "activation_trend_change": format_points(change), "activation_trend_word": word}
+    word = "na" if not np.isfinite(change) else (
+        "onboarding.trend.up" if change > FLAT_CHANGE else (
+            "onboarding.trend.down" if change < -FLAT_CHANGE else "onboarding.trend.flat"))
+    return {"activation_trend_recent": _pct(recent, fmt), "activation_trend_earlier": _pct(earlier, fmt),
+            "activation_trend_change": _points(change, fmt), "activation_trend_word": fmt.msg(word)}
 
 
 def magic_moment_texts(search: pd.DataFrame, rule: activation.ActivationRule, fmt) -> dict[str, str]:
     """The strongest candidate rule of the search, and where the report's rule ranks."""
     best = search.iloc[0] if len(search) else None
     ours = search.loc[search["rule"] == str(rule), "rank"]
+    na = fmt.msg("na")
     return {
-        "magic_best_rule": "n/a" if best is None else activation.ActivationRule(
-            best["event"], int(best["threshold"]), int(best["window_days"])).describe(),
-        "magic_best_phi": "n/a" if best is None else f"{best['phi']:.3f}",
-        "magic_best_lift": "n/a" if best is None else format_points(best["lift_difference"]),
-        "magic_best_share": "n/a" if best is None else fmt.pct(best["share_reached"]),
+        "magic_best_rule": na if best is None else activation.ActivationRule(
+            best["event"], int(best["threshold"]), int(best["window_days"])).describe(fmt.lang),
+        "magic_best_phi": na if best is None else f"{best['phi']:.3f}",
+        "magic_best_lift": na if best is None else _points(best["lift_difference"], fmt),
+        "magic_best_share": na if best is None else _pct(best["share_reached"], fmt),
         "magic_candidates": format_count(len(search)),
-        "magic_rule_verdict": "No candidate has groups large enough to rank yet." if best is None else (
-            "The report's rule is the strongest candidate too." if best["rule"] == str(rule)
-            else "The candidate differs from the report's rule: test it before adopting it."),
-        "magic_rule_rank": (f"number {int(ours.iloc[0])} of {len(search)}" if len(ours) else
-                            "not among the ranked candidates (a group below the minimum size, or outside the grid)"),
+        "magic_rule_verdict": fmt.msg("onboarding.magic.no_candidate" if best is None else (
+            "onboarding.magic.ours_strongest" if best["rule"] == str(rule) else "onboarding.magic.differs")),
+        "magic_rule_rank": (fmt.msg("onboarding.magic.rank", rank=int(ours.iloc[0]), total=len(search)) if len(ours)
+                            else fmt.msg("onboarding.magic.not_ranked")),
     }
 
 
-def early_churn_next(share_30: float, band30) -> str:
-    """Where retention is won or lost, from the share of churn within 30 days (seed 004)."""
+def early_churn_next(share_30: float, band30, lang: str = "en") -> str:
+    """Where retention is won or lost, from the share of churn within 30 days (seed 004):
+    a clause the page ends with a full stop."""
     if not np.isfinite(share_30):
-        return "there is no churn yet to split by age"
+        return message("onboarding.early_next.no_churn", lang)
     if share_30 >= band30.low:
-        return "most churn comes early, so onboarding is where retention is won or lost"
-    return "most churn comes after the first month, so look at renewals and product value as well as onboarding"
+        return message("onboarding.early_next.early", lang)
+    return message("onboarding.early_next.later", lang)
 
 
-def example_table() -> pd.DataFrame:
+def example_table(fmt: Formatter | None = None) -> pd.DataFrame:
     """Seed 004's rule on three hand-made customers (seven friends within ten days)."""
     rule = activation.ActivationRule.parse(EXAMPLE_RULE)
     customers = pd.DataFrame({"customer_id": ["A", "B", "C"], "signup_date": pd.to_datetime(["2026-01-01"] * 3)})
@@ -80,10 +112,14 @@ def example_table() -> pd.DataFrame:
                                     + [f"2026-01-{d:02d} 12:00" for d in range(15, 25)]),
     })
     example = activation.evaluate_rule(events, customers, rule, as_of="2026-02-01")
+    fmt = fmt or Formatter()
+    m = fmt.msg
     return pd.DataFrame({
-        "customer": example["customer_id"], "friends added within 10 days": example["event_count"],
-        f"meets '{rule.describe()}'": np.where(example["activated"], "yes", "no"),
-        "days to activation": [format_days(x) for x in example["days_to_activation"]],
+        m("onboarding.col.example_customer"): example["customer_id"],
+        m("onboarding.col.friends_added"): example["event_count"],
+        m("onboarding.col.meets", rule=rule.describe(fmt.lang)): [
+            m("onboarding.yes") if a else m("onboarding.no") for a in example["activated"]],
+        m("onboarding.col.days_to_activation"): [_days(x, fmt) for x in example["days_to_activation"]],
     })
 
 
@@ -108,15 +144,15 @@ def missing_events_page(basis: MonthBasis, activation_rule: str) -> Page:
     every text "n/a", every table a note, no chart, and ``activation_missing`` saying
     plainly what file the chapter needs and its columns (issue 9, part 3)."""
     page = Page("05_activation", basis.fmt, basis.month)
-    na = message("na", basis.style)
+    na = message("na", basis.lang)
     page.texts.update(basis.common_texts())
     page.texts.update(dict.fromkeys(ACTIVATION_TEXT_KEYS, na))
     missing = "events" if basis.dataset.events is None else "customers"
-    page.texts["activation_missing"] = message(f"activation.missing_{missing}", basis.style)
-    page.texts["kpi_activation_rate"] = message("overview.no_events", basis.style)
+    page.texts["activation_missing"] = message(f"activation.missing_{missing}", basis.lang)
+    page.texts["kpi_activation_rate"] = message("overview.no_events", basis.lang)
     page.texts["activation_rule_code"] = str(activation.ActivationRule.parse(activation_rule))
     page.tables.update(dict.fromkeys(ACTIVATION_TABLES, page.texts["activation_missing"]))
-    page.tables["example"] = example_table()
+    page.tables["example"] = example_table(basis.fmt)
     page.data["unavailable"] = True
     return page
 
@@ -131,20 +167,20 @@ def activation_page(basis: MonthBasis, activation_rule: str = "invite_teammate>=
         return missing_events_page(basis, activation_rule)
     funnel_steps, search_thresholds, search_windows = list(funnel_steps), list(search_thresholds), list(search_windows)
     page = Page("05_activation", fmt, month)
-    t = page.texts
+    t, m = page.texts, fmt.msg
     t.update(basis.common_texts())
     t["activation_missing"] = ""
     rule = activation.ActivationRule.parse(activation_rule)
     scope = onboarding_scope(ds, month)
     act = activation.evaluate_rule(scope.events, scope.customers, rule, as_of=scope.as_of)
     outcomes = activation.customer_outcomes(scope.customers, ds.subscriptions, scope.as_of, retention_days)
-    t.update({"activation_rule_text": rule.describe(), "activation_rule_code": str(rule),
+    t.update({"activation_rule_text": rule.describe(fmt.lang), "activation_rule_code": str(rule),
               "activation_retention_days": str(retention_days),
               "activation_events_start": str(scope.events_start.to_period("M")),
               "activation_customers": format_count(len(scope.customers))})
     page.data.update(rule=rule, retention_days=retention_days, funnel_window_days=funnel_window_days,
                      search_thresholds=search_thresholds)
-    page.tables["example"] = example_table()
+    page.tables["example"] = example_table(fmt)
 
     t.update(basis.kpi_texts(["activation_rate"]))
     kpi_row = basis.activation.iloc[0]
@@ -157,12 +193,13 @@ def activation_page(basis: MonthBasis, activation_rule: str = "invite_teammate>=
                      has_closed=len(closed) > 0)
     recent = by_cohort.tail(13).iloc[::-1]
     page.tables["cohorts"] = pd.DataFrame({
-        "signup month": recent["cohort"].astype(str),
-        "signups": [format_count(v) for v in recent["signups"]],
-        "activated": [format_count(v) for v in recent["activated"]],
-        "activation rate": [fmt.pct(v) for v in recent["rate"]],
-        "windows": [f"open ({n} still open)" if n else "closed" for n in recent["open_windows"]],
-    }).set_index("signup month")
+        m("onboarding.col.signup_month"): recent["cohort"].astype(str),
+        m("onboarding.col.signups"): [format_count(v) for v in recent["signups"]],
+        m("onboarding.col.activated"): [format_count(v) for v in recent["activated"]],
+        m("onboarding.col.activation_rate"): [_pct(v, fmt) for v in recent["rate"]],
+        m("onboarding.col.windows"): [m("onboarding.windows.open", open=n) if n else m("onboarding.windows.closed")
+                                      for n in recent["open_windows"]],
+    }).set_index(m("onboarding.col.signup_month"))
 
     retention = activation.retention_by_activation(act, outcomes)
     summary = retention.attrs["summary"]
@@ -170,36 +207,37 @@ def activation_page(basis: MonthBasis, activation_rule: str = "invite_teammate>=
     t.update({
         "activation_ret_activated": fmt.pct(summary["rate_activated"]),
         "activation_ret_not_activated": fmt.pct(summary["rate_not_activated"]),
-        "activation_ret_lift": format_points(summary["lift_difference"]),
+        "activation_ret_lift": _points(summary["lift_difference"], fmt),
         "activation_ret_ratio": fmt.ratio(summary["lift_ratio"]),
-        "activation_ret_p_value": format_p_value(summary["p_value"]),
+        "activation_ret_p_value": _p_value(summary["p_value"], fmt),
         "activation_ret_n_activated": format_count(ret.loc["activated", "customers"]),
         "activation_ret_n_not_activated": format_count(ret.loc["not activated", "customers"]),
         "activation_ret_excluded": format_count(summary["excluded_customers"]),
     })
     page.tables["retention"] = pd.DataFrame({
-        "group": retention["group"],
-        "customers": [format_count(v) for v in retention["customers"]],
-        "still paying": [format_count(v) for v in retention["retained"]],
-        f"retention at day {retention_days}": [fmt.pct(v) for v in retention["rate"]],
-        "95% interval": [f"{fmt.pct(lo)} – {fmt.pct(hi)}" for lo, hi in zip(retention["ci_low"], retention["ci_high"])],
-    }).set_index("group")
+        m("onboarding.col.group"): [m("onboarding.group." + g.replace(" ", "_")) for g in retention["group"]],
+        m("onboarding.col.customers"): [format_count(v) for v in retention["customers"]],
+        m("onboarding.col.still_paying"): [format_count(v) for v in retention["retained"]],
+        m("onboarding.col.retention_at_day", days=retention_days): [_pct(v, fmt) for v in retention["rate"]],
+        m("onboarding.col.interval"): [f"{_pct(lo, fmt)} – {_pct(hi, fmt)}"
+                                       for lo, hi in zip(retention["ci_low"], retention["ci_high"])],
+    }).set_index(m("onboarding.col.group"))
     page.data["retention"] = retention
 
     search = activation.magic_moment_search(scope.events, outcomes, None, search_thresholds, search_windows)
     t.update(magic_moment_texts(search, rule, fmt))
     top = search.head(10)
     page.tables["search"] = pd.DataFrame({
-        "rank": top["rank"].astype(int),
-        "rule": [activation.ActivationRule(e, int(th), int(w)).describe()
-                 for e, th, w in zip(top["event"], top["threshold"], top["window_days"])],
-        "customers meeting it": [fmt.pct(v) for v in top["share_reached"]],
-        "retention if met": [fmt.pct(v) for v in top["retention_reached"]],
-        "retention if not": [fmt.pct(v) for v in top["retention_not_reached"]],
-        "lift": [format_points(v) for v in top["lift_difference"]],
-        "phi": [f"{v:.3f}" for v in top["phi"]],
-        "p-value": [format_p_value(v) for v in top["p_value"]],
-    }).set_index("rank")
+        m("onboarding.col.rank"): top["rank"].astype(int),
+        m("onboarding.col.rule"): [activation.ActivationRule(e, int(th), int(w)).describe(fmt.lang)
+                                   for e, th, w in zip(top["event"], top["threshold"], top["window_days"])],
+        m("onboarding.col.meeting_it"): [_pct(v, fmt) for v in top["share_reached"]],
+        m("onboarding.col.retention_if_met"): [_pct(v, fmt) for v in top["retention_reached"]],
+        m("onboarding.col.retention_if_not"): [_pct(v, fmt) for v in top["retention_not_reached"]],
+        m("onboarding.col.lift"): [_points(v, fmt) for v in top["lift_difference"]],
+        m("onboarding.col.phi"): [f"{v:.3f}" for v in top["phi"]],
+        m("onboarding.col.p_value"): [_p_value(v, fmt) for v in top["p_value"]],
+    }).set_index(m("onboarding.col.rank"))
     page.data["search"] = search
 
     all_outcomes = activation.customer_outcomes(scope.all_customers, ds.subscriptions, scope.as_of, retention_days)
@@ -210,30 +248,30 @@ def activation_page(basis: MonthBasis, activation_rule: str = "invite_teammate>=
     for d in (30, 45, 90):
         t[f"early_churn_{d}d"] = fmt.pct(share[d])
     t["early_churn_churned"] = format_count(early["churned"].iloc[0])
-    t["early_churn_30d_position"] = position_in_band(band30, share[30]) or "not comparable with"
-    t["early_churn_45d_position"] = {"below": "below", "within": "at", "above": "above"}.get(
-        position_in_band(band45, share[45]), "not comparable with")
+    t["early_churn_30d_position"] = m(f"onboarding.position30.{position_in_band(band30, share[30]) or 'none'}")
+    t["early_churn_45d_position"] = m(f"onboarding.position45.{position_in_band(band45, share[45]) or 'none'}")
     page.tables["early_churn"] = pd.DataFrame({
-        "lost within": [f"{d} days of signup" for d in early["days"]],
-        "churned customers": [format_count(v) for v in early["churned_within"]],
-        "of all churned": [format_count(v) for v in early["churned"]],
-        "share": [fmt.pct(v) for v in early["share"]],
-        "seed 004 reference": [range_text(band30), range_text(band45) + " (one company)", "—"],
-    }).set_index("lost within")
+        m("onboarding.col.lost_within"): [m("onboarding.days_of_signup", days=d) for d in early["days"]],
+        m("onboarding.col.churned_customers"): [format_count(v) for v in early["churned_within"]],
+        m("onboarding.col.of_all_churned"): [format_count(v) for v in early["churned"]],
+        m("onboarding.col.share"): [_pct(v, fmt) for v in early["share"]],
+        m("onboarding.col.seed_reference"): [range_text(band30),
+                                             m("onboarding.one_company", range=range_text(band45)), "—"],
+    }).set_index(m("onboarding.col.lost_within"))
 
     closed_act = act.loc[act["window_complete"].fillna(False).to_numpy(dtype=bool)]
     closed_act.attrs["rule"] = rule
     ttfv = activation.time_to_first_value(closed_act)
     ttfv_summary = ttfv.attrs["summary"]
     for name in ("median", "p75", "p90"):
-        t[f"ttfv_{name}"] = format_days(ttfv_summary[name])
+        t[f"ttfv_{name}"] = _days(ttfv_summary[name], fmt)
     t["ttfv_activated"] = format_count(ttfv_summary["activated"])
     page.data.update(ttfv=ttfv, ttfv_summary=ttfv_summary)
     page.tables["ttfv"] = pd.DataFrame({
-        "statistic": ["activated customers (closed windows)", "median", "75th percentile", "90th percentile"],
-        "value": [format_count(ttfv_summary["activated"]), format_days(ttfv_summary["median"]),
-                  format_days(ttfv_summary["p75"]), format_days(ttfv_summary["p90"])],
-    }).set_index("statistic")
+        m("onboarding.col.statistic"): [m(f"onboarding.ttfv.{k}") for k in ("activated", "median", "p75", "p90")],
+        m("onboarding.col.value"): [format_count(ttfv_summary["activated"]), _days(ttfv_summary["median"], fmt),
+                                    _days(ttfv_summary["p75"], fmt), _days(ttfv_summary["p90"], fmt)],
+    }).set_index(m("onboarding.col.statistic"))
 
     # Only customers whose whole funnel window has passed, so every customer had the same time.
     funnel_customers = scope.customers.loc[
@@ -244,24 +282,24 @@ def activation_page(basis: MonthBasis, activation_rule: str = "invite_teammate>=
     drop = steps_only.loc[conv.idxmin()] if len(conv) else None
     t["funnel_customers"] = format_count(funnel["customers"].iloc[0])
     t["funnel_window"] = str(funnel_window_days)
-    t["funnel_completed"] = fmt.pct(funnel["conversion_from_start"].iloc[-1])
-    t["funnel_drop_step"] = "n/a" if drop is None else str(drop["step"])
-    t["funnel_drop_conversion"] = "n/a" if drop is None else fmt.pct(drop["conversion_from_previous"])
-    t["funnel_drop_previous"] = "n/a" if drop is None else str(funnel["step"].iloc[int(drop["step_number"]) - 1])
+    t["funnel_completed"] = _pct(funnel["conversion_from_start"].iloc[-1], fmt)
+    t["funnel_drop_step"] = m("na") if drop is None else str(drop["step"])
+    t["funnel_drop_conversion"] = m("na") if drop is None else _pct(drop["conversion_from_previous"], fmt)
+    t["funnel_drop_previous"] = m("na") if drop is None else _step_name(
+        str(funnel["step"].iloc[int(drop["step_number"]) - 1]), fmt)
     page.data["funnel"] = funnel
     page.tables["funnel"] = pd.DataFrame({
-        "step": funnel["step"],
-        "customers": [format_count(v) for v in funnel["customers"]],
-        "from previous step": [fmt.pct(v) for v in funnel["conversion_from_previous"]],
-        "from signup": [fmt.pct(v) for v in funnel["conversion_from_start"]],
-    }).set_index("step")
+        m("onboarding.col.step"): [_step_name(s, fmt) for s in funnel["step"]],
+        m("onboarding.col.customers"): [format_count(v) for v in funnel["customers"]],
+        m("onboarding.col.from_previous"): [_pct(v, fmt) for v in funnel["conversion_from_previous"]],
+        m("onboarding.col.from_signup"): [_pct(v, fmt) for v in funnel["conversion_from_start"]],
+    }).set_index(m("onboarding.col.step"))
 
     bands = pd.concat([bands_table("early_churn_share_30d"), bands_table("early_churn_share_45d")])
     page.tables["bands"] = pd.DataFrame({
-        "metric": bands["metric_name"], "reference": bands["band"], "range": bands["range"],
-        "source": bands["source"], "caveat": bands["caveat"],
-    }).set_index("metric")
+        m(f"onboarding.col.bands_{c}"): bands[c] for c in ("metric_name", "band", "range", "source", "caveat")
+    }).set_index(m("onboarding.col.bands_metric_name"))
 
     t.update(activation_trend(closed, fmt))
-    t["early_churn_next"] = early_churn_next(share[30], band30)
+    t["early_churn_next"] = early_churn_next(share[30], band30, fmt.lang)
     return page

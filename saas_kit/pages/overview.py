@@ -54,18 +54,18 @@ def change_text(key: str, now: float, before: float, basis: MonthBasis) -> str:
     displayed figures; a flow such as Net New ARR in money), and counts as a count."""
     if kpi_kind(key) == "count":
         if not (math.isfinite(now) and math.isfinite(before)):
-            return message("na", basis.style)
+            return message("na", basis.lang)
         diff = int(round(now - before))
         return f"{diff:+,}" if diff else "0"
     spec = next((s for s in (*KPIS, ACTIVATION_SPEC) if s.key == key), KpiSpec(key, key, "money"))
-    return kpi_change(spec, now, before, basis.currency, basis.style)
+    return kpi_change(spec, now, before, basis.currency, basis.style, basis.lang)
 
 
 def value_text(key: str, value: float, basis: MonthBasis) -> str:
     """The overview's display of one value."""
     fmt = basis.fmt
     if value is None or not math.isfinite(value):
-        return message("na", basis.style)
+        return message("na", basis.lang)
     kind = kpi_kind(key)
     if kind == "rate":
         return fmt.pct(value)
@@ -78,12 +78,12 @@ def value_text(key: str, value: float, basis: MonthBasis) -> str:
 
 def arr_milestone_text(arr: float, basis: MonthBasis) -> str:
     """Distance to the next ARR milestone (:func:`saas_kit.kpis.arr_milestone_band`)."""
-    return arr_milestone_band(arr, basis.currency, basis.style)
+    return arr_milestone_band(arr, basis.currency, basis.style, basis.lang)
 
 
 def history_text(key: str, col: pd.Series, basis: MonthBasis) -> str:
     """The range of the past twelve months (:func:`saas_kit.kpis.own_range_band`)."""
-    return own_range_band(col, basis.month, lambda v: value_text(key, v, basis), basis.style)
+    return own_range_band(col, basis.month, lambda v: value_text(key, v, basis), basis.lang)
 
 
 def overview_rows(basis: MonthBasis, series: pd.DataFrame) -> pd.DataFrame:
@@ -97,11 +97,11 @@ def overview_rows(basis: MonthBasis, series: pd.DataFrame) -> pd.DataFrame:
     largest = month_verdict(basis.bridge, series, basis.month).look_at
     rows = []
     for key, chapter in OVERVIEW_ROWS:
-        label = message(f"overview.kpi.{key}", basis.style)
+        label = message(f"overview.kpi.{key}", basis.lang)
         if key not in series.columns:
-            missing = message("overview.no_events", basis.style)
+            missing = message("overview.no_events", basis.lang)
             rows.append({"key": key, "metric": label, "chapter": chapter, "value_text": missing, "mom_text": "",
-                         "yoy_text": "", "band": message("overview.band.needs_events", basis.style),
+                         "yoy_text": "", "band": message("overview.band.needs_events", basis.lang),
                          "assessment": "n/a", "arrow": "", "largest": False})
             continue
         col = series[key]
@@ -157,7 +157,7 @@ def verdict_texts(basis: MonthBasis, series: pd.DataFrame) -> dict[str, str]:
     v = month_verdict(basis.bridge, series, basis.month)
     fmt, lang = basis.fmt, basis.lang
     key = "overview.verdict.grew" if (math.isfinite(v.mrr_change) and v.mrr_change >= 0) else "overview.verdict.fell"
-    grew = message(key, lang, change=fmt.pct(abs(v.mrr_change), 1) if math.isfinite(v.mrr_change) else "n/a",
+    grew = message(key, lang, change=fmt.pct(abs(v.mrr_change), 1) if math.isfinite(v.mrr_change) else message("na", lang),
                    mrr=fmt.money(v.closing_mrr), new=fmt.money(v.gains["new"]),
                    expansion=fmt.money(v.gains["expansion"]), reactivation=fmt.money(v.gains["reactivation"]))
     if v.fastest_growth_in >= 3:
@@ -165,7 +165,7 @@ def verdict_texts(basis: MonthBasis, series: pd.DataFrame) -> dict[str, str]:
     shrank = message("overview.verdict.shrank", lang, churn=fmt.money(v.losses["churn"]),
                      contraction=fmt.money(v.losses["contraction"]), churned=f"{v.churned_customers:,}",
                      previous=f"{v.churned_previous:,}",
-                     average=f"{v.churned_average:,.1f}" if math.isfinite(v.churned_average) else "n/a")
+                     average=f"{v.churned_average:,.1f}" if math.isfinite(v.churned_average) else message("na", lang))
     if v.look_at is None:
         look = message("overview.verdict.nothing", lang)
     else:
@@ -241,4 +241,4 @@ def who_moved_table(moved: pd.DataFrame, basis: MonthBasis) -> pd.DataFrame:
 def who_moved_summary(moved: pd.DataFrame, basis: MonthBasis) -> str:
     """One line: how many customers moved each way this month."""
     counts = moved["movement"].value_counts()
-    return message("who.summary", basis.style, **{m: f"{int(counts.get(m, 0)):,}" for m, _ in WHO_MOVED})
+    return message("who.summary", basis.lang, **{m: f"{int(counts.get(m, 0)):,}" for m, _ in WHO_MOVED})
