@@ -43,6 +43,7 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
 from saas_kit.i18n import DEFAULT_LANG, LANG_KEY_SEPARATOR, LANGUAGE_NAMES, lang_key, select_language_cells
@@ -55,7 +56,7 @@ NUMBER_PATTERN = re.compile(
     r"\d{4}年\d{1,2}月(?:\d{1,2}日)?"  # a Japanese date: 2026年10月
     r"|\d{4}-\d{2}(?:-\d{2})?(?![\d])"  # an ISO month or date: 2026-10
     r"|[-+−]?[¥$€£]?\d[\d,]*(?:\.\d+)?(?:(?:兆|億|万)(?:\d[\d,]*)?)*"
-    r"(?:円|%|\s?pt|×|倍|社|件|人|名|[かヶカケ]月|日|年|[KMBT](?![A-Za-z]))?"
+    r"(?:円|%|ポイント|\s?pt|×|倍|社|件|人|名|[かヶカケ]月|日|年|[KMBT](?![A-Za-z]))?"
     r")"
 )
 #: Languages whose text a browser may break between any two characters.
@@ -384,6 +385,35 @@ def _config_inited(app: Sphinx, config: Any) -> None:
     config.html_theme_options = options
 
 
+class TranslateTocCaptions(SphinxTransform):
+    """The captions of the sidebar's sections ("Metrics", "About this report") in the
+    build language, from the page's gettext catalog. sphinx-external-toc inserts the
+    toctrees (its transform, priority 100) after Sphinx's own translation of the page
+    (priority 20), so their captions would stay English; this runs right after it."""
+
+    default_priority = 101
+
+    def apply(self, **kwargs: Any) -> None:
+        from sphinx import addnodes
+        from sphinx.locale import init as init_locale
+        from sphinx.util.i18n import docname_to_domain
+
+        if build_language(self.config) == DEFAULT_LANG:
+            return
+        toctrees = [n for n in self.document.findall(addnodes.toctree) if n.get("caption")]
+        if not toctrees:
+            return
+        dirs = [str(Path(self.env.srcdir) / d) for d in self.config.locale_dirs]
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        catalog, has_catalog = init_locale(dirs, self.config.language, domain)
+        if not has_catalog:
+            return
+        for toctree in toctrees:
+            translated = catalog.gettext(toctree["caption"])
+            if translated:
+                toctree["caption"] = translated
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("myst_nb")
     app.add_config_value("saas_kit_editions", [DEFAULT_LANG], "html", types=[list])
@@ -391,6 +421,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_domain(make_glue_domain(), override=True)
     app.add_post_transform(LangGlueReferences)
     app.add_post_transform(NoWrapNumbers)
+    app.add_transform(TranslateTocCaptions)
     app.connect("config-inited", _config_inited)
     app.connect("source-read", remove_other_language_cells)
     app.connect("html-page-context", add_switch_context)

@@ -19,6 +19,7 @@ from saas_kit.activation import (ActivationRule, activation_cohort, activation_r
 from saas_kit.bands import Band, bands_for, place_in_band, position_in_band, range_text
 from saas_kit.errors import ParameterError
 from saas_kit.formatting import displayed_change, format_money, format_percent, format_ratio, format_ratio_change
+from saas_kit.calendar import month_label
 from saas_kit.i18n import message
 from saas_kit.loading import Dataset
 from saas_kit.movements import mrr_movements
@@ -111,14 +112,14 @@ def band_text(key: str, value: float, lang: str = "en", style: str | None = None
         japan, us = _band("nrr", "Japanese B2B"), _band("nrr", "US SaaS at IPO")
         versus_japan = "above" if value > japan.low else "at_or_below"
         return message("kpi.band.nrr_ttm", lang, versus_japan=message(f"kpi.band.japan_{versus_japan}", lang),
-                       japan=range_text(japan), us=range_text(us), citation=_seeds(japan, us),
+                       japan=range_text(japan, lang), us=range_text(us, lang), citation=_seeds(japan, us),
                        versus_us=message(f"kpi.band.us_{position_in_band(us, value)}", lang))
     if key == "grr_ttm":
         smb, enterprise = _band("grr", "SMB", segment="SMB"), _band("grr", "Enterprise", segment="Enterprise")
-        where = (message("kpi.band.grr_above", lang, value=range_text(enterprise)) if value >= enterprise.low else
-                 message("kpi.band.grr_between", lang, low=range_text(smb)[:-1], high=range_text(enterprise))
-                 if value >= smb.low else message("kpi.band.grr_below", lang, value=range_text(smb)))
-        return message("kpi.band.grr_ttm", lang, smb=range_text(smb), enterprise=range_text(enterprise),
+        where = (message("kpi.band.grr_above", lang, value=range_text(enterprise, lang)) if value >= enterprise.low else
+                 message("kpi.band.grr_between", lang, low=range_text(smb, lang)[:-1], high=range_text(enterprise, lang))
+                 if value >= smb.low else message("kpi.band.grr_below", lang, value=range_text(smb, lang)))
+        return message("kpi.band.grr_ttm", lang, smb=range_text(smb, lang), enterprise=range_text(enterprise, lang),
                        citation=_seeds(smb), where=where)
     if key == "quick_ratio":
         band = place_in_band("quick_ratio", value)
@@ -309,7 +310,8 @@ def activation_kpis(dataset: Dataset, month: pd.Period | str, rule: str = "invit
 
     now, prev, year = rate(cohort), rate(cohort - 1), rate(cohort - 12)
     signups = int(rates["signups"].get(cohort, 0))
-    band = message("kpi.band.activation", lang, rule=parsed.describe(lang), cohort=str(cohort), citation="[seed 004]")
+    cohort_text = str(cohort) if lang == "en" else month_label(cohort, lang)  # 2026-09 / 2026年9月
+    band = message("kpi.band.activation", lang, rule=parsed.describe(lang), cohort=cohort_text, citation="[seed 004]")
     return pd.DataFrame([{
         "key": ACTIVATION_SPEC.key, "metric": message("kpi.activation_rate", lang), "value": now,
         "previous_month": prev, "year_ago": year, "value_text": _format(ACTIVATION_SPEC, now, "JPY", style, lang),

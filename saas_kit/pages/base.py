@@ -300,7 +300,7 @@ def cite_page(page: Page) -> Page:
         elif isinstance(table, pd.DataFrame):
             out = table.map(lambda v: cite_sources(v) if isinstance(v, str) else v)
             out.columns = [cite_sources(c) if isinstance(c, str) else c for c in out.columns]
-            if out.index.dtype == object:
+            if out.index.dtype == object or pd.api.types.is_string_dtype(out.index.dtype):
                 out.index = [cite_sources(i) if isinstance(i, str) else i for i in out.index]
                 out.index.name = table.index.name
             page.tables[name] = out

@@ -238,7 +238,7 @@ def churn_page(basis: MonthBasis, gross_margin: float = 0.8, window_months: int 
         m("churn.col.against_churn"): [fmt.pct(v, signed=True) for v in shown["vs_first_rate"]],
     }).set_index(m("churn.col.monthly_revenue_churn"))
 
-    bands = pd.concat([bands_table(m) for m in ("logo_churn_monthly", "ltv_to_cac", "early_churn_share_30d")],
+    bands = pd.concat([bands_table(b, fmt.lang) for b in ("logo_churn_monthly", "ltv_to_cac", "early_churn_share_30d")],
                       ignore_index=True)
     page.tables["bands"] = bands[["metric_name", "band", "range", "applies_to", "verdict", "source", "caveat"]].rename(
         columns={c: m(f"churn.col.bands_{c}") for c in ("metric_name", "band", "range", "applies_to", "verdict",

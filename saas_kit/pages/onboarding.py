@@ -255,8 +255,8 @@ def activation_page(basis: MonthBasis, activation_rule: str = "invite_teammate>=
         m("onboarding.col.churned_customers"): [format_count(v) for v in early["churned_within"]],
         m("onboarding.col.of_all_churned"): [format_count(v) for v in early["churned"]],
         m("onboarding.col.share"): [_pct(v, fmt) for v in early["share"]],
-        m("onboarding.col.seed_reference"): [range_text(band30),
-                                             m("onboarding.one_company", range=range_text(band45)), "—"],
+        m("onboarding.col.seed_reference"): [range_text(band30, fmt.lang),
+                                             m("onboarding.one_company", range=range_text(band45, fmt.lang)), "—"],
     }).set_index(m("onboarding.col.lost_within"))
 
     closed_act = act.loc[act["window_complete"].fillna(False).to_numpy(dtype=bool)]
@@ -295,7 +295,7 @@ def activation_page(basis: MonthBasis, activation_rule: str = "invite_teammate>=
         m("onboarding.col.from_signup"): [_pct(v, fmt) for v in funnel["conversion_from_start"]],
     }).set_index(m("onboarding.col.step"))
 
-    bands = pd.concat([bands_table("early_churn_share_30d"), bands_table("early_churn_share_45d")])
+    bands = pd.concat([bands_table("early_churn_share_30d", fmt.lang), bands_table("early_churn_share_45d", fmt.lang)])
     page.tables["bands"] = pd.DataFrame({
         m(f"onboarding.col.bands_{c}"): bands[c] for c in ("metric_name", "band", "range", "source", "caveat")
     }).set_index(m("onboarding.col.bands_metric_name"))
