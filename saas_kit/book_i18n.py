@@ -414,6 +414,66 @@ class TranslateTocCaptions(SphinxTransform):
                 toctree["caption"] = translated
 
 
+#: ``\text{...}`` in a formula: the words a reader reads inside the math.
+TEXT_IN_MATH = re.compile(r"\\text\{([^{}]*)\}")
+#: The Japanese of the formulas' words, beside the catalogs: ``locales/<lang>/math.yml``.
+MATH_TERMS_FILE = "math.yml"
+
+
+@lru_cache(maxsize=None)
+def read_math_terms(path: Path) -> dict[str, str]:
+    """English formula word -> its translation, from a ``math.yml`` (empty when absent)."""
+    import yaml
+
+    if not path.is_file():
+        return {}
+    terms = yaml.safe_load(path.read_text("utf-8")) or {}
+    if not isinstance(terms, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in terms.items()):
+        raise ValueError(f"{path}: expected a flat mapping of English formula word: translation")
+    return terms
+
+
+def translate_math_words(latex: str, terms: dict[str, str]) -> str:
+    """``latex`` with the words of every ``\text{...}`` that ``terms`` knows in the
+    other language, the spaces around them kept: ``\text{opening MRR}`` ->
+    ``\text{月初MRR}``, ``\text{ days}`` -> ``\text{ 日}``; unknown words stay."""
+    def swap(match: re.Match) -> str:
+        inner = match.group(1)
+        word = inner.strip()
+        if word not in terms:
+            return match.group(0)
+        lead, trail = inner[:len(inner) - len(inner.lstrip())], inner[len(inner.rstrip()):]
+        return "\\text{" + lead + terms[word] + trail + "}"
+
+    return TEXT_IN_MATH.sub(swap, latex)
+
+
+class TranslateMathWords(SphinxPostTransform):
+    """The words inside the formulas in the build language (``locales/<lang>/math.yml``):
+    a formula is copied unchanged into the catalogs (Sphinx cannot re-parse a
+    translated display formula), so its ``\text{...}`` words are swapped here, in display
+    formulas and in inline math of translated paragraphs alike."""
+
+    default_priority = 5
+
+    def run(self, **kwargs: Any) -> None:
+        lang = build_language(self.config)
+        if lang == DEFAULT_LANG:
+            return
+        terms: dict[str, str] = {}
+        for folder in self.config.locale_dirs:
+            terms.update(read_math_terms(Path(self.env.srcdir) / folder / lang / MATH_TERMS_FILE))
+        if not terms:
+            return
+        for node in list(self.document.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block)))):
+            latex = node.astext()
+            translated = translate_math_words(latex, terms)
+            if translated != latex:
+                node.children = [nodes.Text(translated)]
+                if "latex" in node.attributes:
+                    node["latex"] = translated
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("myst_nb")
     app.add_config_value("saas_kit_editions", [DEFAULT_LANG], "html", types=[list])
@@ -422,6 +482,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(LangGlueReferences)
     app.add_post_transform(NoWrapNumbers)
     app.add_transform(TranslateTocCaptions)
+    app.add_post_transform(TranslateMathWords)
     app.connect("config-inited", _config_inited)
     app.connect("source-read", remove_other_language_cells)
     app.connect("html-page-context", add_switch_context)
