@@ -2,6 +2,8 @@
 fixed, on small hand-made data with the expected values worked out by hand."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -10,6 +12,8 @@ from saas_kit.formatting import format_points_change, format_ratio_change
 from saas_kit.kpis import KPIS, kpi_change_text
 from saas_kit.loading import load_dataset
 from saas_kit.pages.overview import overview_rows, overview_series, verdict_texts, who_moved, who_moved_table
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 def _write(folder, names: bool = True, currency: str = "JPY"):
@@ -63,12 +67,25 @@ def test_verdict_of_a_shrinking_month(march):
     series = overview_series(b, monthly_kpi_series(b.dataset.customer_mrr, b.bridge, b.ttm))
     v = verdict_texts(b, series)
     # 4,000 -> 3,000: -25.0%
-    assert v["verdict_grew"] == ("MRR fell 25.0% to ¥3K, although new customers brought ¥500, "
-                                 "expansion ¥500 and reactivations ¥0.")
+    # no comebacks this month: the line does not name "reactivations ¥0"
+    assert v["verdict_grew"] == "MRR fell 25.0% to ¥3K, although new customers brought ¥500 and expansion ¥500."
     assert v["verdict_shrank"].startswith("Cancellations took ¥2K and downgrades ¥0; 1 customers left, against 0")
     assert b.style == "en"
     ja = verdict_texts(build_analysis(b.dataset, "2025-03", "ja", chapters={}, lang="ja").basis, series)
-    assert ja["verdict_grew"].startswith("MRRは25.0%減って")
+    assert ja["verdict_grew"].startswith("MRRは25.0%減って") and "復帰" not in ja["verdict_grew"]
+
+
+def test_verdict_names_reactivations_only_in_a_month_that_has_them():
+    from saas_kit.kpis import monthly_kpi_series
+
+    ds = load_dataset(SAMPLE)
+    whole = build_analysis(ds, None, chapters={})
+    bridge = whole.basis.bridge.set_index("month")
+    with_comebacks = bridge.index[bridge["reactivation"] > 0][-1]
+    for month, named in ((with_comebacks, True), (whole.basis.month, bridge.loc[whole.basis.month, "reactivation"] > 0)):
+        basis = build_analysis(ds, str(month), chapters={}).basis
+        line = verdict_texts(basis, overview_series(basis, monthly_kpi_series(ds.customer_mrr, basis.bridge, basis.ttm)))
+        assert ("reactivations" in line["verdict_grew"]) == named, (month, line["verdict_grew"])
 
 
 def test_overview_rows_marks_activation_and_arr_band(march):

@@ -157,6 +157,8 @@ def verdict_texts(basis: MonthBasis, series: pd.DataFrame) -> dict[str, str]:
     v = month_verdict(basis.bridge, series, basis.month)
     fmt, lang = basis.fmt, basis.lang
     key = "overview.verdict.grew" if (math.isfinite(v.mrr_change) and v.mrr_change >= 0) else "overview.verdict.fell"
+    if v.gains["reactivation"] == 0:  # no "reactivations ¥0": a month without comebacks does not name them
+        key += "_no_reactivation"
     grew = message(key, lang, change=fmt.pct(abs(v.mrr_change), 1) if math.isfinite(v.mrr_change) else message("na", lang),
                    mrr=fmt.money(v.closing_mrr), new=fmt.money(v.gains["new"]),
                    expansion=fmt.money(v.gains["expansion"]), reactivation=fmt.money(v.gains["reactivation"]))
