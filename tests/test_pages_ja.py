@@ -125,7 +125,7 @@ def test_japanese_texts_read_as_written(ja):
     assert act.texts["activation_rule_text"] == "14日以内にinvite_teammateが3回以上"
     assert act.texts["ttfv_median"].endswith("日")
     assert data.texts["data_warnings_summary"] == "警告はありません"
-    assert re.fullmatch(r"\d{4}-\d{2}〜\d{4}-\d{2}", data.texts["data_period"])
+    assert re.fullmatch(r"\d{4}年\d{1,2}月〜\d{4}年\d{1,2}月", data.texts["data_period"])
 
 
 def test_english_words_do_not_follow_the_number_style(sample):

@@ -22,8 +22,10 @@ def warnings_summary(count: int, fmt: Formatter | None = None) -> str:
 
 
 def _period(first: str, last: str, fmt: Formatter) -> str:
-    """``2019-11 to 2026-10`` / ``2019-11〜2026-10``; "—" without dates."""
-    return fmt.msg("data.period", first=first, last=last) if first else "—"
+    """``2019-11 to 2026-10`` / ``2019年11月〜2026年10月``; "—" without dates."""
+    if not first or first in ("NaT", "None", "nan"):
+        return "—"
+    return fmt.msg("data.period", first=fmt.month_short(first), last=fmt.month_short(last))
 
 
 def data_quality_page(basis: MonthBasis) -> Page:
