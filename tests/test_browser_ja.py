@@ -25,11 +25,12 @@ ALLOWED = {"MRR", "ARR", "NRR", "GRR", "SaaS", "T2D3", "CAC", "LTV", "ARPA", "PM
 #: Four or more English words in a row (a sentence or a phrase left untranslated).
 ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[ ,:;]+[A-Za-z][A-Za-z'’-]*){3,}")
 
-#: Every text node's numbers (JS twin of saas_kit.book_i18n.NUMBER_PATTERN, lighter):
+#: Every text node's numbers in the article (JS twin of saas_kit.book_i18n.NUMBER_PATTERN, lighter;
+#: the theme's "on this page" list repeats headings, not values, and is left out):
 #: returns the numbers whose glyphs sit on more than one line.
 _WRAPPED_NUMBERS = r"""() => {
   const pattern = /[-+−]?[¥$€£]?\d[\d,]*(?:\.\d+)?(?:(?:兆|億|万)(?:\d[\d,]*)?)*(?:円|%|ポイント|pt|×|倍|社|件|人|名|か月|日|年|月)?/g;
-  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  const walker = document.createTreeWalker(document.querySelector('article.bd-article'), NodeFilter.SHOW_TEXT);
   const wrapped = [];
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
