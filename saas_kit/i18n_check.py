@@ -10,9 +10,12 @@ consistently, every paragraph translated, every glued value kept.
 - :func:`missing_translations`: msgids of the extracted templates (``.pot``, the
   pages as they are now) that the catalogs do not translate yet.
 - :func:`message_table_issues`: the ja message table checked against the glossary.
+- :func:`math_term_issues`: a word written in a page's formula (``\\text{...}``) that
+  ``locales/<lang>/math.yml`` does not translate (the formula would show it in English).
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,7 +24,8 @@ from pathlib import Path
 import yaml
 
 from saas_kit.errors import ParameterError
-from saas_kit.i18n import MESSAGES_DIR, messages
+from saas_kit.book_i18n import MATH_TERMS_FILE, TEXT_IN_MATH, read_math_terms
+from saas_kit.i18n import DEFAULT_LANG, MESSAGES_DIR, cell_languages, messages
 
 GLOSSARY_FILE = MESSAGES_DIR / "glossary.yml"
 #: A MyST role in a paragraph: ``{glue:text}`key:s```, ``{ref}`label```, ``{math}`x```.
@@ -174,3 +178,59 @@ def message_table_issues(lang: str = "ja", folder: Path = MESSAGES_DIR,
     """Glossary variants in the ``lang`` message table."""
     return [issue for key, text in messages(lang, folder).items()
             for issue in glossary_issues(text, glossary, where=f"{lang}.yml: {key}")]
+
+
+#: Names that stay as they are inside a formula in every language (metric acronyms);
+#: a formula word made only of them (``SaaS Quick Ratio``, ``MRR``) needs no translation.
+MATH_ACRONYMS = ("MRR", "ARR", "NRR", "GRR", "ARPA", "CAC", "LTV", "CAGR", "SaaS", "Quick Ratio")
+_ACRONYM = re.compile(r"(?<![^\W\d_])(?:" + "|".join(re.escape(a) for a in sorted(MATH_ACRONYMS, key=len, reverse=True))
+                      + r")(?![^\W\d_])")
+
+
+def needs_math_term(word: str) -> bool:
+    """Whether a formula word is read as a word: it has letters once the metric acronyms
+    are taken out (``opening MRR`` yes; ``MRR``, ``SaaS Quick Ratio``, ``12`` no)."""
+    return any(c.isalpha() for c in _ACRONYM.sub(" ", word))
+
+
+def formula_words(text: str) -> list[str]:
+    """The words of every ``\\text{...}`` in ``text``, spaces stripped, in order."""
+    return [m.group(1).strip() for m in TEXT_IN_MATH.finditer(text)]
+
+
+def page_texts(project: Path) -> dict[str, list[str]]:
+    """The English text of the pages, by file relative to ``project``: the markdown cells
+    of ``notebooks/*.ipynb`` (cells tagged for other languages only left out) and
+    ``book/*.md``."""
+    project = Path(project)
+    texts: dict[str, list[str]] = {}
+    for path in sorted((project / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text("utf-8")).get("cells", [])
+        texts[str(path.relative_to(project))] = [
+            "".join(c.get("source", "")) if isinstance(c.get("source"), list) else str(c.get("source", ""))
+            for c in cells
+            if c.get("cell_type") == "markdown" and (not cell_languages(c) or DEFAULT_LANG in cell_languages(c))]
+    for path in sorted((project / "book").glob("*.md")):
+        texts[str(path.relative_to(project))] = [path.read_text("utf-8")]
+    return texts
+
+
+def math_term_issues(project: Path, locale_dir: Path, lang: str = "ja") -> list[Issue]:
+    """Every word of the pages' formulas (:func:`page_texts`, :func:`needs_math_term`)
+    without an entry in ``locale_dir/<lang>/math.yml``: the ``lang`` edition would show
+    it in English inside a translated page. One issue per word, naming the first page."""
+    terms_file = Path(locale_dir) / lang / MATH_TERMS_FILE
+    try:
+        terms = read_math_terms(terms_file)
+    except ValueError as exc:
+        return [Issue(str(terms_file), str(exc))]
+    issues, seen = [], set()
+    for page, texts in page_texts(project).items():
+        for text in texts:
+            for word in formula_words(text):
+                if word in seen or word in terms or not needs_math_term(word):
+                    continue
+                seen.add(word)
+                issues.append(Issue(f"{lang}/{MATH_TERMS_FILE}",
+                                    f"no translation of the formula word {word!r} (in {page})", word))
+    return issues

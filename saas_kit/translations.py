@@ -12,8 +12,9 @@
 ``python -m saas_kit.translations check [--lang ja]``
     Extract again and report, without changing a file: paragraphs with no
     translation, fuzzy entries, translations that lose a glued value, glossary
-    variants, and glossary variants in the ``ja`` message table. Exit status 1 when
-    anything is found.
+    variants, glossary variants in the ``ja`` message table, and words of the pages'
+    formulas (``\\text{...}``) that ``locales/<lang>/math.yml`` does not translate.
+    Exit status 1 when anything is found.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from saas_kit.i18n_check import (
     ROLE_PATTERN,
     catalog_files,
     check_catalogs,
+    math_term_issues,
     message_table_issues,
     missing_translations,
     read_catalog,
@@ -118,6 +120,7 @@ def check_translations(project: Path, locale_dir: Path, lang: str = "ja", toc: P
         issues = missing_translations(pot_dir, locale_dir, lang)
     issues += check_catalogs(locale_dir, lang)
     issues += message_table_issues(lang)
+    issues += math_term_issues(project, locale_dir, lang)
     return [str(i) for i in issues]
 
 
