@@ -3,6 +3,7 @@ catalog checks, language cells and keys, numbers kept on one line, edition confi
 and the published layout. The end-to-end build is tests/test_i18n_book.py."""
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
@@ -311,3 +312,72 @@ def test_write_edition_configs_titles_each_edition_in_its_language(tmp_path):
     assert configs["ja"]["title"] == "SaaS指標レポート — 2026年10月"
     assert configs["ja"]["sphinx"]["config"]["extensions"] == ["myst_nb", EXTENSION]
     assert configs["ja"]["sphinx"]["config"]["language"] == "ja"
+
+
+# ------------------------------------------------------------ words inside formulas
+
+
+def test_formula_words_need_a_term_unless_they_are_metric_acronyms():
+    from saas_kit.i18n_check import formula_words, needs_math_term
+
+    assert formula_words(r"\text{NRR}_{\text{month}} = \frac{\text{ opening }}{x}") == ["NRR", "month", "opening"]
+    assert needs_math_term("opening MRR") and needs_math_term("half-life") and needs_math_term("Quick")
+    assert needs_math_term("MRRs")  # an acronym only when it stands alone
+    assert not needs_math_term("MRR") and not needs_math_term("SaaS Quick Ratio")
+    assert not needs_math_term("ARR / MRR") and not needs_math_term("12") and not needs_math_term("")
+
+
+def _formula_project(root):
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["$$\n", r"\text{opening MRR} + \text{MRR} - \text{churn}", "\n$$"]},
+        {"cell_type": "markdown", "metadata": {"tags": ["lang-ja"]}, "source": r"$\text{日数}$ は日本語版だけ"},
+        {"cell_type": "markdown", "metadata": {"tags": ["lang-en"]}, "source": r"$\text{SaaS Quick Ratio} = \text{ ratio }$"},
+        {"cell_type": "code", "metadata": {}, "source": r"print(r'\text{not a page}')", "outputs": []},
+    ]
+    (root / "notebooks").mkdir(parents=True)
+    (root / "notebooks" / "01_page.ipynb").write_text(json.dumps({"cells": cells}), "utf-8")
+    (root / "book").mkdir()
+    (root / "book" / "methodology.md").write_text("$$\n\\text{churn} = \\text{half-life} \\text{ days}\n$$\n", "utf-8")
+    (root / "locales" / "ja").mkdir(parents=True)
+    (root / "locales" / "ja" / "math.yml").write_text('"opening MRR": "月初MRR"\n"days": "日"\n', "utf-8")
+
+
+def test_math_term_check_lists_each_formula_word_without_a_translation_once(tmp_path):
+    from saas_kit.i18n_check import math_term_issues
+
+    _formula_project(tmp_path)
+    issues = [str(i) for i in math_term_issues(tmp_path, tmp_path / "locales")]
+    assert issues == ["ja/math.yml: no translation of the formula word 'churn' (in notebooks/01_page.ipynb)",
+                      "ja/math.yml: no translation of the formula word 'ratio' (in notebooks/01_page.ipynb)",
+                      "ja/math.yml: no translation of the formula word 'half-life' (in book/methodology.md)"]
+    (tmp_path / "locales" / "ja" / "math.yml").write_text(
+        '"opening MRR": "月初MRR"\n"days": "日"\n"churn": "解約"\n"ratio": "比率"\n"half-life": "半減期"\n', "utf-8")
+    assert math_term_issues(tmp_path, tmp_path / "locales") == []
+
+
+def test_math_term_check_reports_a_missing_or_malformed_math_yml(tmp_path):
+    from saas_kit.i18n_check import math_term_issues
+
+    _formula_project(tmp_path)
+    (tmp_path / "locales" / "ja" / "math.yml").write_text("- churn\n", "utf-8")
+    [issue] = math_term_issues(tmp_path, tmp_path / "locales")
+    assert "expected a flat mapping" in str(issue)
+    missing = [i.text for i in math_term_issues(tmp_path, tmp_path / "nowhere")]  # no file: every word
+    assert missing == ["opening MRR", "churn", "ratio", "half-life", "days"]
+
+
+def test_project_formulas_have_their_japanese_words():
+    from pathlib import Path
+
+    from saas_kit.i18n_check import math_term_issues
+
+    project = Path(__file__).resolve().parent.parent
+    assert [str(i) for i in math_term_issues(project, project / "locales")] == []
+
+
+def test_translate_math_words_keeps_the_spaces_around_a_word():
+    from saas_kit.book_i18n import translate_math_words
+
+    terms = {"rows of event": "イベント", "days": "日", "opening": "月初MRR"}
+    assert (translate_math_words(r"\#\{\text{rows of event } e + W \text{ days}\} / \text{opening} \text{MRR}", terms)
+            == r"\#\{\text{イベント } e + W \text{ 日}\} / \text{月初MRR} \text{MRR}")
