@@ -433,17 +433,29 @@ def read_math_terms(path: Path) -> dict[str, str]:
     return terms
 
 
+#: Full-width punctuation carries its own space: no kept space before a closing one
+#: (``\text{ with }`` -> ``\text{）、}``), none after an opening one or a comma.
+_NO_SPACE_BEFORE = "）」』】〕、。，：；！？"
+_NO_SPACE_AFTER = "（「『【〔、。，：；"
+
+
 def translate_math_words(latex: str, terms: dict[str, str]) -> str:
-    """``latex`` with the words of every ``\text{...}`` that ``terms`` knows in the
+    r"""``latex`` with the words of every ``\text{...}`` that ``terms`` knows in the
     other language, the spaces around them kept: ``\text{opening MRR}`` ->
-    ``\text{月初MRR}``, ``\text{ days}`` -> ``\text{ 日}``; unknown words stay."""
+    ``\text{月初MRR}``, ``\text{ days}`` -> ``\text{ 日}``; unknown words stay. A space
+    next to full-width punctuation is dropped (``\text{ with }`` -> ``\text{）、}``)."""
     def swap(match: re.Match) -> str:
         inner = match.group(1)
         word = inner.strip()
         if word not in terms:
             return match.group(0)
+        translation = terms[word]
         lead, trail = inner[:len(inner) - len(inner.lstrip())], inner[len(inner.rstrip()):]
-        return "\\text{" + lead + terms[word] + trail + "}"
+        if translation[:1] in tuple(_NO_SPACE_BEFORE):
+            lead = ""
+        if translation[-1:] in tuple(_NO_SPACE_AFTER):
+            trail = ""
+        return "\\text{" + lead + translation + trail + "}"
 
     return TEXT_IN_MATH.sub(swap, latex)
 

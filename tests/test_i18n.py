@@ -381,3 +381,11 @@ def test_translate_math_words_keeps_the_spaces_around_a_word():
     terms = {"rows of event": "イベント", "days": "日", "opening": "月初MRR"}
     assert (translate_math_words(r"\#\{\text{rows of event } e + W \text{ days}\} / \text{opening} \text{MRR}", terms)
             == r"\#\{\text{イベント } e + W \text{ 日}\} / \text{月初MRR} \text{MRR}")
+
+
+def test_translate_math_words_drops_a_space_next_to_full_width_punctuation():
+    from saas_kit.book_i18n import translate_math_words
+
+    terms = {"for": "の行（顧客", "with": "）、", "paying at": "支払い中、時刻"}
+    assert (translate_math_words(r"e \text{ for } i \text{ with } s_i \text{ paying at } s_i", terms)
+            == r"e \text{ の行（顧客 } i \text{）、} s_i \text{ 支払い中、時刻 } s_i")
