@@ -16,6 +16,7 @@ Three mechanisms, one per kind of text a reader sees:
 """
 from __future__ import annotations
 
+import re
 import string
 from functools import lru_cache
 from pathlib import Path
@@ -192,3 +193,50 @@ def month_label(month: str, lang: str = DEFAULT_LANG) -> str:
     year, mon = str(month).split("-")[:2]
     name = message(f"month.{int(mon)}", lang)
     return message("month.label", lang, year=int(year), month=int(mon), month_name=name)
+
+
+# ------------------------------------------------------------------ formula words
+
+
+#: ``\text{...}`` in a formula: the words a reader reads inside the math.
+TEXT_IN_MATH = re.compile(r"\\text\{([^{}]*)\}")
+#: The Japanese of the formulas' words, beside the catalogs: ``locales/<lang>/math.yml``.
+MATH_TERMS_FILE = "math.yml"
+
+
+@lru_cache(maxsize=None)
+def read_math_terms(path: Path) -> dict[str, str]:
+    """English formula word -> its translation, from a ``math.yml`` (empty when absent)."""
+    if not path.is_file():
+        return {}
+    terms = yaml.safe_load(path.read_text("utf-8")) or {}
+    if not isinstance(terms, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in terms.items()):
+        raise ValueError(f"{path}: expected a flat mapping of English formula word: translation")
+    return terms
+
+
+#: Full-width punctuation carries its own space: no kept space before a closing one
+#: (``\text{ with }`` -> ``\text{）、}``), none after an opening one or a comma.
+_NO_SPACE_BEFORE = "）」』】〕、。，：；！？"
+_NO_SPACE_AFTER = "（「『【〔、。，：；"
+
+
+def translate_math_words(latex: str, terms: dict[str, str]) -> str:
+    r"""``latex`` with the words of every ``\text{...}`` that ``terms`` knows in the
+    other language, the spaces around them kept: ``\text{opening MRR}`` ->
+    ``\text{月初MRR}``, ``\text{ days}`` -> ``\text{ 日}``; unknown words stay. A space
+    next to full-width punctuation is dropped (``\text{ with }`` -> ``\text{）、}``)."""
+    def swap(match: re.Match) -> str:
+        inner = match.group(1)
+        word = inner.strip()
+        if word not in terms:
+            return match.group(0)
+        translation = terms[word]
+        lead, trail = inner[:len(inner) - len(inner.lstrip())], inner[len(inner.rstrip()):]
+        if translation[:1] in tuple(_NO_SPACE_BEFORE):
+            lead = ""
+        if translation[-1:] in tuple(_NO_SPACE_AFTER):
+            trail = ""
+        return "\\text{" + lead + translation + trail + "}"
+
+    return TEXT_IN_MATH.sub(swap, latex)

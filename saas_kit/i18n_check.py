@@ -24,8 +24,7 @@ from pathlib import Path
 import yaml
 
 from saas_kit.errors import ParameterError
-from saas_kit.book_i18n import MATH_TERMS_FILE, TEXT_IN_MATH, read_math_terms
-from saas_kit.i18n import DEFAULT_LANG, MESSAGES_DIR, cell_languages, messages
+from saas_kit.i18n import DEFAULT_LANG, MATH_TERMS_FILE, MESSAGES_DIR, TEXT_IN_MATH, cell_languages, messages, read_math_terms
 
 GLOSSARY_FILE = MESSAGES_DIR / "glossary.yml"
 #: A MyST role in a paragraph: ``{glue:text}`key:s```, ``{ref}`label```, ``{math}`x```.

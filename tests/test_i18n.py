@@ -376,7 +376,7 @@ def test_project_formulas_have_their_japanese_words():
 
 
 def test_translate_math_words_keeps_the_spaces_around_a_word():
-    from saas_kit.book_i18n import translate_math_words
+    from saas_kit.i18n import translate_math_words
 
     terms = {"rows of event": "イベント", "days": "日", "opening": "月初MRR"}
     assert (translate_math_words(r"\#\{\text{rows of event } e + W \text{ days}\} / \text{opening} \text{MRR}", terms)
@@ -384,7 +384,7 @@ def test_translate_math_words_keeps_the_spaces_around_a_word():
 
 
 def test_translate_math_words_drops_a_space_next_to_full_width_punctuation():
-    from saas_kit.book_i18n import translate_math_words
+    from saas_kit.i18n import translate_math_words
 
     terms = {"for": "の行（顧客", "with": "）、", "paying at": "支払い中、時刻"}
     assert (translate_math_words(r"e \text{ for } i \text{ with } s_i \text{ paying at } s_i", terms)
