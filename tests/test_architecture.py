@@ -17,7 +17,8 @@ MAX_LINES = 600
 LAYERS = [
     {"errors", "money"},
     {"calendar"},
-    {"mrr", "metadata", "i18n", "pdf", "sources", "verdict", "spark.session"},
+    {"mrr", "metadata", "i18n", "pdf", "sources", "verdict", "spark.session", "facts.model"},
+    {"facts"},
     {"formatting", "rows", "arr", "bridge_runs", "i18n_check", "book_i18n", "loading.schema", "loading.data_warnings",
      "generate.model"},
     {"loading.dataset", "loading.parse", "generate.simulate"},
@@ -32,6 +33,7 @@ LAYERS = [
     {"activation.outcomes", "activation.search", "activation.onboarding", "activation.population", "imports"},
     {"rates", "cohorts", "growth", "activation", "imports.command"},
     {"kpis", "spark.retention", "spark.activation"},
+    {"facts.embedded", "facts.tables"},
     {"pages.base", "spark.data"},
     {"pages.overview"},
     {"pages.data_quality", "pages.nrr", "pages.arr", "pages.new_arr_mix", "pages.churn", "pages.onboarding",
