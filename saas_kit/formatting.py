@@ -16,8 +16,11 @@ Conventions (the methodology page repeats them):
   ``¥1000.0K``.
 - Japanese yen style uses 万 (10^4), 億 (10^8) and 兆 (10^12). Amounts of one
   million yen or more are rounded to the nearest 万 (``1億2,340万円``, ``8,333万円``,
-  ``12億円``); smaller amounts are written in whole yen (``950円``, ``10,000円``), the
-  way seed 004 writes a CAC of 3,333円. ``precision`` does not apply to this style.
+  ``12億円``); from 100,000 yen to one million, to the nearest tenth of 万
+  (``73.5万円``, ``10万円``), so that a table column or a sentence with both
+  ``244万円`` and a smaller amount reads in one unit; smaller amounts are written in
+  whole yen (``950円``, ``10,000円``), the way seed 004 writes a CAC of 3,333円.
+  ``precision`` does not apply to this style.
 """
 from __future__ import annotations
 
@@ -90,7 +93,7 @@ def format_money(value, currency: str = "JPY", style: str = "en", precision: int
     ``1.2M CHF`` (a code without a known symbol goes after the number). Below 1,000
     the amount is printed in whole units (JPY) or with at most two decimals (other
     currencies). Japanese style (JPY only; other currencies fall back to English
-    style): ``1億2,340万円``, ``8,333万円``, ``12億円``, ``950円``. See the module
+    style): ``1億2,340万円``, ``8,333万円``, ``12億円``, ``73.5万円``, ``950円``. See the module
     docstring for rounding, signs and undefined values. Seed 004 writes ARR
     100,000,000 yen as MRR "8.33M"; ``format_money(8_333_333)`` gives ``¥8.3M``.
     """
@@ -135,11 +138,16 @@ def _format_en(d: Decimal, code: str, precision: int) -> str:
 
 def _format_ja_yen(d: Decimal) -> str:
     magnitude = abs(d)
-    if magnitude < 1_000_000:
+    if magnitude < 100_000:
         whole = int(_round(magnitude, 0))
-        if whole < 1_000_000:
+        if whole < 100_000:
             sign = "-" if (d < 0 and whole != 0) else ""
             return f"{sign}{whole:,}円"
+    if magnitude < 1_000_000:  # 10万 to 100万: tenths of 万, so a column reads in one unit
+        tenths = _round(magnitude / 10_000, 1)
+        if tenths < 100:
+            sign = "-" if d < 0 else ""
+            return f"{sign}{_strip_zeros(f'{tenths:.1f}')}万円"
     man = int(_round(magnitude / 10_000, 0))  # whole 万
     rest = man * 10_000
     parts = []
