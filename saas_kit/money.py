@@ -52,3 +52,20 @@ def ticks_to_text(ticks: int, max_decimals: int = 4) -> str:
             return f"{sign}{whole + 1}"
     text = f"{frac:0{max_decimals}d}".rstrip("0")
     return f"{sign}{whole}.{text}"
+
+
+def int_bincount(idx: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Exact integer sums per index. Float64 bincount is exact while every partial sum
+    stays below 2**53 ticks (about 7.5 trillion currency units), which bounds the total
+    of absolute values; beyond that an integer sort-and-reduce path is used."""
+    if len(idx) == 0:
+        return np.zeros(size, dtype="int64")
+    bound = max(abs(int(values.max())), abs(int(values.min()))) * len(values)  # >= the sum of |values|
+    if bound < 2**53 or np.abs(values).sum(dtype="float64") < 2**53:
+        return np.bincount(idx, weights=values.astype("float64"), minlength=size).astype("int64")
+    out = np.zeros(size, dtype="int64")
+    order = np.argsort(idx, kind="stable")
+    idx_s = idx[order]
+    starts = np.flatnonzero(np.r_[True, idx_s[1:] != idx_s[:-1]])
+    out[idx_s[starts]] += np.add.reduceat(values.astype("int64")[order], starts)
+    return out

@@ -17,10 +17,10 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from saas_kit.calendar import EPOCH_MONTH_NUMBER
+from saas_kit.calendar import EPOCH_MONTH_NUMBER, month_numbers
 from saas_kit.calendar import month_number as period_to_number  # noqa: F401  (the names callers use)
 from saas_kit.calendar import months_from_numbers as number_to_period  # noqa: F401
-from saas_kit.money import MONTHS_IN_PERIOD, from_ticks, to_ticks
+from saas_kit.money import MONTHS_IN_PERIOD, from_ticks, int_bincount, to_ticks
 
 
 def month_number(values: pd.Series | pd.DatetimeIndex) -> np.ndarray:
@@ -236,11 +236,11 @@ def mrr_from_table(mrr_table: pd.DataFrame) -> pd.DataFrame:
 
 
 def mrr_by_month(customer_mrr: pd.DataFrame) -> pd.Series:
-    """Total MRR per month (exact sum), indexed by Period[M], every month in range."""
+    """Total MRR per month (exact sum), indexed by Period[M], every month in range.
+    One integer pass: month numbers and ticks, summed per month by a bincount."""
     if customer_mrr.empty:
         return pd.Series([], dtype="float64", index=pd.PeriodIndex([], freq="M"), name="mrr")
-    t = pd.Series(to_ticks(customer_mrr["mrr"]), index=customer_mrr["month"].to_numpy())
-    totals = t.groupby(level=0).sum()
-    full = pd.period_range(totals.index.min(), totals.index.max(), freq="M")
-    totals = totals.reindex(full, fill_value=0)
-    return pd.Series(from_ticks(totals.to_numpy()), index=full, name="mrr")
+    months = month_numbers(customer_mrr["month"])
+    lo, hi = int(months.min()), int(months.max())
+    totals = int_bincount(months - lo, to_ticks(customer_mrr["mrr"]), hi - lo + 1)
+    return pd.Series(from_ticks(totals), index=number_to_period(np.arange(lo, hi + 1)), name="mrr")

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from saas_kit.calendar import month_numbers
-from saas_kit.money import to_ticks
+from saas_kit.money import int_bincount, to_ticks  # noqa: F401  (exact sums live with the ticks)
 from saas_kit.mrr import customer_codes  # noqa: F401  (numbering lives with the change points)
 
 #: Rows per chunk in per-row steps (rates, cohorts, the magic-moment search).
@@ -28,23 +28,6 @@ def chunks(n: int) -> Iterator[slice]:
     size = CHUNK_ROWS
     for start in range(0, n, size):
         yield slice(start, min(start + size, n))
-
-
-def int_bincount(idx: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
-    """Exact integer sums per index. Float64 bincount is exact while every partial sum
-    stays below 2**53 ticks (about 7.5 trillion currency units), which bounds the total
-    of absolute values; beyond that an integer sort-and-reduce path is used."""
-    if len(idx) == 0:
-        return np.zeros(size, dtype="int64")
-    bound = max(abs(int(values.max())), abs(int(values.min()))) * len(values)  # >= the sum of |values|
-    if bound < 2**53 or np.abs(values).sum(dtype="float64") < 2**53:
-        return np.bincount(idx, weights=values.astype("float64"), minlength=size).astype("int64")
-    out = np.zeros(size, dtype="int64")
-    order = np.argsort(idx, kind="stable")
-    idx_s = idx[order]
-    starts = np.flatnonzero(np.r_[True, idx_s[1:] != idx_s[:-1]])
-    out[idx_s[starts]] += np.add.reduceat(values.astype("int64")[order], starts)
-    return out
 
 
 def customer_groups(customer_mrr: pd.DataFrame, by: str | None, uniques: pd.Index) -> tuple[list, np.ndarray]:
