@@ -131,14 +131,17 @@ def test_the_overview_rule_apart_from_the_chapters(dataset):
                                   activation_kpis(dataset, MONTH, "login>=1@7d"))
     only_kpi = embedded_facts(dataset, MONTH, {})
     assert only_kpi.activation.parameters == {} and only_kpi.activation.funnel is None
-    assert only_kpi.ledger.segments == {}
+    assert list(only_kpi.ledger.segments) == ["segment"]
 
 
 def test_segment_columns_are_those_customers_have_once_each():
-    params = {"01_nrr": {"segment_column": "segment"}, "02_arr_t2d3": {"trend_months": 36},
-              "04_churn_compounding": {"segment_column": "plan_tier"}, "x": {"segment_column": "segment"}}
-    assert segment_columns(params, ("customer_id", "segment")) == ["segment"]
-    assert segment_columns(params, ("plan_tier", "segment")) == ["segment", "plan_tier"]
+    params = {"01_nrr": {"segment_column": "plan_tier"}, "02_arr_t2d3": {"trend_months": 36},
+              "04_churn_compounding": {"segment_column": "region"}, "x": {"segment_column": "plan_tier"}}
+    # the chapters' columns in order, then the downloads' "segment"; only those customers.csv has
+    assert segment_columns(params, ("customer_id", "region", "plan_tier", "segment")) == [
+        "plan_tier", "region", "segment"]
+    assert segment_columns(params, ("customer_id", "region")) == ["region"]
+    assert segment_columns({}, ("segment",)) == ["segment"]  # the downloads' column, with or without chapters
     assert segment_columns(params, ()) == []
 
 

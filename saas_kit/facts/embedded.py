@@ -25,6 +25,8 @@ from saas_kit.rates import monthly_rates, trailing_retention
 
 #: The movements of the "who moved" list, in its order (metrics.md §3).
 MOVER_ORDER = ("churn", "expansion", "contraction", "new", "reactivation")
+#: The segment column of the report's downloads (saas_kit.export.segments_table).
+DOWNLOADS_SEGMENT_COLUMN = "segment"
 #: The chapter whose parameters are the activation chapter's.
 ACTIVATION_CHAPTER = "05_activation"
 
@@ -51,11 +53,13 @@ def embedded_facts(dataset: Dataset, month: pd.Period | str, parameters: dict[st
 
 
 def segment_columns(parameters: dict[str, dict[str, Any]], customer_columns: tuple[str, ...]) -> list[str]:
-    """The ``segment_column`` of every chapter that has one, in chapter order, once each,
-    kept only when customers.csv has that column."""
+    """The segment columns the facts hold: the ``segment_column`` of every chapter that has
+    one, in chapter order, then :data:`DOWNLOADS_SEGMENT_COLUMN` (the report's
+    ``segments.csv`` download, :func:`saas_kit.export.segments_table`); once each, and
+    only those customers.csv has."""
+    wanted = [(params or {}).get("segment_column") for params in parameters.values()] + [DOWNLOADS_SEGMENT_COLUMN]
     out: list[str] = []
-    for params in parameters.values():
-        column = (params or {}).get("segment_column")
+    for column in wanted:
         if column and column in customer_columns and column not in out:
             out.append(column)
     return out
