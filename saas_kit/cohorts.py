@@ -8,9 +8,9 @@ M is ``M - cohort`` (age 0 = the start month).
   net figure: expansion of the survivors can lift it above 100%, as in seed 003's
   cohort view of NRR).
 
-Customers who leave and come back count again from the month they return. Cost: one
-pass over the customer-month rows (a million at a time) and a bincount, so linear in
-the size of the ledger.
+Customers who leave and come back count again from the month they return. Cost: linear
+in the points where the customers' MRR changes (:mod:`saas_kit.mrr_steps`): each run
+of months at one level adds to all its ages at once.
 """
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ import pandas as pd
 
 from saas_kit.calendar import months_from_numbers
 from saas_kit.money import from_ticks
-from saas_kit.rows import chunks, int_bincount, sorted_rows
+from saas_kit.mrr import ChangePoints
+from saas_kit.mrr_steps import cohort_cells, points_from_rows
+from saas_kit.rows import sorted_rows
 
 
 def cohort_sizes(customer_mrr: pd.DataFrame) -> pd.DataFrame:
@@ -29,41 +31,39 @@ def cohort_sizes(customer_mrr: pd.DataFrame) -> pd.DataFrame:
     return first[["cohort", "customers", "mrr"]].reset_index(drop=True)
 
 
+COHORT_COLUMNS = ["cohort", "age", "customers", "mrr", "logo_retention", "revenue_retention"]
+
+
 def cohort_long(customer_mrr: pd.DataFrame, max_age: int | None = None) -> pd.DataFrame:
     """Tidy cohort table: one row per (cohort, age) with ``customers`` (MRR > 0),
-    ``mrr`` (exact sum), ``logo_retention`` and ``revenue_retention``."""
+    ``mrr`` (exact sum), ``logo_retention`` and ``revenue_retention``, over the frame's
+    months (:func:`cohorts_from_points`)."""
     cm = customer_mrr[customer_mrr["mrr"] > 0]
-    columns = ["cohort", "age", "customers", "mrr", "logo_retention", "revenue_retention"]
     if cm.empty:
-        return pd.DataFrame(columns=columns)
-    rows = sorted_rows(cm)  # by customer, then month: a customer's first row is their cohort
-    starts = np.flatnonzero(np.r_[True, rows.codes[1:] != rows.codes[:-1]])
-    cohort_of_customer = rows.month[starts]  # customer codes run 0, 1, 2, ... in this order
-    m0 = int(cohort_of_customer.min())
-    ages = int(rows.month.max()) - m0 + 1  # no age can exceed this
-    if max_age is not None:
-        ages = min(ages, max_age + 1)
-    size = (int(cohort_of_customer.max()) - m0 + 1) * ages
-    customers = np.zeros(size, dtype="int64")
-    ticks = np.zeros(size, dtype="int64")
-    for part in chunks(len(rows.codes)):  # bounded temporaries; exact int64 sums per chunk
-        cohort = cohort_of_customer[rows.codes[part]]
-        age = rows.month[part] - cohort
-        keep = age < ages
-        idx = (cohort[keep] - m0) * ages + age[keep]
-        customers += np.bincount(idx, minlength=size)
-        ticks += int_bincount(idx, rows.ticks[part][keep], size)
-    cells = np.flatnonzero(customers)
-    cohort_no, age_no = cells // ages + m0, cells % ages
-    start_customers = customers[(cohort_no - m0) * ages]
-    start_ticks = ticks[(cohort_no - m0) * ages]
+        return pd.DataFrame(columns=COHORT_COLUMNS)
+    rows = sorted_rows(cm)
+    return cohorts_from_points(points_from_rows(rows), int(rows.month.max()), max_age)
+
+
+def cohorts_from_points(points: ChangePoints | None, until: int, max_age: int | None = None) -> pd.DataFrame:
+    """:func:`cohort_long` of the customer-months up to month number ``until`` from the
+    points of the customers' MRR (:func:`saas_kit.mrr_steps.cohort_cells`); cohorts in
+    order, each with its ages in order, only the cells with a customer."""
+    cells = None if points is None else cohort_cells(points, until, max_age)
+    if cells is None:
+        return pd.DataFrame(columns=COHORT_COLUMNS)
+    ages = cells.n_ages
+    nonzero = np.flatnonzero(cells.customers)
+    cohort_no, age_no = nonzero // ages + cells.first, nonzero % ages
+    start = (cohort_no - cells.first) * ages
+    customers, ticks = cells.customers[nonzero], cells.ticks[nonzero]
     return pd.DataFrame({
         "cohort": months_from_numbers(cohort_no),
         "age": age_no,
-        "customers": customers[cells],
-        "mrr": from_ticks(ticks[cells]),
-        "logo_retention": customers[cells] / start_customers,
-        "revenue_retention": ticks[cells] / start_ticks,
+        "customers": customers,
+        "mrr": from_ticks(ticks),
+        "logo_retention": customers / cells.customers[start],
+        "revenue_retention": ticks / cells.ticks[start],
     })
 
 

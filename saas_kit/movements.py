@@ -17,12 +17,12 @@ and every month reconciles exactly (seed 004's Net New MRR identity):
 ``closing = opening + new + reactivation + expansion - contraction - churn``.
 All arithmetic runs in int64 ticks (:mod:`saas_kit.money`), so there is no drift.
 
-The computation walks the customer-month rows in (customer, month) order: a
-customer's previous row is their previous month only if it is exactly one month
-earlier, and a row whose next month is missing produces a churn in the month after
-it. Rows from :func:`saas_kit.mrr.monthly_mrr` already come in that order and are not
-sorted again (linear); other frames are sorted once (O(n log n)). Work arrays of the
-size of the customer-month frame are boolean or int32 wherever the values allow.
+The computation works on the points where a customer's MRR changes
+(:mod:`saas_kit.mrr_steps`): a customer-month frame is turned into them in one linear
+pass over its rows in (customer, month) order (rows from :func:`saas_kit.mrr.monthly_mrr`
+come in that order; other frames are sorted once), and a loaded dataset carries them
+already (:attr:`saas_kit.loading.Dataset.steps`), so :func:`bridge_from_points` and
+:func:`month_movements` never need the customer-month frame.
 """
 from __future__ import annotations
 
@@ -31,10 +31,9 @@ import pandas as pd
 
 from saas_kit.calendar import month_number, month_numbers, months_from_numbers
 from saas_kit.money import from_ticks, ticks_to_text, to_ticks
-from saas_kit.rows import SortedRows, customer_groups, int_bincount, sorted_rows
-
-MOVEMENTS = ("new", "expansion", "reactivation", "contraction", "churn")
-_CODE = {name: i for i, name in enumerate(MOVEMENTS)}
+from saas_kit.mrr import ChangePoints
+from saas_kit.mrr_steps import MOVEMENTS, Moves, bridge_cells, month_moves, moves_at, points_from_rows
+from saas_kit.rows import customer_groups, sorted_rows
 
 
 def customer_movements(
@@ -55,28 +54,49 @@ def customer_movements(
     last_month = last_month if last_month is not None else customer_mrr.attrs.get("through")
     customer_mrr = _positive(customer_mrr)
     if customer_mrr.empty:
-        z = np.zeros(0, dtype="int64")
-        codes, uniques, month, kind, prev, cur = z, pd.Index([], dtype="object"), z, z.astype("int8"), z, z
-    else:
-        rows = sorted_rows(customer_mrr)
-        uniques = rows.uniques
-        codes, month, kind, prev, cur = _classify(rows, _last_month_number(customer_mrr, last_month))
-    amount = np.where(kind == _CODE["churn"], prev, np.abs(cur - prev))
+        return moves_frame(None, Moves.empty(), _attributes(customer_mrr))
+    rows = sorted_rows(customer_mrr)
+    points = points_from_rows(rows)
+    last = _last_month_number(customer_mrr, last_month)
+    # every change of a customer's MRR; a drop to 0 (churn) only up to last_month
+    selected = np.flatnonzero((points.level > 0) | (points.month <= last))
+    return moves_frame(points, moves_at(points, selected), _attributes(customer_mrr))
+
+
+def month_movements(points: ChangePoints | None, month: pd.Period | str) -> pd.DataFrame:
+    """The movements of one month: ``customer_movements(cm, last_month=month)`` limited
+    to the rows of ``month``, from the points of ``cm`` (:mod:`saas_kit.mrr_steps`)."""
+    if points is None:
+        return moves_frame(None, Moves.empty())
+    return moves_frame(points, month_moves(points, month_number(month)))
+
+
+def moves_frame(points: ChangePoints | None, moves: Moves, attributes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The frame of :func:`customer_movements` from movements at points (``attributes``:
+    per customer id, columns carried over)."""
+    amount = np.where(moves.kind == _CODE["churn"], moves.prev, np.abs(moves.cur - moves.prev))
+    empty = points is None or len(moves.at) == 0
     out = pd.DataFrame(
         {
-            "customer_id": uniques.take(codes) if len(codes) else pd.Series([], dtype="object"),
-            "month": months_from_numbers(month) if len(month) else pd.PeriodIndex([], freq="M"),
-            "movement": pd.Categorical.from_codes(kind, categories=list(MOVEMENTS)),
-            "prev_mrr": from_ticks(prev),
-            "mrr": from_ticks(cur),
+            "customer_id": pd.Series([], dtype="object") if empty else points.uniques.take(moves.customer),
+            "month": pd.PeriodIndex([], freq="M") if empty else months_from_numbers(points.month[moves.at]),
+            "movement": pd.Categorical.from_codes(moves.kind, categories=list(MOVEMENTS)),
+            "prev_mrr": from_ticks(moves.prev),
+            "mrr": from_ticks(moves.cur),
             "amount": from_ticks(amount),
         }
     )
-    extra = [c for c in customer_mrr.columns if c not in ("customer_id", "month", "mrr")]
-    if extra:
-        attrs = customer_mrr.drop_duplicates("customer_id").set_index("customer_id")[extra]
-        out = out.join(attrs, on="customer_id")
+    if attributes is not None and len(attributes.columns):
+        out = out.join(attributes, on="customer_id")
     return out
+
+
+def _attributes(customer_mrr: pd.DataFrame) -> pd.DataFrame | None:
+    """The columns of ``customer_mrr`` besides customer_id, month and mrr, per customer id."""
+    extra = [c for c in customer_mrr.columns if c not in ("customer_id", "month", "mrr")]
+    if not extra:
+        return None
+    return customer_mrr.drop_duplicates("customer_id").set_index("customer_id")[extra]
 
 
 def mrr_movements(
@@ -112,36 +132,25 @@ def mrr_movements(
     lo = int(rows.month.min()) if start_month is None else month_number(start_month)
     if hi < lo:
         return empty_bridge(by)
-    codes, month, kind, prev, cur = _classify(rows, hi)
     groups, group_of_customer = customer_groups(customer_mrr, by, rows.uniques)
-    n_groups, span = len(groups), hi - lo + 1
-    delta = np.where(kind == _CODE["churn"], prev, np.abs(cur - prev))
+    return bridge_from_points(points_from_rows(rows), lo, hi, groups, group_of_customer, by)
 
-    def cell(values: np.ndarray | None, g: np.ndarray, m: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        keep = (m >= lo) & (m <= hi) if mask is None else mask & (m >= lo) & (m <= hi)
-        idx = g[keep] * span + (m[keep] - lo)
-        if values is None:
-            return np.bincount(idx, minlength=n_groups * span).astype("int64")
-        return int_bincount(idx, values[keep], n_groups * span)
 
-    g_mov = group_of_customer[codes]
-    cols: dict[str, np.ndarray] = {}
-    for name in MOVEMENTS:
-        is_kind = kind == _CODE[name]
-        cols[name] = cell(delta, g_mov, month, is_kind)
-        cols[count_column(name)] = cell(None, g_mov, month, is_kind)
-
-    # Closing MRR and customer counts from the customer-month rows themselves (one
-    # index array of customer-month size, built in place: this is the memory peak).
-    closing, customers, before, before_n = _closing_cells(rows, group_of_customer, lo, hi, n_groups)
-    closing_2d = closing.reshape(n_groups, span)
-    customers_2d = customers.reshape(n_groups, span)
-    opening = np.concatenate([before[:, None], closing_2d[:, :-1]], axis=1).ravel()
-    opening_n = np.concatenate([before_n[:, None], customers_2d[:, :-1]], axis=1).ravel()
-
-    return bridge_frame(groups, by, lo, hi, opening, opening_n, closing, customers,
-                        {name: cols[name] for name in MOVEMENTS},
-                        {name: cols[count_column(name)] for name in MOVEMENTS})
+def bridge_from_points(points: ChangePoints, lo: int, hi: int, groups: list | None = None,
+                       group_of_customer: np.ndarray | None = None, by: str | None = None) -> pd.DataFrame:
+    """The bridge of :func:`mrr_movements` for months ``lo..hi`` (month numbers, ``hi >= lo``)
+    from the points of the customers' MRR (:func:`saas_kit.mrr_steps.bridge_cells`); with
+    ``by``, per group (``groups``: the group values, sorted; ``group_of_customer``: each
+    customer code's index into them)."""
+    groups = [None] if by is None else list(groups)
+    cells = bridge_cells(points, lo, hi, None if by is None else group_of_customer, len(groups))
+    span = hi - lo + 1
+    closing_2d = cells.closing.reshape(len(groups), span)
+    customers_2d = cells.customers.reshape(len(groups), span)
+    opening = np.concatenate([cells.before[:, None], closing_2d[:, :-1]], axis=1).ravel()
+    opening_n = np.concatenate([cells.before_customers[:, None], customers_2d[:, :-1]], axis=1).ravel()
+    return bridge_frame(groups, by, lo, hi, opening, opening_n, cells.closing, cells.customers, cells.amounts,
+                        cells.counts)
 
 
 def bridge_frame(groups: list, by: str | None, lo: int, hi: int, opening: np.ndarray, opening_n: np.ndarray,
@@ -191,30 +200,13 @@ def with_attribute(customer_mrr: pd.DataFrame, customers: pd.DataFrame, column: 
 
 # ----------------------------------------------------------------------------- internals
 
+_CODE = {name: i for i, name in enumerate(MOVEMENTS)}
+
 
 def _positive(customer_mrr: pd.DataFrame) -> pd.DataFrame:
     """Rows with MRR > 0; the frame itself (no copy) when that is every row."""
     positive = customer_mrr["mrr"].to_numpy() > 0
     return customer_mrr if positive.all() else customer_mrr[positive]
-
-
-def _closing_cells(rows: SortedRows, group_of_customer: np.ndarray, lo: int, hi: int, n_groups: int
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Closing MRR ticks and customer counts per (group, month lo..hi), flattened, and
-    the same per group for month lo - 1 (the first opening)."""
-    span = hi - lo + 1
-    idx = rows.month - (lo - 1)  # 0 is month lo - 1, 1..span are lo..hi
-    if n_groups > 1:
-        idx = group_of_customer[rows.codes] * (span + 1) + idx  # int64
-    in_range = (rows.month >= lo - 1) & (rows.month <= hi)
-    if not in_range.all():
-        idx, ticks = idx[in_range], rows.ticks[in_range]
-    else:
-        ticks = rows.ticks
-    size = n_groups * (span + 1)
-    closing = int_bincount(idx, ticks, size).reshape(n_groups, span + 1)
-    customers = np.bincount(idx, minlength=size).astype("int64").reshape(n_groups, span + 1)
-    return closing[:, 1:].ravel(), customers[:, 1:].ravel(), closing[:, 0].copy(), customers[:, 0].copy()
 
 
 def count_column(movement: str) -> str:
@@ -232,56 +224,6 @@ def _last_month_number(customer_mrr: pd.DataFrame, last_month) -> int:
     if last_month is not None:
         return month_number(last_month)
     return int(month_numbers(customer_mrr["month"]).max())
-
-
-def _classify(rows: SortedRows, last_month: int):
-    """(customer code, month number, movement code, prev ticks, cur ticks) of every
-    movement, sorted by customer and month. A row's previous month is the row before
-    it when that row is the same customer exactly one month earlier; a row with no
-    row in the next month churns then (if that month is <= ``last_month``).
-
-    Every row has MRR > 0, so a row without its previous month is new (first row of the
-    customer) or a reactivation, and a row with it moves by the difference. Work arrays
-    of row size are boolean; only the movements themselves get integer arrays."""
-    c, m, t = rows.codes, rows.month, rows.ticks
-    n = len(c)
-    same_prev = np.zeros(n, dtype=bool)
-    np.equal(c[1:], c[:-1], out=same_prev[1:])
-    consecutive = np.zeros(n, dtype=bool)
-    consecutive[1:] = np.diff(m) == 1
-    consecutive &= same_prev
-    up = np.zeros(n, dtype=bool)
-    np.greater(t[1:], t[:-1], out=up[1:])
-    up &= consecutive
-    down = np.zeros(n, dtype=bool)
-    np.less(t[1:], t[:-1], out=down[1:])
-    down &= consecutive
-    moved = up | down
-    moved |= ~consecutive
-    churn = np.ones(n, dtype=bool)  # no row in the next month ...
-    churn[:-1] = ~consecutive[1:]
-    churn &= m < last_month  # ... and that month is in range
-
-    move_at, churn_at = np.flatnonzero(moved), np.flatnonzero(churn)
-    kind = np.full(len(move_at), _CODE["new"], dtype="int8")
-    kind[same_prev[move_at]] = _CODE["reactivation"]
-    kind[up[move_at]] = _CODE["expansion"]
-    kind[down[move_at]] = _CODE["contraction"]
-    prev = np.where(consecutive[move_at], t[move_at - 1], 0)
-    del same_prev, up, down, moved, churn
-
-    # Row i's movement (month m) comes before its churn (month m + 1), which comes before
-    # the customer's next row (not consecutive, so later): merging by row keeps the order.
-    move_pos = np.arange(len(move_at)) + np.searchsorted(churn_at, move_at, side="left")
-    churn_pos = np.arange(len(churn_at)) + np.searchsorted(move_at, churn_at, side="right")
-    size = len(move_at) + len(churn_at)
-    codes, month = np.empty(size, dtype=c.dtype), np.empty(size, dtype=m.dtype)
-    kinds, prevs, curs = np.empty(size, dtype="int8"), np.empty(size, dtype="int64"), np.zeros(size, dtype="int64")
-    codes[move_pos], month[move_pos], kinds[move_pos], prevs[move_pos], curs[move_pos] = (
-        c[move_at], m[move_at], kind, prev, t[move_at])
-    codes[churn_pos], month[churn_pos], kinds[churn_pos], prevs[churn_pos] = (
-        c[churn_at], m[churn_at] + 1, _CODE["churn"], t[churn_at])
-    return codes, month, kinds, prevs, curs
 
 
 def empty_bridge(by: str | None) -> pd.DataFrame:

@@ -14,7 +14,9 @@ from saas_kit.arr import arr_from_mrr
 from saas_kit.calendar import months_from_numbers
 from saas_kit.errors import ParameterError
 from saas_kit.money import from_ticks, to_ticks
-from saas_kit.rows import chunks, customer_groups, int_bincount, sorted_rows
+from saas_kit.mrr import ChangePoints
+from saas_kit.mrr_steps import points_from_rows, retention_cells
+from saas_kit.rows import customer_groups, sorted_rows
 
 
 def ratio(num, den):
@@ -95,6 +97,10 @@ def monthly_rates(bridge: pd.DataFrame) -> pd.DataFrame:
     return b
 
 
+RETENTION_COLUMNS = ["month", "base_customers", "base_mrr", "retained_mrr", "retained_mrr_capped",
+                     "retained_customers", "nrr_ttm", "grr_ttm", "logo_retention_ttm"]
+
+
 def trailing_retention(customer_mrr: pd.DataFrame, months: int = 12, by: str | None = None) -> pd.DataFrame:
     """Trailing-twelve-month (cohort) NRR and GRR per month (seed 003; metrics.md §4).
 
@@ -105,56 +111,46 @@ def trailing_retention(customer_mrr: pd.DataFrame, months: int = 12, by: str | N
     Returns ``month``, ``base_customers``, ``base_mrr``, ``retained_mrr``,
     ``retained_mrr_capped``, ``retained_customers``, ``nrr_ttm``, ``grr_ttm``,
     ``logo_retention_ttm``, one row per month that has a base (``by``: per group as
-    well, first column). Linear after one sort: each customer-month row finds the same
-    customer ``months`` later by binary search in the sorted keys, a million rows at a
-    time.
+    well, first column). Computed from the points where the customers' MRR changes
+    (:func:`retention_from_points`).
     """
     cm = customer_mrr[customer_mrr["mrr"] > 0]
-    empty = pd.DataFrame(columns=([by] if by else []) + ["month", "base_customers", "base_mrr", "retained_mrr",
-                                                         "retained_mrr_capped", "retained_customers", "nrr_ttm",
-                                                         "grr_ttm", "logo_retention_ttm"])
     if cm.empty:
-        return empty
+        return empty_retention(by)
     rows = sorted_rows(cm)
-    m0, last = int(rows.month.min()), int(rows.month.max())
-    if last - m0 < months:  # no month has a base yet
-        return empty
-    span = last - m0 + 1 + months  # room so that key + months never reaches the next customer
-    key = rows.codes * span + (rows.month - m0)
     groups, group_of_customer = customer_groups(cm, by, rows.uniques)
-    lo, n_months = m0 + months, last - (m0 + months) + 1
-    size = len(groups) * n_months
-    base_n, kept_n = np.zeros(size, dtype="int64"), np.zeros(size, dtype="int64")
-    sums = {name: np.zeros(size, dtype="int64") for name in ("base", "cur", "capped")}
-    for part in chunks(len(key)):  # bounded temporaries; the sums are exact int64 per chunk
-        month = rows.month[part]
-        base_rows = np.flatnonzero(month + months <= last)
-        if len(base_rows) == 0:
-            continue
-        target = key[part][base_rows] + months
-        pos = np.minimum(np.searchsorted(key, target), len(key) - 1)
-        found = key[pos] == target
-        base_t = rows.ticks[part][base_rows]
-        cur_t = np.where(found, rows.ticks[pos], 0)
-        capped_t = np.minimum(cur_t, base_t)
-        idx = group_of_customer[rows.codes[part][base_rows]] * n_months + (month[base_rows] + (months - lo))
-        base_n += np.bincount(idx, minlength=size)
-        kept_n += np.bincount(idx[found], minlength=size)
-        for name, values in (("base", base_t), ("cur", cur_t), ("capped", capped_t)):
-            sums[name] += int_bincount(idx, values, size)
-    present = base_n > 0
+    return retention_from_points(points_from_rows(rows), months, groups, group_of_customer, by)
+
+
+def empty_retention(by: str | None = None) -> pd.DataFrame:
+    """The frame of :func:`trailing_retention` with no month."""
+    return pd.DataFrame(columns=([by] if by else []) + RETENTION_COLUMNS)
+
+
+def retention_from_points(points: ChangePoints | None, months: int = 12, groups: list | None = None,
+                          group_of_customer: np.ndarray | None = None, by: str | None = None) -> pd.DataFrame:
+    """:func:`trailing_retention` from the points of the customers' MRR
+    (:func:`saas_kit.mrr_steps.retention_cells`); with ``by``, per group (``groups``: the
+    group values, sorted; ``group_of_customer``: each customer code's index into them)."""
+    groups = [None] if by is None else list(groups)
+    cells = None if points is None else retention_cells(points, months, None if by is None else group_of_customer,
+                                                        len(groups))
+    if cells is None:
+        return empty_retention(by)
+    n_months = cells.hi - cells.lo + 1
+    present = cells.base_customers > 0
     out = pd.DataFrame()
     if by is not None:
         out[by] = np.repeat(np.asarray(groups, dtype=object), n_months)[present]
-    out["month"] = months_from_numbers(np.tile(np.arange(lo, last + 1), len(groups))[present])
-    out["base_customers"] = base_n[present]
-    out["base_mrr"] = from_ticks(sums["base"][present])
-    out["retained_mrr"] = from_ticks(sums["cur"][present])
-    out["retained_mrr_capped"] = from_ticks(sums["capped"][present])
-    out["retained_customers"] = kept_n[present]
-    out["nrr_ttm"] = ratio(sums["cur"][present], sums["base"][present])
-    out["grr_ttm"] = ratio(sums["capped"][present], sums["base"][present])
-    out["logo_retention_ttm"] = ratio(kept_n[present], base_n[present])
+    out["month"] = months_from_numbers(np.tile(np.arange(cells.lo, cells.hi + 1), len(groups))[present])
+    out["base_customers"] = cells.base_customers[present]
+    out["base_mrr"] = from_ticks(cells.base[present])
+    out["retained_mrr"] = from_ticks(cells.cur[present])
+    out["retained_mrr_capped"] = from_ticks(cells.capped[present])
+    out["retained_customers"] = cells.kept[present]
+    out["nrr_ttm"] = ratio(cells.cur[present], cells.base[present])
+    out["grr_ttm"] = ratio(cells.capped[present], cells.base[present])
+    out["logo_retention_ttm"] = ratio(cells.kept[present], cells.base_customers[present])
     return out.reset_index(drop=True)
 
 
