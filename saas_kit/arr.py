@@ -76,7 +76,11 @@ def recurring_and_one_off(customer_mrr: pd.DataFrame, charges: pd.DataFrame | No
     outside the MRR range are left out) and ``one_off_share`` = one_off / (mrr +
     one_off), the share of the month's billed revenue that would wrongly inflate ARR
     if annualised (NaN when both are 0)."""
-    total = mrr_by_month(customer_mrr)
+    return recurring_beside_one_off(mrr_by_month(customer_mrr), charges)
+
+
+def recurring_beside_one_off(total: pd.Series, charges: pd.DataFrame | None) -> pd.DataFrame:
+    """:func:`recurring_and_one_off` from the total MRR by month (:func:`saas_kit.mrr.mrr_by_month`)."""
     one_off = pd.Series(0, index=total.index, dtype="int64")
     if charges is not None and len(charges):
         months = pd.PeriodIndex(pd.DatetimeIndex(charges["date"]), freq="M")

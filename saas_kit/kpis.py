@@ -50,11 +50,12 @@ KPIS = (
 )
 
 
-def monthly_kpi_series(customer_mrr: pd.DataFrame, bridge: pd.DataFrame | None = None,
+def monthly_kpi_series(customer_mrr: pd.DataFrame | None, bridge: pd.DataFrame | None = None,
                        ttm: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every KPI of :data:`KPIS` per month (index Period[M]). ``bridge`` (the bridge
     with :func:`saas_kit.rates.monthly_rates`) and ``ttm`` (:func:`trailing_retention`)
-    are computed from ``customer_mrr`` unless given (the month analysis passes its own)."""
+    are computed from ``customer_mrr`` unless given (the month analysis passes its own,
+    and no frame)."""
     rates = (monthly_rates(mrr_movements(customer_mrr)) if bridge is None else bridge).set_index("month")
     ttm = (trailing_retention(customer_mrr) if ttm is None else ttm).set_index("month")
     out = pd.DataFrame(index=rates.index)

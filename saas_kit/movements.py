@@ -136,12 +136,14 @@ def mrr_movements(
     return bridge_from_points(points_from_rows(rows), lo, hi, groups, group_of_customer, by)
 
 
-def bridge_from_points(points: ChangePoints, lo: int, hi: int, groups: list | None = None,
+def bridge_from_points(points: ChangePoints | None, lo: int, hi: int, groups: list | None = None,
                        group_of_customer: np.ndarray | None = None, by: str | None = None) -> pd.DataFrame:
     """The bridge of :func:`mrr_movements` for months ``lo..hi`` (month numbers, ``hi >= lo``)
     from the points of the customers' MRR (:func:`saas_kit.mrr_steps.bridge_cells`); with
     ``by``, per group (``groups``: the group values, sorted; ``group_of_customer``: each
-    customer code's index into them)."""
+    customer code's index into them). No point, or ``hi < lo``: the bridge with no month."""
+    if points is None or hi < lo:
+        return empty_bridge(by)
     groups = [None] if by is None else list(groups)
     cells = bridge_cells(points, lo, hi, None if by is None else group_of_customer, len(groups))
     span = hi - lo + 1
@@ -196,6 +198,17 @@ def with_attribute(customer_mrr: pd.DataFrame, customers: pd.DataFrame, column: 
     out = customer_mrr.copy()
     out[column] = out["customer_id"].map(attrs).astype("object").fillna("(unknown)")
     return out
+
+
+def attribute_groups(customer_ids: pd.Index, customers: pd.DataFrame, column: str) -> tuple[list, np.ndarray]:
+    """The groups of a customer attribute as :func:`with_attribute` attaches it (customers
+    missing from ``customers``, or without a value, in ``"(unknown)"``), sorted, and the
+    group of each of ``customer_ids`` (an index into them): what ``mrr_movements`` and
+    ``trailing_retention`` get with ``by=column`` from the frame :func:`with_attribute` returns."""
+    attrs = customers.drop_duplicates("customer_id").set_index("customer_id")[column]
+    values = attrs.reindex(customer_ids).astype("object").fillna("(unknown)")
+    codes, groups = pd.factorize(values, sort=True)
+    return list(groups), codes.astype("int64")
 
 
 # ----------------------------------------------------------------------------- internals

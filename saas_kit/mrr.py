@@ -177,12 +177,16 @@ def change_points(subscriptions: pd.DataFrame, last_month: int, sort_customers: 
 
 
 def _customer_months(subscriptions: pd.DataFrame, last_month: int) -> pd.DataFrame:
+    """Customer-month rows of the subscriptions up to ``last_month`` (:func:`customer_months_from_points`)."""
+    return customer_months_from_points(change_points(subscriptions, last_month))
+
+
+def customer_months_from_points(points: ChangePoints | None) -> pd.DataFrame:
     """Customer-month rows from the points where a customer's MRR changes
     (:func:`change_points`). Only the runs with MRR > 0 are expanded to rows, straight
     into the output arrays: memory stays a small multiple of the result and nothing of
     customer-month size is ever sorted.
     """
-    points = change_points(subscriptions, last_month)
     if points is None:
         return empty_customer_months()
     key, level, span, m0, uniques = points.key, points.level, points.span, points.first_month, points.uniques

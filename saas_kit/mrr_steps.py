@@ -28,8 +28,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 
-from saas_kit.money import int_bincount
+from saas_kit.calendar import months_from_numbers
+from saas_kit.money import from_ticks, int_bincount
 from saas_kit.mrr import ChangePoints
 from saas_kit.rows import SortedRows
 
@@ -106,6 +108,23 @@ def mrr_totals(points: ChangePoints) -> tuple[int, np.ndarray]:
     keep = month <= last
     changes = points.level - previous_levels(points)
     return first, np.cumsum(int_bincount(month[keep] - first, changes[keep], last - first + 1))
+
+
+def mrr_by_month_from_points(points: ChangePoints | None) -> pd.Series:
+    """:func:`saas_kit.mrr.mrr_by_month` of the customer-months of the points."""
+    if points is None:
+        return pd.Series([], dtype="float64", index=pd.PeriodIndex([], freq="M"), name="mrr")
+    first, totals = mrr_totals(points)
+    return pd.Series(from_ticks(totals), index=months_from_numbers(np.arange(first, first + len(totals))), name="mrr")
+
+
+def last_month_with_mrr_by(points: ChangePoints | None, month: int) -> int | None:
+    """The latest month up to ``month`` in which some customer has MRR > 0 (None if none)."""
+    if points is None or month < points.first_month:
+        return None
+    first, totals = mrr_totals(points)
+    paying = np.flatnonzero(totals[: month - first + 1] > 0)
+    return first + int(paying[-1]) if len(paying) else None
 
 
 class BridgeCells(NamedTuple):

@@ -13,15 +13,17 @@ from typing import Any
 import pandas as pd
 
 from saas_kit import activation
-from saas_kit.arr import mrr_by_billing_period, one_off_by_kind, recurring_and_one_off
-from saas_kit.cohorts import cohort_long
+from saas_kit.arr import mrr_by_billing_period, one_off_by_kind, recurring_beside_one_off
+from saas_kit.calendar import month_number, months_from_numbers
+from saas_kit.cohorts import cohorts_from_points
 from saas_kit.facts.model import (ACTIVATION_DEFAULTS, DEFAULT_ACTIVATION_RULE, ActivationFacts, DataFacts,
                                   LedgerFacts, MonthFacts, SegmentFacts)
 from saas_kit.kpis import monthly_kpi_series
 from saas_kit.loading import Dataset
-from saas_kit.movements import customer_movements, mrr_movements, with_attribute
-from saas_kit.mrr import mrr_by_month
-from saas_kit.rates import monthly_rates, trailing_retention
+from saas_kit.movements import attribute_groups, bridge_from_points, month_movements
+from saas_kit.mrr import ChangePoints
+from saas_kit.mrr_steps import last_month_with_mrr_by, mrr_by_month_from_points
+from saas_kit.rates import monthly_rates, retention_from_points
 
 #: The movements of the "who moved" list, in its order (metrics.md §3).
 MOVER_ORDER = ("churn", "expansion", "contraction", "new", "reactivation")
@@ -79,37 +81,48 @@ def data_facts(dataset: Dataset) -> DataFacts:
 
 
 def ledger_facts(dataset: Dataset, month: pd.Period, columns: list[str]) -> LedgerFacts:
-    """The ledger's figures of ``month`` (see :class:`saas_kit.facts.model.LedgerFacts`)."""
-    cm = dataset.customer_mrr
-    bridge = monthly_rates(mrr_movements(cm, last_month=month))
-    bridge = bridge[bridge["month"] <= month].reset_index(drop=True)
-    ttm = trailing_retention(cm)
-    split = recurring_and_one_off(cm, dataset.charges)
-    until = cm[cm["month"] <= month]
-    segments = {column: segment_facts(cm, dataset.customers, month, column) for column in columns}
+    """The ledger's figures of ``month`` (see :class:`saas_kit.facts.model.LedgerFacts`),
+    computed from the points where each customer's MRR changes (``dataset.mrr_points()``;
+    the frames equal those of the functions of the customer-month frame model.py names)."""
+    points = dataset.mrr_points()
+    lo, hi = (points.first_month if points is not None else 0), month_number(month)
+    bridge = monthly_rates(bridge_from_points(points, lo, hi))
+    ttm = retention_from_points(points)
+    total = mrr_by_month_from_points(points)
+    split = recurring_beside_one_off(total, dataset.charges)
+    segments = {column: segment_facts(points, dataset.customers, month, column) for column in columns}
+    cohorts_last = last_month_with_mrr_by(points, hi)
     return LedgerFacts(
-        bridge=bridge, ttm=ttm, kpi_series=monthly_kpi_series(cm, bridge, ttm), mrr_by_month=mrr_by_month(cm),
+        bridge=bridge, ttm=ttm, kpi_series=monthly_kpi_series(None, bridge, ttm), mrr_by_month=total,
         recurring_one_off=split[split["month"] <= month].reset_index(drop=True),
         billing_periods=None if dataset.subscriptions is None else mrr_by_billing_period(dataset.subscriptions, month),
         one_off_by_kind=one_off_by_kind(dataset.charges, month - 11, month), segments=segments,
-        cohorts=cohort_long(until), cohorts_last_month=until["month"].max() if len(until) else None,
+        cohorts=cohorts_from_points(points, hi),
+        cohorts_last_month=None if cohorts_last is None else months_from_numbers(cohorts_last),
         movers=movers(dataset, month))
 
 
-def segment_facts(customer_mrr: pd.DataFrame, customers: pd.DataFrame, month: pd.Period, column: str) -> SegmentFacts:
+def segment_facts(points: ChangePoints | None, customers: pd.DataFrame, month: pd.Period,
+                  column: str) -> SegmentFacts:
     """The bridge (every month up to ``month``) and the twelve-month retention per value of ``column``."""
-    seg_mrr = with_attribute(customer_mrr, customers, column)
-    return SegmentFacts(column=column, bridge=mrr_movements(seg_mrr, last_month=month, by=column),
-                        ttm=trailing_retention(seg_mrr, by=column))
+    groups, group_of_customer = attribute_groups(points.uniques if points is not None else pd.Index([]), customers,
+                                                 column)
+    lo = points.first_month if points is not None else 0
+    return SegmentFacts(column=column,
+                        bridge=bridge_from_points(points, lo, month_number(month), groups, group_of_customer, column),
+                        ttm=retention_from_points(points, 12, groups, group_of_customer, column))
 
 
-def plans_at(subscriptions: pd.DataFrame | None, month: pd.Period) -> pd.Series:
-    """Each customer's plan: that of the last subscription started by the end of ``month``."""
+def plans_at(subscriptions: pd.DataFrame | None, month: pd.Period, customer_ids=None) -> pd.Series:
+    """Each customer's plan: that of the last subscription started by the end of ``month``
+    (``customer_ids``: of those customers only)."""
     if subscriptions is None or "plan" not in subscriptions.columns:
         return pd.Series(dtype="object")
     end = month.to_timestamp(how="end")
-    started = subscriptions[pd.to_datetime(subscriptions["start_date"]) <= end].sort_values("start_date",
-                                                                                          kind="stable")
+    started = pd.to_datetime(subscriptions["start_date"]) <= end
+    if customer_ids is not None:
+        started &= subscriptions["customer_id"].isin(customer_ids)
+    started = subscriptions[started].sort_values("start_date", kind="stable")
     return started.groupby("customer_id", sort=False)["plan"].last().astype(str)
 
 
@@ -118,15 +131,14 @@ def movers(dataset: Dataset, month: pd.Period) -> pd.DataFrame:
     ``customer_id``, ``name`` (customers.csv ``name``, else the id), ``segment``,
     ``plan``, ``mrr_before``, ``mrr_after``, ``change`` (after - before). Sorted by
     movement (:data:`MOVER_ORDER`) then by the size of the change, largest first, then id."""
-    moves = customer_movements(dataset.customer_mrr[["customer_id", "month", "mrr"]], last_month=month)
-    moves = moves[moves["month"] == month]
+    moves = month_movements(dataset.mrr_points(), month)
     customers = dataset.customers.set_index("customer_id") if dataset.customers is not None else pd.DataFrame()
     ids = moves["customer_id"].astype(str)
     names = customers["name"].reindex(ids).astype("object") if "name" in customers.columns else pd.Series(
         [None] * len(ids), index=ids, dtype="object")
     segments = customers["segment"].reindex(ids) if "segment" in customers.columns else pd.Series(
         [""] * len(ids), index=ids)
-    plans = plans_at(dataset.subscriptions, month).reindex(ids)
+    plans = plans_at(dataset.subscriptions, month, ids.unique()).reindex(ids)
     out = pd.DataFrame({
         "movement": moves["movement"].astype(str).to_numpy(), "customer_id": ids.to_numpy(),
         "name": [n if isinstance(n, str) and n.strip() else i for n, i in zip(names.to_numpy(), ids)],

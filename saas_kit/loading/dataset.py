@@ -6,8 +6,36 @@ from pathlib import Path
 
 import pandas as pd
 
+from saas_kit.calendar import months_from_numbers
 from saas_kit.errors import DataError, DataWarning, ParameterError
 from saas_kit.loading.schema import CURRENCY_HINT, parse_month_parameter
+from saas_kit.mrr import ChangePoints, customer_months_from_points
+from saas_kit.mrr_steps import last_month_with_mrr, points_from_rows
+from saas_kit.rows import sorted_rows
+
+
+class CustomerMonths:
+    """The ``customer_mrr`` field of :class:`Dataset`: the frame it was given, or, given
+    None, the frame built from :attr:`Dataset.points` the first time it is read (the
+    loader gives the points only: the month analysis never needs the frame, which at a
+    million customers holds 16 million rows)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, dataset: "Dataset | None", owner: type | None = None) -> pd.DataFrame | None:
+        if dataset is None:
+            return None  # the field's default
+        frame = dataset.__dict__.get(self.slot)
+        if frame is None and dataset.__dict__.get("points") is not None:
+            frame = customer_months_from_points(dataset.points)
+            if dataset.last_month is not None:
+                frame.attrs["through"] = dataset.last_month
+            dataset.__dict__[self.slot] = dataset.__dict__["_built_from_points"] = frame
+        return frame
+
+    def __set__(self, dataset: "Dataset", frame: pd.DataFrame | None) -> None:
+        dataset.__dict__[self.slot] = frame
 
 
 @dataclass
@@ -15,13 +43,14 @@ class Dataset:
     """Everything read from a data directory, validated.
 
     ``customer_mrr`` is the customer-month MRR frame (from subscriptions or from a
-    ready ``mrr`` table); ``files`` lists what was read (file, kind, rows, columns,
-    period); ``warnings`` the usable-but-suspicious findings.
+    ready ``mrr`` table; built on first use when the loader gave only ``points``);
+    ``files`` lists what was read (file, kind, rows, columns, period); ``warnings`` the
+    usable-but-suspicious findings.
     """
 
     directory: Path
     currency: str | None
-    customer_mrr: pd.DataFrame
+    customer_mrr: pd.DataFrame = CustomerMonths()
     subscriptions: pd.DataFrame | None = None
     customers: pd.DataFrame | None = None
     charges: pd.DataFrame | None = None
@@ -35,9 +64,31 @@ class Dataset:
     last_month: pd.Period | None = None
     #: the keys of the folder's dataset.yml ({} without one)
     metadata: dict = field(default_factory=dict)
+    #: the points where each customer's MRR changes (:mod:`saas_kit.mrr_steps`; customer
+    #: ids sorted), which the loader computes from the subscriptions; see :meth:`mrr_points`
+    points: ChangePoints | None = field(default=None, repr=False)
+
+    def mrr_points(self) -> ChangePoints | None:
+        """The points where each customer's MRR changes (None without any MRR): the
+        loader's while ``customer_mrr`` is (or will be) built from them, else those of
+        ``customer_mrr`` (computed once per frame)."""
+        frame = self.__dict__.get("_customer_mrr")
+        if self.points is not None and (frame is None or frame is self.__dict__.get("_built_from_points")):
+            return self.points
+        cached = self.__dict__.get("_points_of")
+        if cached is None or cached[0] is not frame:
+            positive = frame[frame["mrr"] > 0]
+            cached = (frame, points_from_rows(sorted_rows(positive)) if len(positive) else None)
+            self.__dict__["_points_of"] = cached
+        return cached[1]
+
+    def _frame_built(self) -> bool:
+        return self.__dict__.get("_customer_mrr") is not None
 
     @property
     def first_month(self) -> pd.Period:
+        if not self._frame_built() and self.points is not None:
+            return months_from_numbers(self.points.first_month)
         return self.customer_mrr["month"].min()
 
     @property
@@ -47,6 +98,8 @@ class Dataset:
         with MRR."""
         if self.last_month is not None:
             return self.last_month
+        if not self._frame_built() and self.points is not None:
+            return months_from_numbers(last_month_with_mrr(self.points))
         return self.customer_mrr["month"].max()
 
     def require_currency(self) -> str:

@@ -10,7 +10,9 @@ import pandas as pd
 
 from saas_kit.errors import DataError, DataWarning
 from saas_kit.metadata import last_complete_month, parse_as_of, read_metadata, today
-from saas_kit.mrr import monthly_mrr, mrr_from_table
+from saas_kit.mrr import change_points, customer_codes, mrr_from_table, number_to_period, period_to_number
+from saas_kit.mrr_steps import points_from_rows
+from saas_kit.rows import sorted_rows
 from saas_kit.loading.data_warnings import data_warning
 from saas_kit.loading.schema import CURRENCY_HINT, KEEPS_EXTRA_COLUMNS, SCHEMAS
 from saas_kit.loading.dataset import Dataset
@@ -70,7 +72,11 @@ def load_dataset(directory: str | Path, mapping: Mapping[str, str] | None = None
         subscriptions, currency, w = load_subscriptions(subs_path, mapping, currency)
         warnings += w
         warnings += _after_as_of(subscriptions, "start_date", subs_path, as_of, "subscriptions_after_as_of")
-        customer_mrr, main_path, main_frame = monthly_mrr(subscriptions, through), subs_path, subscriptions
+        # the points where each customer's MRR changes; the customer-month frame is built
+        # from them only if something asks for it (Dataset.customer_mrr)
+        points, customer_mrr = change_points(subscriptions, period_to_number(through)), None
+        main_path, main_frame = subs_path, subscriptions
+        known = distinct_ids(subscriptions["customer_id"])
     elif mrr_path is not None:
         raw = read_table(mrr_path, "mrr", mapping)
         _note_extra(raw, "mrr", mrr_path, warnings)
@@ -83,23 +89,27 @@ def load_dataset(directory: str | Path, mapping: Mapping[str, str] | None = None
                                          as_of=as_of.date()))
             table = table[~late]
         subscriptions, customer_mrr, main_path, main_frame = None, mrr_from_table(table), mrr_path, table
+        points = None if customer_mrr.empty else points_from_rows(sorted_rows(customer_mrr))
+        known = distinct_ids(customer_mrr["customer_id"])
     else:
         raise DataError("no subscriptions.csv / subscriptions.parquet (or mrr.csv / mrr.parquet) in the data "
                         "directory", file=str(directory))
-    if customer_mrr.empty:
+    if points is None:
         raise DataError(f"no subscription is active at any month end up to {through}, the last complete month "
                         f"before the as-of date {as_of.date()}: nothing to report", file=str(main_path))
     if require_currency and not currency:
         raise DataError(f"the data has no currency: {CURRENCY_HINT}", file=str(main_path))
-    customer_mrr.attrs["through"] = through
-    files.append(_file_entry(main_path, main_path.stem, main_frame, (customer_mrr["month"].min(), through)))
+    if customer_mrr is not None:
+        customer_mrr.attrs["through"] = through
+    files.append(_file_entry(main_path, main_path.stem, main_frame, (number_to_period(points.first_month), through)))
     loaded = {kind: _load_optional(directory, kind, mapping, currency, warnings, files, as_of)
               for kind in ("customers", "charges", "events", "company")}
-    warnings += _cross_file_warnings(customer_mrr, subscriptions, loaded)
+    warnings += _cross_file_warnings(known, loaded)
     return Dataset(
         directory=directory,
         currency=currency,
         customer_mrr=customer_mrr,
+        points=points,
         subscriptions=None if subscriptions is None else subscriptions.drop(columns="_row"),
         **{kind: None if frame is None else frame.drop(columns="_row") for kind, (frame, _) in loaded.items()},
         files=pd.DataFrame(files, columns=["file", "kind", "rows", "columns", "period", "first", "last"]),
@@ -179,32 +189,42 @@ def _load_optional(directory: Path, kind: str, mapping: Mapping[str, str] | None
     return frame, path.name
 
 
-def _cross_file_warnings(customer_mrr: pd.DataFrame, subscriptions: pd.DataFrame | None,
-                         loaded: dict[str, tuple[pd.DataFrame | None, str]]) -> list[DataWarning]:
+def distinct_ids(ids: pd.Series) -> pd.Index:
+    """The distinct customer ids of a column (no hashing when they come in order)."""
+    return customer_codes(ids, sort=False)[1]
+
+
+def _cross_file_warnings(known: pd.Index, loaded: dict[str, tuple[pd.DataFrame | None, str]]) -> list[DataWarning]:
+    """Warnings on the ids of customers, charges and events against ``known``, the
+    distinct customer ids of the subscriptions (or of the MRR table): ids that differ
+    from a known one only by leading zeros, charges and events of unknown customers,
+    and (one warning) how many known customers customers.csv lacks. Each check looks at
+    the distinct ids of a file, and at its rows only when some id is unknown."""
     found: list[DataWarning] = []
-    known = set(customer_mrr["customer_id"].unique())
-    if subscriptions is not None:
-        known |= set(subscriptions["customer_id"].unique())
+    known_set = set(known)
     for kind in ("customers", "charges", "events"):
         frame, name = loaded[kind]
         if frame is None:
             continue
         ids = frame["customer_id"]
-        clashes = leading_zero_matches(set(ids.unique()) - known, known)
+        unknown_ids = [i for i in distinct_ids(ids) if i not in known_set]
+        if not unknown_ids:
+            continue
+        clashes = leading_zero_matches(unknown_ids, known_set)
         if clashes:
             found.append(data_warning(name, "ids_differ_by_leading_zeros", "ids_differ_by_leading_zeros", (),
                                       "customer_id", ids=", ".join(clashes[:4])))
-        unknown = ~ids.isin(known)
-        if kind != "customers" and unknown.any():
+        unknown = ids.isin(unknown_ids)
+        if kind != "customers":
             found.append(data_warning(name, "unknown_customers", "unknown_customers",
                                       frame.loc[unknown, "_row"].tolist(), "customer_id",
                                       count=int(unknown.sum()), what=kind))
     customers, name = loaded["customers"]
     if customers is not None:
-        missing = known - set(customers["customer_id"])
+        missing = len(known_set) - len(known_set.intersection(customers["customer_id"]))
         if missing:
             found.append(data_warning(name, "customers_missing", "customers_missing", (), "customer_id",
-                                      count=len(missing)))
+                                      count=missing))
     return found
 
 
