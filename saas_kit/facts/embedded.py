@@ -20,7 +20,6 @@ from saas_kit.facts.model import (ACTIVATION_DEFAULTS, DEFAULT_ACTIVATION_RULE, 
 from saas_kit.kpis import monthly_kpi_series
 from saas_kit.loading import Dataset
 from saas_kit.movements import customer_movements, mrr_movements, with_attribute
-from saas_kit.mrr import mrr_by_month
 from saas_kit.rates import monthly_rates, trailing_retention
 
 #: The movements of the "who moved" list, in its order (metrics.md §3).
@@ -84,11 +83,13 @@ def ledger_facts(dataset: Dataset, month: pd.Period, columns: list[str]) -> Ledg
     bridge = monthly_rates(mrr_movements(cm, last_month=month))
     bridge = bridge[bridge["month"] <= month].reset_index(drop=True)
     ttm = trailing_retention(cm)
-    split = recurring_and_one_off(cm, dataset.charges)
+    split = recurring_and_one_off(cm, dataset.charges)  # its mrr column is mrr_by_month(cm): computed once
+    by_month = pd.Series(split["mrr"].to_numpy(), index=pd.PeriodIndex(split["month"]).rename(None),
+                         name="mrr")
     until = cm[cm["month"] <= month]
     segments = {column: segment_facts(cm, dataset.customers, month, column) for column in columns}
     return LedgerFacts(
-        bridge=bridge, ttm=ttm, kpi_series=monthly_kpi_series(cm, bridge, ttm), mrr_by_month=mrr_by_month(cm),
+        bridge=bridge, ttm=ttm, kpi_series=monthly_kpi_series(cm, bridge, ttm), mrr_by_month=by_month,
         recurring_one_off=split[split["month"] <= month].reset_index(drop=True),
         billing_periods=None if dataset.subscriptions is None else mrr_by_billing_period(dataset.subscriptions, month),
         one_off_by_kind=one_off_by_kind(dataset.charges, month - 11, month), segments=segments,
