@@ -48,7 +48,7 @@ def mrr_by_billing_period(subscriptions: pd.DataFrame, month) -> pd.DataFrame:
     else:
         first, last = active_month_range(subscriptions, m)
         mask = (first <= m) & (last >= m)
-        active = subscriptions[mask]
+        active = subscriptions.loc[mask, ["billing_period", "amount"]]  # the two columns used: no copy of the rest
         ticks = subscription_mrr_ticks(active)
     period = active["billing_period"].to_numpy()
     billed = to_ticks(active["amount"].to_numpy(dtype="float64"))

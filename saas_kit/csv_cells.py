@@ -25,6 +25,8 @@ def safe_cell(value: object) -> str:
     leading ``'`` (so ``"-2+3"`` becomes ``"'-2+3"`` while the number ``-2.5`` stays
     ``"-2.5"``). Periods and timestamps are written as ``2026-10`` / ISO dates.
     """
+    if type(value) is str:  # the common case first: no abstract-class checks
+        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
     if value is None or value is pd.NaT:
         return ""
     if isinstance(value, (bool, np.bool_)):

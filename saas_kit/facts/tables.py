@@ -71,7 +71,7 @@ def column_cells(values: pd.Series, name: str) -> list[str]:
         return ["" if pd.isna(v) else str(int(v)) for v in values]
     if pd.api.types.is_float_dtype(values.dtype):
         return ["" if np.isnan(v) else repr(float(v)) for v in values.to_numpy(dtype="float64", na_value=np.nan)]
-    return [str(v) if isinstance(v, pd.Period) else safe_cell(v) for v in values]
+    return [str(v) if isinstance(v, pd.Period) else safe_cell(v) for v in values.to_numpy(dtype=object)]
 
 
 def table_text(frame: pd.DataFrame) -> list[list[str]]:

@@ -201,13 +201,17 @@ def _cross_file_warnings(known: pd.Index, loaded: dict[str, tuple[pd.DataFrame |
     and (one warning) how many known customers customers.csv lacks. Each check looks at
     the distinct ids of a file, and at its rows only when some id is unknown."""
     found: list[DataWarning] = []
-    known_set = set(known)
+    known_set = set(known.tolist())
+    listed = 0  # how many known customers customers.csv lists
     for kind in ("customers", "charges", "events"):
         frame, name = loaded[kind]
         if frame is None:
             continue
         ids = frame["customer_id"]
-        unknown_ids = [i for i in distinct_ids(ids) if i not in known_set]
+        distinct = distinct_ids(ids).tolist()
+        unknown_ids = [i for i in distinct if i not in known_set]
+        if kind == "customers":
+            listed = len(distinct) - len(unknown_ids)
         if not unknown_ids:
             continue
         clashes = leading_zero_matches(unknown_ids, known_set)
@@ -221,7 +225,7 @@ def _cross_file_warnings(known: pd.Index, loaded: dict[str, tuple[pd.DataFrame |
                                       count=int(unknown.sum()), what=kind))
     customers, name = loaded["customers"]
     if customers is not None:
-        missing = len(known_set) - len(known_set.intersection(customers["customer_id"]))
+        missing = len(known_set) - listed
         if missing:
             found.append(data_warning(name, "customers_missing", "customers_missing", (), "customer_id",
                                       count=missing))
