@@ -147,26 +147,38 @@ def overlap_warnings(subs: pd.DataFrame, file: str) -> list[DataWarning]:
 
     Rows sorted by (customer, plan, start); a row overlaps when it starts before the
     latest end among the earlier rows of its customer and plan. Works on integer
-    arrays only (no copy of the frame)."""
-    subs = subs[~(subs["end_date"] == subs["start_date"]).to_numpy()]  # zero-length rows never count
-    if len(subs) < 2:
+    arrays only (no copy of the frame); rows already in that order are not sorted, and
+    when no row starts before the end of the row just before it (the common case: each
+    subscription follows the last) none overlaps, with no running maximum to compute."""
+    start = subs["start_date"].to_numpy(dtype="datetime64[ns]").view("int64")
+    open_end = subs["end_date"].isna().to_numpy()
+    end = subs["end_date"].to_numpy(dtype="datetime64[ns]").view("int64").copy()
+    end[open_end] = np.iinfo("int64").max  # open: runs forever
+    counted = open_end | (end != start)  # zero-length rows never count
+    if int(counted.sum()) < 2:
         return []
-    customer = pd.factorize(subs["customer_id"])[0].astype("int64")
+    customer = customer_codes(subs["customer_id"], sort=False)[0].astype("int64")
     plan = pd.factorize(subs["plan"])[0].astype("int64")
     group = customer * (int(plan.max()) + 1) + plan  # one integer per customer and plan
     del customer, plan
-    start = subs["start_date"].to_numpy(dtype="datetime64[ns]").view("int64")
-    end = subs["end_date"].to_numpy(dtype="datetime64[ns]").view("int64").copy()
-    end[subs["end_date"].isna().to_numpy()] = np.iinfo("int64").max  # open: runs forever
-    order = np.lexsort((start, group))
-    group, start, end = group[order], start[order], end[order]
+    rows = subs["_row"].to_numpy()
+    if not counted.all():
+        group, start, end, rows = group[counted], start[counted], end[counted], rows[counted]
+    same = group[1:] == group[:-1]
+    in_order = bool(((group[1:] > group[:-1]) | (same & (start[1:] >= start[:-1]))).all())
+    if not in_order:
+        order = np.lexsort((start, group))
+        group, start, end, rows = group[order], start[order], end[order], rows[order]
+        same = group[1:] == group[:-1]
+    # Some row overlaps an earlier one of its group iff some row starts before the end of
+    # the row just before it: when every row starts at or after the end of the one before,
+    # the latest end so far is always the previous row's (no end comes before its start).
+    if not (same & (start[1:] < end[:-1])).any():
+        return []
     latest_end = pd.Series(end).groupby(group, sort=False).cummax().to_numpy()
     overlap = np.zeros(len(group), dtype=bool)
-    overlap[1:] = (group[1:] == group[:-1]) & (start[1:] < latest_end[:-1])
-    if not overlap.any():
-        return []
-    rows = subs["_row"].to_numpy()[order][overlap]
-    return [data_warning(file, "overlapping_subscriptions", "overlapping_subscriptions", sorted(rows.tolist()),
+    overlap[1:] = same & (start[1:] < latest_end[:-1])
+    return [data_warning(file, "overlapping_subscriptions", "overlapping_subscriptions", sorted(rows[overlap].tolist()),
                          "start_date")]
 
 
