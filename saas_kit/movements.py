@@ -32,7 +32,7 @@ import pandas as pd
 from saas_kit.calendar import month_number, month_numbers, months_from_numbers
 from saas_kit.money import from_ticks, ticks_to_text, to_ticks
 from saas_kit.mrr import ChangePoints
-from saas_kit.mrr_steps import MOVEMENTS, Moves, bridge_cells, month_moves, moves_at, points_from_rows
+from saas_kit.mrr_steps import MOVEMENTS, BridgeCells, Moves, bridge_cells, month_moves, moves_at, points_from_rows
 from saas_kit.rows import customer_groups, sorted_rows
 
 
@@ -146,6 +146,30 @@ def bridge_from_points(points: ChangePoints | None, lo: int, hi: int, groups: li
         return empty_bridge(by)
     groups = [None] if by is None else list(groups)
     cells = bridge_cells(points, lo, hi, None if by is None else group_of_customer, len(groups))
+    return cells_bridge(cells, groups, by, lo, hi)
+
+
+def bridges_from_points(points: ChangePoints | None, lo: int, hi: int,
+                        groupings: dict[str, tuple[list, np.ndarray]]) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The whole bridge and the bridge per group of each grouping (column -> its sorted
+    groups and each customer code's group, as :func:`attribute_groups` gives them), the
+    frames :func:`bridge_from_points` returns; the whole bridge is summed from the first
+    grouping's cells (exact in int64 ticks) instead of being computed again."""
+    if points is None or hi < lo:
+        return empty_bridge(None), {column: empty_bridge(column) for column in groupings}
+    whole, by_column = None, {}
+    for column, (groups, group_of_customer) in groupings.items():
+        cells = bridge_cells(points, lo, hi, group_of_customer, len(groups))
+        by_column[column] = cells_bridge(cells, list(groups), column, lo, hi)
+        if whole is None:
+            whole = cells_bridge(cells.whole(len(groups)), [None], None, lo, hi)
+    if whole is None:
+        whole = bridge_from_points(points, lo, hi)
+    return whole, by_column
+
+
+def cells_bridge(cells: BridgeCells, groups: list, by: str | None, lo: int, hi: int) -> pd.DataFrame:
+    """The bridge frame of per-(group, month) cells (:func:`bridge_frame`), openings from the closings."""
     span = hi - lo + 1
     closing_2d = cells.closing.reshape(len(groups), span)
     customers_2d = cells.customers.reshape(len(groups), span)

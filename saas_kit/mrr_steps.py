@@ -138,6 +138,16 @@ class BridgeCells(NamedTuple):
     amounts: dict[str, np.ndarray]
     counts: dict[str, np.ndarray]
 
+    def whole(self, n_groups: int) -> "BridgeCells":
+        """The cells of all groups together: each month's sums over the ``n_groups`` groups
+        (exact int64, so the same as :func:`bridge_cells` without groups)."""
+        def total(values: np.ndarray) -> np.ndarray:
+            return values.reshape(n_groups, -1).sum(axis=0)
+
+        return BridgeCells(total(self.closing), total(self.customers), self.before.sum(keepdims=True),
+                           self.before_customers.sum(keepdims=True),
+                           {k: total(v) for k, v in self.amounts.items()}, {k: total(v) for k, v in self.counts.items()})
+
 
 def bridge_cells(points: ChangePoints, lo: int, hi: int, group_of_customer: np.ndarray | None = None,
                  n_groups: int = 1) -> BridgeCells:
@@ -197,6 +207,14 @@ class RetentionCells(NamedTuple):
     cur: np.ndarray
     capped: np.ndarray
     kept: np.ndarray
+
+    def whole(self, n_groups: int) -> "RetentionCells":
+        """The cells of all groups together (exact int64 sums over the ``n_groups`` groups)."""
+        def total(values: np.ndarray) -> np.ndarray:
+            return values.reshape(n_groups, -1).sum(axis=0)
+
+        return RetentionCells(self.lo, self.hi, total(self.base_customers), total(self.base), total(self.cur),
+                              total(self.capped), total(self.kept))
 
 
 def retention_cells(points: ChangePoints, months: int = 12, group_of_customer: np.ndarray | None = None,

@@ -15,7 +15,7 @@ from saas_kit.calendar import months_from_numbers
 from saas_kit.errors import ParameterError
 from saas_kit.money import from_ticks, to_ticks
 from saas_kit.mrr import ChangePoints
-from saas_kit.mrr_steps import points_from_rows, retention_cells
+from saas_kit.mrr_steps import RetentionCells, points_from_rows, retention_cells
 from saas_kit.rows import customer_groups, sorted_rows
 
 
@@ -135,6 +135,28 @@ def retention_from_points(points: ChangePoints | None, months: int = 12, groups:
     groups = [None] if by is None else list(groups)
     cells = None if points is None else retention_cells(points, months, None if by is None else group_of_customer,
                                                         len(groups))
+    return cells_retention(cells, groups, by)
+
+
+def retentions_from_points(points: ChangePoints | None, months: int,
+                           groupings: dict[str, tuple[list, np.ndarray]]) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The whole twelve-month retention and that per group of each grouping (column -> its
+    sorted groups and each customer code's group), the frames :func:`retention_from_points`
+    returns; the whole is summed from the first grouping's cells (exact int64 sums)."""
+    whole, by_column = None, {}
+    for column, (groups, group_of_customer) in groupings.items():
+        cells = None if points is None else retention_cells(points, months, group_of_customer, len(groups))
+        by_column[column] = cells_retention(cells, list(groups), column)
+        if whole is None:
+            whole = cells_retention(None if cells is None else cells.whole(len(groups)), [None], None)
+    if whole is None:
+        whole = retention_from_points(points, months)
+    return whole, by_column
+
+
+def cells_retention(cells: RetentionCells | None, groups: list, by: str | None) -> pd.DataFrame:
+    """The frame of :func:`trailing_retention` from per-(group, month) cells: the
+    (group, month) cells with a base, group-major."""
     if cells is None:
         return empty_retention(by)
     n_months = cells.hi - cells.lo + 1

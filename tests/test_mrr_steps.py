@@ -15,11 +15,12 @@ from ledger_reference import (old_cohort_long, old_customer_movements, old_mrr_b
                               old_trailing_retention)
 from saas_kit.calendar import month_number
 from saas_kit.cohorts import cohort_long, cohorts_from_points
-from saas_kit.movements import bridge_from_points, customer_movements, month_movements, mrr_movements
-from saas_kit.mrr import change_points, monthly_mrr, mrr_by_month
+from saas_kit.movements import (attribute_groups, bridge_from_points, bridges_from_points, customer_movements,
+                                month_movements, mrr_movements, with_attribute)
+from saas_kit.mrr import change_points, monthly_mrr, mrr_by_month, number_to_period
 from saas_kit.mrr_steps import (cohort_cells, last_month_with_mrr, month_moves, mrr_totals, points_from_rows,
                                 retention_cells)
-from saas_kit.rates import retention_from_points, trailing_retention
+from saas_kit.rates import retention_from_points, retentions_from_points, trailing_retention
 from saas_kit.rows import sorted_rows
 
 
@@ -219,3 +220,36 @@ def test_the_points_of_subscriptions_give_the_figures_of_their_customer_months(r
     pd.testing.assert_frame_equal(month_movements(points, month), expected)
     first, totals = mrr_totals(points)
     np.testing.assert_array_equal(totals / 1200, old_mrr_by_month(cm).to_numpy())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(customer_month, min_size=1, max_size=60), st.randoms(use_true_random=False), st.integers(0, 35),
+       st.integers(1, 13))
+def test_the_whole_from_a_groupings_cells_equals_the_whole_computed_alone(cells, rnd, last, months):
+    """bridges_from_points / retentions_from_points sum the whole from the first grouping's
+    cells: the same frames as computing it alone, and each grouping's frame as with by=."""
+    cm = random_frame(cells, rnd)
+    positive = cm[cm["mrr"] > 0]
+    if positive.empty:
+        return
+    rows = sorted_rows(positive)
+    points = points_from_rows(rows)
+    segments = pd.DataFrame({"customer_id": ["A", "B", "C", "D", "E", "F"], "segment": ["x", "y", None, "z", "y", "x"]})
+    groupings = {"segment": attribute_groups(points.uniques, segments, "segment"),
+                 "tier": attribute_groups(points.uniques, segments.assign(tier="one"), "tier")}
+    lo, hi = points.first_month, points.first_month + last
+    whole, by_column = bridges_from_points(points, lo, hi, groupings)
+    pd.testing.assert_frame_equal(whole, bridge_from_points(points, lo, hi))
+    seg_mrr = with_attribute(positive, segments, "segment")
+    pd.testing.assert_frame_equal(by_column["segment"], old_mrr_movements(seg_mrr, last_month=number_to_period(hi),
+                                                                          by="segment"))
+    whole_ttm, ttm_by_column = retentions_from_points(points, months, groupings)
+    pd.testing.assert_frame_equal(whole_ttm, old_trailing_retention(positive, months))
+    pd.testing.assert_frame_equal(ttm_by_column["segment"], old_trailing_retention(seg_mrr, months, by="segment"))
+    assert list(ttm_by_column) == list(by_column) == ["segment", "tier"]
+
+
+def test_attribute_groups_sorts_the_values_and_puts_missing_customers_in_unknown():
+    customers = pd.DataFrame({"customer_id": ["A", "B", "C"], "segment": ["SMB", None, "Enterprise"]})
+    groups, codes = attribute_groups(pd.Index(["A", "B", "C", "D"]), customers, "segment")
+    assert groups == ["(unknown)", "Enterprise", "SMB"] and codes.tolist() == [2, 0, 1, 0]

@@ -20,10 +20,10 @@ from saas_kit.facts.model import (ACTIVATION_DEFAULTS, DEFAULT_ACTIVATION_RULE, 
                                   LedgerFacts, MonthFacts, SegmentFacts)
 from saas_kit.kpis import monthly_kpi_series
 from saas_kit.loading import Dataset
-from saas_kit.movements import attribute_groups, bridge_from_points, month_movements
+from saas_kit.movements import attribute_groups, bridge_from_points, bridges_from_points, month_movements
 from saas_kit.mrr import ChangePoints
 from saas_kit.mrr_steps import last_month_with_mrr_by, mrr_by_month_from_points
-from saas_kit.rates import monthly_rates, retention_from_points
+from saas_kit.rates import monthly_rates, retention_from_points, retentions_from_points
 
 #: The movements of the "who moved" list, in its order (metrics.md §3).
 MOVER_ORDER = ("churn", "expansion", "contraction", "new", "reactivation")
@@ -86,11 +86,15 @@ def ledger_facts(dataset: Dataset, month: pd.Period, columns: list[str]) -> Ledg
     the frames equal those of the functions of the customer-month frame model.py names)."""
     points = dataset.mrr_points()
     lo, hi = (points.first_month if points is not None else 0), month_number(month)
-    bridge = monthly_rates(bridge_from_points(points, lo, hi))
-    ttm = retention_from_points(points)
+    ids = points.uniques if points is not None else pd.Index([])
+    groupings = {column: attribute_groups(ids, dataset.customers, column) for column in columns}
+    whole_bridge, segment_bridges = bridges_from_points(points, lo, hi, groupings)  # one pass for both
+    bridge = monthly_rates(whole_bridge)
+    ttm, segment_ttms = retentions_from_points(points, 12, groupings)
     total = mrr_by_month_from_points(points)
     split = recurring_beside_one_off(total, dataset.charges)
-    segments = {column: segment_facts(points, dataset.customers, month, column) for column in columns}
+    segments = {column: SegmentFacts(column=column, bridge=segment_bridges[column], ttm=segment_ttms[column])
+                for column in columns}
     cohorts_last = last_month_with_mrr_by(points, hi)
     return LedgerFacts(
         bridge=bridge, ttm=ttm, kpi_series=monthly_kpi_series(None, bridge, ttm), mrr_by_month=total,
