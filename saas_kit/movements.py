@@ -224,15 +224,23 @@ def with_attribute(customer_mrr: pd.DataFrame, customers: pd.DataFrame, column: 
     return out
 
 
-def attribute_groups(customer_ids: pd.Index, customers: pd.DataFrame, column: str) -> tuple[list, np.ndarray]:
+def attribute_groups(customer_ids: pd.Index, customers: pd.DataFrame, column: str,
+                     present: np.ndarray | None = None) -> tuple[list, np.ndarray]:
     """The groups of a customer attribute as :func:`with_attribute` attaches it (customers
     missing from ``customers``, or without a value, in ``"(unknown)"``), sorted, and the
     group of each of ``customer_ids`` (an index into them): what ``mrr_movements`` and
-    ``trailing_retention`` get with ``by=column`` from the frame :func:`with_attribute` returns."""
+    ``trailing_retention`` get with ``by=column`` from the frame :func:`with_attribute` returns.
+    ``present``: which of the customers have MRR in some month (the others are in no row of
+    that frame, so their values make no group; their code is 0)."""
     attrs = customers.drop_duplicates("customer_id").set_index("customer_id")[column]
     values = attrs.reindex(customer_ids).astype("object").fillna("(unknown)")
-    codes, groups = pd.factorize(values, sort=True)
-    return list(groups), codes.astype("int64")
+    if present is None or present.all():
+        codes, groups = pd.factorize(values, sort=True)
+        return list(groups), codes.astype("int64")
+    codes = np.zeros(len(customer_ids), dtype="int64")
+    present_codes, groups = pd.factorize(values[present], sort=True)
+    codes[present] = present_codes
+    return list(groups), codes
 
 
 # ----------------------------------------------------------------------------- internals

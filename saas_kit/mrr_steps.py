@@ -77,6 +77,14 @@ def points_from_rows(rows: SortedRows) -> ChangePoints | None:
     return ChangePoints(key, level, span, m0, rows.uniques)
 
 
+def customers_with_points(points: ChangePoints) -> np.ndarray:
+    """Which customers of ``points.uniques`` have a point (MRR in some month): the points of
+    subscriptions number every customer of the file, also those never active at a month end."""
+    present = np.zeros(len(points.uniques), dtype=bool)
+    present[points.customer] = True
+    return present
+
+
 def previous_levels(points: ChangePoints) -> np.ndarray:
     """The level before each point: the customer's previous level, 0 before their first
     point (the point before it is the previous customer's last, at level 0)."""

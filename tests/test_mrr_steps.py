@@ -18,7 +18,7 @@ from saas_kit.cohorts import cohort_long, cohorts_from_points
 from saas_kit.movements import (attribute_groups, bridge_from_points, bridges_from_points, customer_movements,
                                 month_movements, mrr_movements, with_attribute)
 from saas_kit.mrr import change_points, monthly_mrr, mrr_by_month, number_to_period
-from saas_kit.mrr_steps import (cohort_cells, last_month_with_mrr, month_moves, mrr_totals, points_from_rows,
+from saas_kit.mrr_steps import (cohort_cells, customers_with_points, last_month_with_mrr, month_moves, mrr_totals, points_from_rows,
                                 retention_cells)
 from saas_kit.rates import retention_from_points, retentions_from_points, trailing_retention
 from saas_kit.rows import sorted_rows
@@ -253,3 +253,21 @@ def test_attribute_groups_sorts_the_values_and_puts_missing_customers_in_unknown
     customers = pd.DataFrame({"customer_id": ["A", "B", "C"], "segment": ["SMB", None, "Enterprise"]})
     groups, codes = attribute_groups(pd.Index(["A", "B", "C", "D"]), customers, "segment")
     assert groups == ["(unknown)", "Enterprise", "SMB"] and codes.tolist() == [2, 0, 1, 0]
+
+
+def test_a_segment_of_customers_never_active_makes_no_group():
+    """The points of subscriptions number every customer of the file; one whose only
+    subscription starts after the last month has no point, so its segment is no group
+    (as with_attribute on the customer-month frame, where it has no row)."""
+    subs = pd.DataFrame({"customer_id": ["A", "B"], "start_date": pd.to_datetime(["2025-01-01", "2025-09-01"]),
+                         "end_date": pd.to_datetime([None, None]), "amount": [100.0, 50.0],
+                         "billing_period": ["month", "month"]})
+    points = change_points(subs, month_number("2025-03"))
+    assert list(points.uniques) == ["A", "B"] and customers_with_points(points).tolist() == [True, False]
+    customers = pd.DataFrame({"customer_id": ["A", "B"], "segment": ["SMB", "Enterprise"]})
+    groups, codes = attribute_groups(points.uniques, customers, "segment", customers_with_points(points))
+    assert groups == ["SMB"] and codes[0] == 0
+    cm = with_attribute(monthly_mrr(subs, "2025-03"), customers, "segment")
+    pd.testing.assert_frame_equal(bridge_from_points(points, month_number("2025-01"), month_number("2025-03"), groups,
+                                                     codes, "segment"),
+                                  mrr_movements(cm, last_month="2025-03", by="segment"))

@@ -22,7 +22,7 @@ from saas_kit.kpis import monthly_kpi_series
 from saas_kit.loading import Dataset
 from saas_kit.movements import attribute_groups, bridge_from_points, bridges_from_points, month_movements
 from saas_kit.mrr import ChangePoints
-from saas_kit.mrr_steps import last_month_with_mrr_by, mrr_by_month_from_points
+from saas_kit.mrr_steps import customers_with_points, last_month_with_mrr_by, mrr_by_month_from_points
 from saas_kit.rates import monthly_rates, retention_from_points, retentions_from_points
 
 #: The movements of the "who moved" list, in its order (metrics.md §3).
@@ -87,7 +87,8 @@ def ledger_facts(dataset: Dataset, month: pd.Period, columns: list[str]) -> Ledg
     points = dataset.mrr_points()
     lo, hi = (points.first_month if points is not None else 0), month_number(month)
     ids = points.uniques if points is not None else pd.Index([])
-    groupings = {column: attribute_groups(ids, dataset.customers, column) for column in columns}
+    present = customers_with_points(points) if points is not None else None
+    groupings = {column: attribute_groups(ids, dataset.customers, column, present) for column in columns}
     whole_bridge, segment_bridges = bridges_from_points(points, lo, hi, groupings)  # one pass for both
     bridge = monthly_rates(whole_bridge)
     ttm, segment_ttms = retentions_from_points(points, 12, groupings)
@@ -110,7 +111,7 @@ def segment_facts(points: ChangePoints | None, customers: pd.DataFrame, month: p
                   column: str) -> SegmentFacts:
     """The bridge (every month up to ``month``) and the twelve-month retention per value of ``column``."""
     groups, group_of_customer = attribute_groups(points.uniques if points is not None else pd.Index([]), customers,
-                                                 column)
+                                                 column, customers_with_points(points) if points is not None else None)
     lo = points.first_month if points is not None else 0
     return SegmentFacts(column=column,
                         bridge=bridge_from_points(points, lo, month_number(month), groups, group_of_customer, column),

@@ -76,7 +76,8 @@ def load_dataset(directory: str | Path, mapping: Mapping[str, str] | None = None
         # from them only if something asks for it (Dataset.customer_mrr)
         points, customer_mrr = change_points(subscriptions, period_to_number(through)), None
         main_path, main_frame = subs_path, subscriptions
-        known = distinct_ids(subscriptions["customer_id"])
+        # the points number every customer of the file (also those never active at a month end)
+        known = points.uniques if points is not None else pd.Index([])
     elif mrr_path is not None:
         raw = read_table(mrr_path, "mrr", mapping)
         _note_extra(raw, "mrr", mrr_path, warnings)
