@@ -62,6 +62,9 @@ TABLE_MONEY = frozenset({
     "mrr_before", "mrr_after", "change",
 })
 RATE_TOLERANCE = 1e-12
+#: The measured processes run as installed software does: Python may cache compiled modules
+#: (a PYTHONDONTWRITEBYTECODE of the calling shell would recompile every module of every run).
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def ensure_data(customers: int, fmt: str, data_root: Path = DATA) -> Path:
@@ -91,7 +94,7 @@ def _run(argv: list[str]) -> tuple[float, float, str, float]:
     threads) of one whole process, waited for with wait4 so that the rusage is the
     child's own."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=CHILD_ENV)
     chunks_out, chunks_err = [], []
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ, chunks_out)
@@ -262,7 +265,8 @@ def write_results(rows: list[dict], args) -> None:
              f"{args.repeat} runs each ({args.small_repeat} below 1,000,000 customers); peak = the process' peak "
              "resident memory (ru_maxrss from wait4); CPU = user + system seconds of all the process' threads in "
              "that run (DuckDB runs multi-threaded; on a machine shared with other jobs the wall time includes "
-             "waiting for a core).", "",
+             "waiting for a core). The processes may use Python's cache of compiled modules (`__pycache__`), as "
+             "an installed package does.", "",
              f"Load average (1, 5, 15 min) of the machine at the start of the run: {before[0]:.1f}, {before[1]:.1f}, "
              f"{before[2]:.1f}; at the end: {after[0]:.1f}, {after[1]:.1f}, {after[2]:.1f} (2 cores: a load above 2 "
              "means the processes measured waited for a core at times, which inflates the wall times below; the "

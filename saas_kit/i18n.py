@@ -107,10 +107,15 @@ def select_language_cells(notebook: dict[str, Any], lang: str) -> bool:
 # ------------------------------------------------------------------ message tables
 
 
+#: YAML's safe loader in C when PyYAML has libyaml (ten times faster on the message tables
+#: every command reads), else the Python one: the same safe subset of YAML either way.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @lru_cache(maxsize=None)
 def _read_table(path: Path) -> dict[str, str]:
     try:
-        raw = yaml.safe_load(path.read_text("utf-8"))
+        raw = yaml.load(path.read_text("utf-8"), Loader=SAFE_LOADER)
     except FileNotFoundError:
         raise ParameterError(f"message table not found: {path}") from None
     except yaml.YAMLError as exc:
