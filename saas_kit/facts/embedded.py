@@ -137,8 +137,9 @@ def movers(dataset: Dataset, month: pd.Period) -> pd.DataFrame:
     ``plan``, ``mrr_before``, ``mrr_after``, ``change`` (after - before). Sorted by
     movement (:data:`MOVER_ORDER`) then by the size of the change, largest first, then id."""
     moves = month_movements(dataset.mrr_points(), month)
-    customers = dataset.customers.set_index("customer_id") if dataset.customers is not None else pd.DataFrame()
     ids = moves["customer_id"].astype(str)
+    customers = pd.DataFrame() if dataset.customers is None else dataset.customers[
+        dataset.customers["customer_id"].isin(ids.unique())].set_index("customer_id")  # the movers' rows only
     names = customers["name"].reindex(ids).astype("object") if "name" in customers.columns else pd.Series(
         [None] * len(ids), index=ids, dtype="object")
     segments = customers["segment"].reindex(ids) if "segment" in customers.columns else pd.Series(
