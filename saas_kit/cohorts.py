@@ -20,8 +20,8 @@ import pandas as pd
 from saas_kit.calendar import months_from_numbers
 from saas_kit.money import from_ticks
 from saas_kit.mrr import ChangePoints
-from saas_kit.mrr_steps import cohort_cells, points_from_rows
-from saas_kit.rows import sorted_rows
+from saas_kit.mrr_steps import cohort_cells
+from saas_kit.rows import points_from_rows, sorted_rows
 
 
 def cohort_sizes(customer_mrr: pd.DataFrame) -> pd.DataFrame:

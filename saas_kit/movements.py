@@ -32,8 +32,8 @@ import pandas as pd
 from saas_kit.calendar import month_number, month_numbers, months_from_numbers
 from saas_kit.money import from_ticks, ticks_to_text, to_ticks
 from saas_kit.mrr import ChangePoints
-from saas_kit.mrr_steps import MOVEMENTS, BridgeCells, Moves, bridge_cells, month_moves, moves_at, points_from_rows
-from saas_kit.rows import customer_groups, sorted_rows
+from saas_kit.mrr_steps import MOVEMENTS, BridgeCells, Moves, bridge_cells, month_moves, moves_at
+from saas_kit.rows import customer_groups, points_from_rows, sorted_rows
 
 
 def customer_movements(

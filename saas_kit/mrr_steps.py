@@ -16,9 +16,10 @@ O(points log points), exactly in int64 ticks:
   merged steps of ``mrr(M)`` and ``mrr(M + 12)``;
 - :func:`cohort_cells`: customers and MRR per (start month, age), each run of months
   added to its ages at once;
-- :func:`points_from_rows`: the points of a customer-month frame (for the functions that
-  take one: :func:`saas_kit.movements.mrr_movements`, :func:`saas_kit.rates.trailing_retention`,
-  :func:`saas_kit.cohorts.cohort_long`, which return the same frames either way).
+- :func:`saas_kit.rows.points_from_rows` gives the points of a customer-month frame (for
+  the functions that take one: :func:`saas_kit.movements.mrr_movements`,
+  :func:`saas_kit.rates.trailing_retention`, :func:`saas_kit.cohorts.cohort_long`, which
+  return the same frames either way).
 
 Sums over a range of months use difference arrays: +v at the range's first month, -v
 after its last, then a running sum along the months.
@@ -33,48 +34,9 @@ import pandas as pd
 from saas_kit.calendar import months_from_numbers
 from saas_kit.money import from_ticks, int_bincount
 from saas_kit.mrr import ChangePoints
-from saas_kit.rows import SortedRows
 
 #: The movements of metrics.md §3, in the bridge's column order.
 MOVEMENTS = ("new", "expansion", "reactivation", "contraction", "churn")
-
-
-def points_from_rows(rows: SortedRows) -> ChangePoints | None:
-    """The change points of customer-month rows (MRR > 0, sorted by customer then month):
-    a point where a run of consecutive months at one level starts (at that level) and one
-    in the month after a run's last month when the next row is not that month (level 0).
-    None without rows. ``uniques`` are the rows' customer ids."""
-    c, t = rows.codes, rows.ticks
-    n = len(c)
-    if n == 0:
-        return None
-    m = rows.month.astype("int64")
-    follows = np.zeros(n, dtype=bool)  # the row is the same customer's next month
-    np.equal(c[1:], c[:-1], out=follows[1:])
-    follows[1:] &= m[1:] == m[:-1] + 1
-    start = ~follows
-    start[1:] |= t[1:] != t[:-1]
-    end = np.ones(n, dtype=bool)  # no row in the month after: MRR drops to 0 then
-    end[:-1] = ~follows[1:]
-    del follows
-    slots = start.astype("int64")
-    slots += end
-    first_slot = np.cumsum(slots)
-    first_slot -= slots
-    size = int(first_slot[-1] + slots[-1])
-    del slots
-    m0 = int(m.min())
-    span = int(m.max()) + 2 - m0
-    key = np.empty(size, dtype="int64")
-    level = np.empty(size, dtype="int64")
-    at = np.flatnonzero(start)
-    key[first_slot[at]] = c[at] * span + (m[at] - m0)
-    level[first_slot[at]] = t[at]
-    at_end = np.flatnonzero(end)
-    slot = first_slot[at_end] + start[at_end]
-    key[slot] = c[at_end] * span + (m[at_end] + 1 - m0)
-    level[slot] = 0
-    return ChangePoints(key, level, span, m0, rows.uniques)
 
 
 def customers_with_points(points: ChangePoints) -> np.ndarray:

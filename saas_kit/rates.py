@@ -15,8 +15,8 @@ from saas_kit.calendar import months_from_numbers
 from saas_kit.errors import ParameterError
 from saas_kit.money import from_ticks, to_ticks
 from saas_kit.mrr import ChangePoints
-from saas_kit.mrr_steps import RetentionCells, points_from_rows, retention_cells
-from saas_kit.rows import customer_groups, sorted_rows
+from saas_kit.mrr_steps import RetentionCells, retention_cells
+from saas_kit.rows import customer_groups, points_from_rows, sorted_rows
 
 
 def ratio(num, den):

@@ -18,10 +18,10 @@ from saas_kit.cohorts import cohort_long, cohorts_from_points
 from saas_kit.movements import (attribute_groups, bridge_from_points, bridges_from_points, customer_movements,
                                 month_movements, mrr_movements, with_attribute)
 from saas_kit.mrr import change_points, monthly_mrr, mrr_by_month, number_to_period
-from saas_kit.mrr_steps import (cohort_cells, customers_with_points, last_month_with_mrr, month_moves, mrr_totals, points_from_rows,
+from saas_kit.mrr_steps import (cohort_cells, customers_with_points, last_month_with_mrr, month_moves, mrr_totals,
                                 retention_cells)
 from saas_kit.rates import retention_from_points, retentions_from_points, trailing_retention
-from saas_kit.rows import sorted_rows
+from saas_kit.rows import points_from_rows, sorted_rows
 
 
 def frame(rows: list[tuple[str, str, float]]) -> pd.DataFrame:

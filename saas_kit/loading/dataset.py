@@ -10,8 +10,8 @@ from saas_kit.calendar import months_from_numbers
 from saas_kit.errors import DataError, DataWarning, ParameterError
 from saas_kit.loading.schema import CURRENCY_HINT, parse_month_parameter
 from saas_kit.mrr import ChangePoints, customer_months_from_points
-from saas_kit.mrr_steps import last_month_with_mrr, points_from_rows
-from saas_kit.rows import sorted_rows
+from saas_kit.mrr_steps import last_month_with_mrr
+from saas_kit.rows import points_from_rows, sorted_rows
 
 
 class CustomerMonths:

@@ -11,8 +11,7 @@ import pandas as pd
 from saas_kit.errors import DataError, DataWarning
 from saas_kit.metadata import last_complete_month, parse_as_of, read_metadata, today
 from saas_kit.mrr import change_points, customer_codes, mrr_from_table, number_to_period, period_to_number
-from saas_kit.mrr_steps import points_from_rows
-from saas_kit.rows import sorted_rows
+from saas_kit.rows import points_from_rows, sorted_rows
 from saas_kit.loading.data_warnings import data_warning
 from saas_kit.loading.schema import CURRENCY_HINT, KEEPS_EXTRA_COLUMNS, SCHEMAS
 from saas_kit.loading.dataset import Dataset
