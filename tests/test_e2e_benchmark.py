@@ -1,6 +1,7 @@
 """The end-to-end benchmark stays runnable (issue 14): `benchmarks/e2e.py` on a tiny company,
-CSV and Parquet, where saas-kit's table and DuckDB's must be the same month by month (in
-ticks). Nothing here is timed."""
+CSV and Parquet, where saas-kit's movements table and DuckDB's must be the same month by
+month (in ticks), and the month analysis's ten ledger tables the same cell by cell.
+Nothing here is timed."""
 from __future__ import annotations
 
 import subprocess
@@ -17,7 +18,7 @@ def test_e2e_benchmark_runs_and_both_tables_agree(tmp_path):
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
     rows = [line for line in out.read_text().splitlines() if line.startswith("| 300 |")]
-    assert len(rows) == 2  # CSV and Parquet
-    for row in rows:
-        cells = [c.strip() for c in row.strip("|").split("|")]
-        assert cells[8].startswith("yes, ") and cells[8].endswith(" months"), row
+    assert len(rows) == 4  # movements and analysis, each from CSV and from Parquet
+    results = [[c.strip() for c in row.strip("|").split("|")][8] for row in rows]
+    assert [r.startswith("yes, ") and r.endswith(" months") for r in results] == [True, True, False, False], results
+    assert all(r.startswith("yes, 10 tables, ") for r in results[2:]), results
