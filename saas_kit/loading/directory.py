@@ -3,6 +3,7 @@ month-end MRR up to the last complete month, and the cross-file warnings."""
 from __future__ import annotations
 
 import datetime as _dt
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Mapping
 
@@ -60,6 +61,24 @@ def load_dataset(directory: str | Path, mapping: Mapping[str, str] | None = None
     metadata = read_metadata(directory)
     currency = currency_parameter(currency) or metadata.get("currency")
     as_of = parse_as_of(as_of) or metadata.get("as_of") or today()
+    with ThreadPoolExecutor(max_workers=1) as reader:  # the other files are read while the ledger is validated
+        prefetched = {kind: reader.submit(read_table, path, kind, mapping) for kind in OPTIONAL_KINDS
+                      if (path := find_file(directory, kind)) is not None}
+        try:
+            return _load(directory, mapping, currency, as_of, require_currency, metadata, prefetched)
+        finally:
+            for future in prefetched.values():
+                future.cancel()  # after an error: the files not yet read are not read
+
+
+#: The optional inputs, in the order they are checked.
+OPTIONAL_KINDS = ("customers", "charges", "events", "company")
+
+
+def _load(directory: Path, mapping: Mapping[str, str] | None, currency: str | None, as_of: pd.Timestamp,
+          require_currency: bool, metadata: dict, prefetched: dict[str, Future]) -> Dataset:
+    """:func:`load_dataset` once the folder, its metadata and the as-of date are known;
+    ``prefetched``: the optional files being read (kind -> the future :func:`read_table`)."""
     through = last_complete_month(as_of)
     warnings: list[DataWarning] = []
     files: list[dict] = []
@@ -102,8 +121,8 @@ def load_dataset(directory: str | Path, mapping: Mapping[str, str] | None = None
     if customer_mrr is not None:
         customer_mrr.attrs["through"] = through
     files.append(_file_entry(main_path, main_path.stem, main_frame, (number_to_period(points.first_month), through)))
-    loaded = {kind: _load_optional(directory, kind, mapping, currency, warnings, files, as_of)
-              for kind in ("customers", "charges", "events", "company")}
+    loaded = {kind: _load_optional(directory, kind, mapping, currency, warnings, files, as_of, prefetched.get(kind))
+              for kind in OPTIONAL_KINDS}
     warnings += _cross_file_warnings(known, loaded)
     return Dataset(
         directory=directory,
@@ -154,13 +173,14 @@ def _file_entry(path: Path, kind: str, frame: pd.DataFrame, span: tuple[pd.Perio
 
 
 def _load_optional(directory: Path, kind: str, mapping: Mapping[str, str] | None, currency: str | None,
-                   warnings: list[DataWarning], files: list[dict], as_of: pd.Timestamp | None = None
-                   ) -> tuple[pd.DataFrame | None, str]:
-    """(validated frame with ``_row`` or None, file name) of one optional input."""
+                   warnings: list[DataWarning], files: list[dict], as_of: pd.Timestamp | None = None,
+                   prefetched: Future | None = None) -> tuple[pd.DataFrame | None, str]:
+    """(validated frame with ``_row`` or None, file name) of one optional input
+    (``prefetched``: its :func:`read_table` already under way)."""
     path = _pick_file(directory, kind, warnings)
     if path is None:
         return None, ""
-    raw = read_table(path, kind, mapping)
+    raw = prefetched.result() if prefetched is not None else read_table(path, kind, mapping)
     _note_extra(raw, kind, path, warnings)
     if kind == "charges":
         frame, w = validate_charges(raw, str(path), currency)
