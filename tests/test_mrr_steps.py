@@ -271,3 +271,36 @@ def test_a_segment_of_customers_never_active_makes_no_group():
     pd.testing.assert_frame_equal(bridge_from_points(points, month_number("2025-01"), month_number("2025-03"), groups,
                                                      codes, "segment"),
                                   mrr_movements(cm, last_month="2025-03", by="segment"))
+
+
+def test_a_loaded_dataset_builds_its_customer_month_frame_only_when_read(tmp_path):
+    """The loader keeps the points; the frame built from them on first use is the one
+    monthly_mrr gives, the months the dataset states are the same before and after, and
+    a pickled dataset (the report's snapshot) still builds it."""
+    import pickle
+    from pathlib import Path
+
+    from saas_kit.loading import load_dataset
+
+    dataset = load_dataset(Path(__file__).resolve().parents[1] / "data" / "sample")
+    assert dataset.__dict__.get("_customer_mrr") is None and dataset.points is not None
+    first, latest = dataset.first_month, dataset.latest_month
+    copy = pickle.loads(pickle.dumps(dataset))
+    frame = dataset.customer_mrr
+    expected = monthly_mrr(dataset.subscriptions, dataset.last_month)
+    pd.testing.assert_frame_equal(frame, expected)
+    assert frame.attrs["through"] == dataset.last_month
+    assert (dataset.first_month, dataset.latest_month) == (first, latest) == (frame["month"].min(), latest)
+    assert dataset.mrr_points() is dataset.points  # the frame came from them
+    pd.testing.assert_frame_equal(copy.customer_mrr, expected)
+
+
+def test_a_dataset_given_a_frame_computes_its_points_once_per_frame():
+    from saas_kit.loading import Dataset
+
+    cm = frame(LEDGER)
+    dataset = Dataset(directory=".", currency="JPY", customer_mrr=cm)
+    points = dataset.mrr_points()
+    assert described(points) == described(points_of(LEDGER)) and dataset.mrr_points() is points
+    dataset.customer_mrr = frame(LEDGER[:2])  # another frame: its own points
+    assert described(dataset.mrr_points()) == [("A", "2025-01", 100), ("A", "2025-03", 0)]
