@@ -292,6 +292,11 @@ def write_results(rows: list[dict], args) -> None:
               "both. Where DuckDB's wall time is far above its CPU time, its threads were waiting for cores taken "
               "by other jobs on this shared machine: the CPU seconds are the steadier comparison of the work done, "
               "and on an idle machine DuckDB's wall time could approach half its CPU time.", "",
+              "DuckDB's SQL is what an analytics engineer would write: subscriptions expanded to customer-months, "
+              "window functions over them (previous and next month, the MRR twelve months later), GROUPING SETS "
+              "for the segments. saas-kit never builds the customer-month rows for these tables: it computes them "
+              "from the points where each customer's MRR changes (`saas_kit/mrr_steps.py`), two per subscription "
+              "at most.", "",
               "The per-step table of `benchmarks/run.py` (RESULTS.md) stays as the diagnosis of where the time "
               "goes inside one process."]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
