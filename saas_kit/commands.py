@@ -115,6 +115,9 @@ def add_metrics_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["text", "csv"], default="text", dest="output_format")
     parser.add_argument("--activation-rule", default="invite_teammate>=3@14d", metavar="EVENT>=N@Dd",
                         help="activation rule for the activation rate (needs events); default %(default)s")
+    parser.add_argument("--tables", default=None, metavar="OUT_DIR",
+                        help="also write the month's ledger tables (bridge, twelve-month retention, MRR by month, "
+                             "one-off charges, segments, cohorts, who moved) as CSV files into OUT_DIR")
     _add_as_of_argument(parser)
     _add_engine(parser)
 
@@ -128,6 +131,11 @@ def run_metrics(args: argparse.Namespace) -> int:
     dataset = load_dataset(args.data_dir, parse_mapping(args.map), args.currency, as_of=args.as_of)
     analysis = build_analysis(dataset, args.month, args.style, chapters={}, activation_rule=args.activation_rule)
     month, kpis = analysis.month, analysis.kpis
+    if getattr(args, "tables", None):
+        from saas_kit.facts.embedded import embedded_facts
+        from saas_kit.facts.tables import write_facts_tables
+
+        write_facts_tables(embedded_facts(dataset, month, tables_parameters(), args.activation_rule), args.tables)
     if args.output_format == "csv":
         kpis.drop(columns=["key"]).to_csv(sys.stdout, index=False)
         return 0
@@ -139,6 +147,15 @@ def run_metrics(args: argparse.Namespace) -> int:
     for w in dataset.warnings:
         print(f"warning: {w}", file=sys.stderr)
     return 0
+
+def tables_parameters() -> dict[str, dict]:
+    """The parameters ``metrics --tables`` computes the facts with: every ledger chapter's
+    defaults (so the segment tables are those of the report's ``segment`` column); the
+    activation chapter is left out (its tables are no ledger table)."""
+    from saas_kit.analysis import chapter_defaults
+    from saas_kit.pages import CHAPTERS
+
+    return {name: chapter_defaults(name) for name in CHAPTERS if name != "05_activation"}
 
 def _add_engine(parser: argparse.ArgumentParser) -> None:
     from saas_kit.spark.commands import add_engine_arguments  # no PySpark import

@@ -19,57 +19,15 @@ month and, when customers have a segment, the rates per segment.
 from __future__ import annotations
 
 import csv
-import datetime as _dt
-import math
-import numbers
 import os
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-#: Leading characters that make a spreadsheet read a text cell as a formula (OWASP's
-#: list, plus the full-width forms a Japanese input method produces).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+from saas_kit.csv_cells import FORMULA_PREFIXES, safe_cell  # noqa: F401 - re-exported: the downloads use them
+
 ENCODING = "utf-8-sig"  # UTF-8 with a byte-order mark
-
-
-def safe_cell(value: object) -> str:
-    """One CSV cell as text, safe against formula injection.
-
-    Numbers (int, float, numpy numbers; not bool) are written as numbers: ``repr`` of
-    the float, so the value reads back exactly; NaN, None and NaT are an empty cell.
-    Everything else is text; text starting with one of :data:`FORMULA_PREFIXES` gets a
-    leading ``'`` (so ``"-2+3"`` becomes ``"'-2+3"`` while the number ``-2.5`` stays
-    ``"-2.5"``). Periods and timestamps are written as ``2026-10`` / ISO dates.
-    """
-    if value is None or value is pd.NaT:
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        x = float(value)
-        if math.isnan(x):
-            return ""
-        if math.isinf(x):
-            return "inf" if x > 0 else "'-inf"
-        return repr(x)
-    if isinstance(value, pd.Timestamp):
-        text = value.isoformat() if (value.hour or value.minute or value.second or value.microsecond) \
-            else value.strftime("%Y-%m-%d")
-    elif isinstance(value, (_dt.datetime, _dt.date)):
-        text = value.isoformat()
-    else:
-        try:
-            if pd.isna(value):
-                return ""
-        except (TypeError, ValueError):  # list-like values: not missing
-            pass
-        text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:

@@ -296,14 +296,28 @@ def activation_kpis(dataset: Dataset, month: pd.Period | str, rule: str = "invit
     ``style`` is accepted for symmetry with :func:`headline_kpis`; percentages print
     the same in both styles. ``lang``: the language of ``metric``, ``band`` and the changes.
     """
+    _check_style(style)
+    parsed = ActivationRule.parse(rule)
+    scope = onboarding_scope(dataset, month)
+    act = evaluate_rule(scope.events, scope.customers, parsed, as_of=scope.as_of)
+    return activation_kpi_row(activation_rate_by_cohort(act, scope.customers), month, rule, style, lang)
+
+
+def _check_style(style: str) -> None:
     if style not in ("en", "ja"):
         raise ParameterError(f"style must be 'en' or 'ja', got {style!r}")
+
+
+def activation_kpi_row(by_cohort: pd.DataFrame, month: pd.Period | str, rule: str = "invite_teammate>=3@14d",
+                       style: str = "en", lang: str = "en") -> pd.DataFrame:
+    """The row of :func:`activation_kpis` from the rule's activation rate per signup
+    cohort (``by_cohort``: :func:`saas_kit.activation.activation_rate_by_cohort`, the
+    month's facts :attr:`saas_kit.facts.ActivationFacts.kpi_by_cohort`)."""
+    _check_style(style)
     parsed = ActivationRule.parse(rule)
     month = pd.Period(month, freq="M")
-    scope = onboarding_scope(dataset, month)
     cohort = activation_cohort(month, parsed.window_days)
-    act = evaluate_rule(scope.events, scope.customers, parsed, as_of=scope.as_of)
-    rates = activation_rate_by_cohort(act, scope.customers).set_index("cohort")
+    rates = by_cohort.set_index("cohort")
 
     def rate(c: pd.Period) -> float:
         return float(rates["rate"].get(c, np.nan))

@@ -19,7 +19,7 @@ LAYERS = [
     {"calendar"},
     {"mrr", "metadata", "i18n", "pdf", "sources", "verdict", "spark.session", "facts.model"},
     {"facts"},
-    {"formatting", "rows", "arr", "bridge_runs", "i18n_check", "book_i18n", "loading.schema", "loading.data_warnings",
+    {"formatting", "csv_cells", "rows", "arr", "bridge_runs", "i18n_check", "book_i18n", "loading.schema", "loading.data_warnings",
      "generate.model"},
     {"loading.dataset", "loading.parse", "generate.simulate"},
     {"loading.read", "loading.validate", "generate.frames"},

@@ -83,16 +83,65 @@ class LedgerFacts:
     movers: pd.DataFrame
 
 
+#: The activation chapter's parameters and their defaults (notebooks/05_activation.ipynb;
+#: the page function :func:`saas_kit.pages.onboarding.activation_page` has the same).
+DEFAULT_ACTIVATION_RULE = "invite_teammate>=3@14d"
+FUNNEL_STEPS = ("login", "import_data", "create_project", "invite_teammate", "create_report")
+SEARCH_THRESHOLDS = (1, 2, 3, 5, 10)
+SEARCH_WINDOWS = (7, 14, 30)
+ACTIVATION_DEFAULTS: dict[str, Any] = {
+    "activation_rule": DEFAULT_ACTIVATION_RULE, "retention_days": 90, "funnel_steps": list(FUNNEL_STEPS),
+    "funnel_window_days": 30, "search_thresholds": list(SEARCH_THRESHOLDS), "search_windows": list(SEARCH_WINDOWS),
+}
+
+
 @dataclass
 class ActivationFacts:
-    """The figures of the activation chapter and the overview's activation row, for the
-    chapter's parameters (``parameters``: rule, retention days, funnel steps and window,
-    search thresholds and windows). Aggregates only (per signup cohort, per group, per
-    candidate rule, per funnel step, per day of a distribution); see
-    :func:`saas_kit.facts.embedded.activation_facts` for each table."""
+    """The figures of the activation chapter and the overview's activation row
+    (metrics.md §7, seed 004). Aggregates only: per signup cohort, per group, per
+    candidate rule, per funnel step, per day of a distribution. ``scope`` below is
+    ``onboarding_scope(dataset, month)`` and ``act`` = ``evaluate_rule(scope.events,
+    scope.customers, rule, as_of=scope.as_of)``.
 
-    parameters: dict[str, Any]
-    tables: dict[str, Any] = field(default_factory=dict)
+    Always present (the overview's row):
+
+    - ``kpi_rule``: the overview's rule, text form (``str(ActivationRule.parse(rule))``);
+    - ``kpi_by_cohort`` = ``activation_rate_by_cohort(act, scope.customers)`` for ``kpi_rule``
+      (``cohort``, ``signups``, ``activated``, ``rate``, ``open_windows``);
+    - ``events_start`` = ``scope.events_start``; ``customers`` = ``len(scope.customers)``.
+
+    The chapter's tables, for ``parameters`` (the chapter's: ``activation_rule``,
+    ``retention_days``, ``funnel_steps``, ``funnel_window_days``, ``search_thresholds``,
+    ``search_windows``); ``parameters`` is ``{}`` and every table None when the report
+    does not build the chapter:
+
+    - ``by_cohort``: as ``kpi_by_cohort`` for the chapter's rule;
+    - ``retention`` = ``retention_by_activation(act, outcomes)`` (two rows: ``group``,
+      ``customers``, ``retained``, ``rate``, ``ci_low``, ``ci_high``), ``outcomes`` =
+      ``customer_outcomes(scope.customers, subscriptions, scope.as_of, retention_days)``;
+      ``retention_summary`` its ``attrs["summary"]`` (a dict);
+    - ``search`` = ``magic_moment_search(scope.events, outcomes, None, search_thresholds,
+      search_windows)`` (one row per candidate rule, ranked);
+    - ``early_churn`` = ``early_churn_shares(customer_outcomes(scope.all_customers, ...), (30, 45, 90))``;
+    - ``ttfv`` = ``time_to_first_value(act[window_complete])`` (one row per day bin:
+      ``days_from``, ``days_to``, ``customers``, ``share``, ``cumulative_share``),
+      ``ttfv_summary`` its ``attrs["summary"]``;
+    - ``funnel`` = ``onboarding_funnel(scope.events, customers whose window has passed,
+      funnel_steps, funnel_window_days)``."""
+
+    kpi_rule: str
+    kpi_by_cohort: pd.DataFrame
+    events_start: pd.Timestamp
+    customers: int
+    parameters: dict[str, Any] = field(default_factory=dict)
+    by_cohort: pd.DataFrame | None = None
+    retention: pd.DataFrame | None = None
+    retention_summary: dict[str, Any] | None = None
+    search: pd.DataFrame | None = None
+    early_churn: pd.DataFrame | None = None
+    ttfv: pd.DataFrame | None = None
+    ttfv_summary: dict[str, Any] | None = None
+    funnel: pd.DataFrame | None = None
 
 
 @dataclass
