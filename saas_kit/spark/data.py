@@ -23,6 +23,7 @@ import pandas as pd
 
 from saas_kit.errors import DataError, ParameterError
 from saas_kit.loading import currency_parameter, find_file
+from saas_kit.loading.schema import CURRENCY_HINT
 from saas_kit.loading.dataset import check_report_month
 from saas_kit.metadata import METADATA_FILE, last_complete_month, parse_as_of, parse_metadata, today
 from saas_kit.mrr import number_to_period, period_to_number
@@ -51,6 +52,7 @@ class SparkData:
     charges: object | None = None
     #: company.csv as the embedded loader returns it (small: read on the driver), or None
     company: pd.DataFrame | None = None
+    company_name: str = ""
     as_of: pd.Timestamp | None = None
     attributes: tuple[str, ...] = field(default_factory=tuple)
     #: the latest month with MRR (<= last_month_number; earlier when everyone churned before it)
@@ -59,6 +61,8 @@ class SparkData:
     inputs: dict = field(default_factory=dict)
     #: the location's dataset.yml keys ({} without one)
     metadata: dict = field(default_factory=dict)
+    #: the loader's warnings (:class:`saas_kit.errors.DataWarning`), as the embedded loader gives them
+    warnings: list = field(default_factory=list)
 
     @property
     def span(self) -> tuple[int, int]:
@@ -127,13 +131,14 @@ def started_by(subscriptions, as_of: pd.Timestamp | None):
 
 
 def load_spark_data(spark, location: str, mapping: Mapping[str, str] | None = None, currency: str | None = None,
-                    as_of=None, with_activation: bool = True, attributes: tuple[str, ...] = ("segment",)
-                    ) -> SparkData:
+                    as_of=None, with_activation: bool = True, attributes: tuple[str, ...] = ("segment",),
+                    require_currency: bool = True) -> SparkData:
     """Read, validate and compute the customer-month MRR of a data location (a folder on
     any path Spark reads, or ``spark-table:catalog.schema``). ``customers``, ``charges``,
     ``events`` and ``company`` are optional, as in the embedded loader. ``attributes``:
     the customer columns attached to every customer-month (those customers.csv has;
-    "(unknown)" for a customer it lacks), for the bridges by segment."""
+    "(unknown)" for a customer it lacks), for the bridges by segment. ``require_currency``:
+    a DataError when no currency is known (as the embedded loader; metrics.md §8)."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -154,8 +159,9 @@ def load_spark_data(spark, location: str, mapping: Mapping[str, str] | None = No
         inputs["events"] = validation.validate_events(sources["events"])
         # events dated after the as-of date are set aside (as load_dataset does)
         events = inputs["events"].frame.where(F.col("ts_micros") < after).persist(StorageLevel.MEMORY_AND_DISK)
-    company = None
+    company, company_name = None, ""
     if sources.get("company") is not None:
+        company_name = sources["company"].name
         company = _company_frame(sources["company"], as_of_ts)
     customers = inputs["customers"].frame if "customers" in inputs else None
     charges = inputs["charges"].frame.where(F.col("date_micros") < after) if "charges" in inputs else None
@@ -169,9 +175,12 @@ def load_spark_data(spark, location: str, mapping: Mapping[str, str] | None = No
         cm.unpersist()
         raise DataError(f"no subscription is active at any month end up to {through}, the last complete month "
                         f"before the as-of date {as_of_ts.date()}: nothing to report", file=subs_src.name)
+    if require_currency and not code:
+        cm.unpersist()
+        raise DataError(f"the data has no currency: {CURRENCY_HINT}", file=subs_src.name)
     return SparkData(location=str(location), currency=code, customer_mrr=cm, first_month_number=int(row["lo"]),
                      last_month_number=last, mrr_last_month_number=int(row["hi"]), subscriptions=subs,
-                     customers=customers, events=events, charges=charges, company=company, as_of=as_of_ts,
+                     customers=customers, events=events, charges=charges, company=company, company_name=company_name, as_of=as_of_ts,
                      attributes=attached, inputs=inputs, metadata=metadata)
 
 

@@ -16,6 +16,8 @@ kind  key                                  sums
 2     (column, group, month + 12)          base customers, base MRR, MRR 12 months
                                            later, capped at the base, retained count
 3     (cohort, age)                        customers, MRR (months ``<= report month``)
+4     (customer, report month, movement)   1, MRR before, MRR after: one record per
+                                           customer whose MRR moved in the report month
 ====  ===================================  ==========================================
 
 Movement codes are those of :data:`saas_kit.movements.MOVEMENTS` (-1: the MRR did not
@@ -71,7 +73,7 @@ def ledger_sums(cm, columns: tuple[str, ...], report: int, span: tuple[int, int]
     cols = list(columns) or [None]
     w = Window.partitionBy("customer_id").orderBy("month")
     rows = cm.select(
-        "month", "mrr_ticks", *[F.col(f"`{c}`") for c in columns],
+        "customer_id", "month", "mrr_ticks", *[F.col(f"`{c}`") for c in columns],
         F.lag("month").over(w).alias("pm"), F.lag("mrr_ticks").over(w).alias("pt"),
         F.lead("month").over(w).alias("nm"),
         F.max("mrr_ticks").over(w.rangeBetween(months, months)).alias("later"),
@@ -108,6 +110,12 @@ def ledger_sums(cm, columns: tuple[str, ...], report: int, span: tuple[int, int]
                                      F.col("later").isNotNull().cast("long"))).otherwise(nothing))
     records.append(F.when(month <= report, record(3, -1, F.lit(None), F.col("cohort"), month - F.col("cohort"),
                                                   one, mrr)).otherwise(nothing))
+    before = F.when(consecutive, F.col("pt")).otherwise(zero)
+    records.append(F.when((month == report) & (code >= 0),
+                          record(4, -1, F.col("customer_id"), month, code, one, before, mrr))
+                   .when(ends & (month == report - 1),
+                         record(4, -1, F.col("customer_id"), month + 1, CODE["churn"], one, mrr, zero))
+                   .otherwise(nothing))
     exploded = rows.select(F.explode(F.array(*records)).alias("r")).where(F.col("r").isNotNull()).select("r.*")
     sums = (exploded.groupBy("kind", "column", "group", "month", "code")
             .agg(*[F.sum(v).alias(v) for v in ("n", "x", "y", "z", "k")]).collect())

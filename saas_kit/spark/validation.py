@@ -131,7 +131,7 @@ def validate_subscriptions(source: SparkSource, currency: str | None = None) -> 
     rows = p.finish(outputs, keep=~total)
     code = _check_mixed(p, rows, code_col is not None, expected)
     return Validated(source, rows, ("customer_id", "start_micros", "end_micros", "amount_ticks", "months",
-                                    "mrr_ticks", "plan"), tuple(p.flags), code or "JPY")
+                                    "mrr_ticks", "plan"), tuple(p.flags), code)
 
 
 def _currency_checks(p: Parsing, currency: str | None):
