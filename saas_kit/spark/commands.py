@@ -26,6 +26,12 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
                              "for Spark Connect); default: $SPARK_REMOTE, else $SPARK_MASTER, else local[*]")
 
 
+def asked_segment_columns(parameters: dict[str, dict]) -> tuple[str, ...]:
+    """The ``segment_column`` of every chapter that has one, once each (the loader attaches
+    those customers.csv has to the customer-months)."""
+    return tuple(dict.fromkeys(p["segment_column"] for p in parameters.values() if p.get("segment_column")))
+
+
 def run(args: argparse.Namespace) -> int:
     """Dispatch a subcommand to its Spark implementation."""
     from saas_kit.spark.session import spark_session
@@ -35,8 +41,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_movements(spark, args: argparse.Namespace) -> int:
-    import saas_kit.spark.bridge as bridge
+    """The MRR bridge as the embedded command prints it, from the bridge sums of one pass
+    over the customer-months (:func:`saas_kit.spark.sums.ledger_sums`)."""
     from saas_kit.movements import write_movements_csv
+    import saas_kit.spark.sums as sums
     from saas_kit.spark.data import load_subscriptions_file
 
     through = parse_month_parameter(args.through) if args.through else None
@@ -45,7 +53,7 @@ def run_movements(spark, args: argparse.Namespace) -> int:
     if span is None:
         raise DataError("no subscription is active at any month end: no movements to print",
                         file=str(args.subscriptions_file))
-    result = bridge.mrr_movements(cm, last_month=through, span=span)
+    result = sums.bridge(sums.ledger_sums(cm, (), span[1], span, bridge_only=True))
     text = io.StringIO()
     write_movements_csv(result, text)
     sys.stdout.write(text.getvalue())
@@ -53,16 +61,29 @@ def run_movements(spark, args: argparse.Namespace) -> int:
 
 
 def run_metrics(spark, args: argparse.Namespace) -> int:
-    from saas_kit.spark.analysis import activation_kpis, headline_kpis, month_analysis
+    """The embedded ``metrics`` command's output from the month's facts on Spark
+    (:func:`saas_kit.spark.facts.spark_facts`); ``--tables`` writes its ledger tables."""
+    from saas_kit.analysis import chapter_defaults
+    from saas_kit.facts.embedded import ACTIVATION_CHAPTER
+    from saas_kit.pages import CHAPTERS
+    from saas_kit.kpis import activation_kpi_row, headline_kpis
     from saas_kit.spark.data import load_spark_data
+    from saas_kit.spark.facts import spark_facts
 
+    # the parameters of embedded ``metrics --tables``: every ledger chapter's defaults
+    parameters = {name: chapter_defaults(name) for name in CHAPTERS if name != ACTIVATION_CHAPTER}
     data = load_spark_data(spark, args.data_dir, parse_mapping(args.map), args.currency,
-                           as_of=getattr(args, "as_of", None))
+                           as_of=getattr(args, "as_of", None), attributes=asked_segment_columns(parameters))
     month = data.check_month(args.month)
-    analysis = month_analysis(data, month, rule=args.activation_rule, magic_moment=False)
-    kpis = headline_kpis(analysis, month, style=args.style)
-    if analysis.activation:
-        kpis = pd.concat([kpis, activation_kpis(analysis, month)[kpis.columns]], ignore_index=True)
+    facts = spark_facts(data, month, parameters, args.activation_rule)
+    kpis = headline_kpis(pd.DataFrame(), month, data.currency, args.style, series=facts.ledger.kpi_series)
+    if facts.activation is not None:
+        row = activation_kpi_row(facts.activation.kpi_by_cohort, month, args.activation_rule, args.style)
+        kpis = pd.concat([kpis, row[kpis.columns]], ignore_index=True)
+    if getattr(args, "tables", None):
+        from saas_kit.facts.tables import write_facts_tables
+
+        write_facts_tables(facts, args.tables)
     if args.output_format == "csv":
         kpis.drop(columns=["key"]).to_csv(sys.stdout, index=False)
         return 0
@@ -71,4 +92,6 @@ def run_metrics(spark, args: argparse.Namespace) -> int:
     width = max(len(s) for s in kpis["metric"])
     for row in kpis.itertuples(index=False):
         print(f"  {row.metric:<{width}}  {row.value_text:>14}  m/m {row.mom_text:>9}  y/y {row.yoy_text:>9}  {row.band}")
+    for w in data.warnings:
+        print(f"warning: {w}", file=sys.stderr)
     return 0

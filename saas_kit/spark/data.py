@@ -25,7 +25,8 @@ from saas_kit.errors import DataError, ParameterError
 from saas_kit.loading import currency_parameter, find_file
 from saas_kit.loading.schema import CURRENCY_HINT
 from saas_kit.loading.dataset import check_report_month
-from saas_kit.metadata import METADATA_FILE, last_complete_month, parse_as_of, parse_metadata, today
+from saas_kit.metadata import (METADATA_FILE, last_complete_month, parse_as_of, parse_metadata, read_metadata,
+                               today)
 from saas_kit.mrr import number_to_period, period_to_number
 import saas_kit.spark.ledger as ledger
 import saas_kit.spark.validation as validation
@@ -61,8 +62,19 @@ class SparkData:
     inputs: dict = field(default_factory=dict)
     #: the location's dataset.yml keys ({} without one)
     metadata: dict = field(default_factory=dict)
-    #: the loader's warnings (:class:`saas_kit.errors.DataWarning`), as the embedded loader gives them
-    warnings: list = field(default_factory=list)
+    #: company.csv's warnings (months after the last complete month), found when it was read
+    company_warnings: list = field(default_factory=list)
+    _warnings: list | None = None
+
+    @property
+    def warnings(self) -> list:
+        """The loader's warnings (:class:`saas_kit.errors.DataWarning`), as the embedded
+        loader gives them, found in Spark on first use (:mod:`saas_kit.spark.warnings`)."""
+        if self._warnings is None:
+            from saas_kit.spark.warnings import dataset_warnings
+
+            self._warnings = dataset_warnings(self)
+        return self._warnings
 
     @property
     def span(self) -> tuple[int, int]:
@@ -103,6 +115,8 @@ def read_location_metadata(spark, location: str) -> dict:
     location = str(location)
     if is_table_location(location):
         return {}
+    if "://" not in location and Path(location).is_dir():  # a local folder: no Spark job needed
+        return read_metadata(location)
     path = f"{location.rstrip('/')}/{METADATA_FILE}"
     try:
         rows = spark.read.text(path, wholetext=True).collect()
@@ -159,16 +173,17 @@ def load_spark_data(spark, location: str, mapping: Mapping[str, str] | None = No
         inputs["events"] = validation.validate_events(sources["events"])
         # events dated after the as-of date are set aside (as load_dataset does)
         events = inputs["events"].frame.where(F.col("ts_micros") < after).persist(StorageLevel.MEMORY_AND_DISK)
-    company, company_name = None, ""
+    company, company_name, company_warnings = None, "", []
     if sources.get("company") is not None:
         company_name = sources["company"].name
-        company = _company_frame(sources["company"], as_of_ts)
+        company, company_warnings = _company_frame(spark, location, sources["company"], as_of_ts)
     customers = inputs["customers"].frame if "customers" in inputs else None
     charges = inputs["charges"].frame.where(F.col("date_micros") < after) if "charges" in inputs else None
     attached = tuple(a for a in attributes if customers is not None and a in customers.columns)
     subs = inputs["subscriptions"].frame
     last = period_to_number(through)
-    cm = ledger.customer_mrr(started_by(subs, as_of_ts), last, customers, attached)
+    cm = ledger.customer_mrr(started_by(subs, as_of_ts), last, customers, attached,
+                             ledger.partitions_for(spark, inputs["subscriptions"].counts[1]))
     cm = cm.persist(StorageLevel.MEMORY_AND_DISK)
     row = cm.agg(F.min("month").alias("lo"), F.max("month").alias("hi")).collect()[0]
     if row["lo"] is None:
@@ -178,24 +193,30 @@ def load_spark_data(spark, location: str, mapping: Mapping[str, str] | None = No
     if require_currency and not code:
         cm.unpersist()
         raise DataError(f"the data has no currency: {CURRENCY_HINT}", file=subs_src.name)
-    return SparkData(location=str(location), currency=code, customer_mrr=cm, first_month_number=int(row["lo"]),
+    data = SparkData(location=str(location), currency=code, customer_mrr=cm, first_month_number=int(row["lo"]),
                      last_month_number=last, mrr_last_month_number=int(row["hi"]), subscriptions=subs,
-                     customers=customers, events=events, charges=charges, company=company, company_name=company_name, as_of=as_of_ts,
+                     customers=customers, events=events, charges=charges, company=company, company_name=company_name,
+                     company_warnings=company_warnings, as_of=as_of_ts,
                      attributes=attached, inputs=inputs, metadata=metadata)
+    return data
 
 
-def _company_frame(source, as_of: pd.Timestamp) -> pd.DataFrame:
+def _company_frame(spark, location: str, source, as_of: pd.Timestamp) -> tuple[pd.DataFrame, list]:
     """company.csv (one row per month: small) validated on the driver by the embedded
-    validator, months after the last complete month left out (as load_dataset does)."""
+    validator, months after the last complete month left out (as load_dataset does),
+    and the warning naming them."""
     from saas_kit.loading.validate import validate_company
+    from saas_kit.spark.warnings import company_warnings, parquet_beside_csv, unused_columns
 
     rows = source.frame.select(*[f"`{c}`" for c in source.columns]).orderBy(*[o for o in (
         "_src_file", "_src_row" if source.fmt == "parquet" else "_src_id")]).collect()
     raw = pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype=object) for c in source.columns})
     raw.insert(0, "_row", range(2, len(raw) + 2) if source.fmt == "csv" else range(1, len(raw) + 1))
     frame, _ = validate_company(raw, source.name)
+    found = (parquet_beside_csv(spark, str(location), "company", source) + unused_columns("company", source)
+             + company_warnings(source, frame, as_of))
     frame = frame[frame["month"] <= last_complete_month(as_of)].reset_index(drop=True)
-    return frame.drop(columns="_row")
+    return frame.drop(columns="_row"), found
 
 
 def load_subscriptions_file(spark, path: str, mapping: Mapping[str, str] | None = None, currency: str | None = None,
@@ -222,7 +243,9 @@ def load_subscriptions_file(spark, path: str, mapping: Mapping[str, str] | None 
     last = period_to_number(through if through is not None else last_complete)
     src = open_file(spark, path, "subscriptions", mapping)
     validated = validation.validate_subscriptions(src, currency)
-    cm = ledger.customer_mrr(started_by(validated.frame, as_of_ts), last).persist(StorageLevel.MEMORY_AND_DISK)
+    cm = ledger.customer_mrr(started_by(validated.frame, as_of_ts), last,
+                             partitions=ledger.partitions_for(spark, validated.counts[1]))
+    cm = cm.persist(StorageLevel.MEMORY_AND_DISK)
     row = cm.agg(F.min("month").alias("lo")).collect()[0]
     validated.unpersist()
     return cm, (None if row["lo"] is None else (int(row["lo"]), last))

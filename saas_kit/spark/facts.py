@@ -26,7 +26,7 @@ from saas_kit.money import MONTHS_IN_PERIOD, from_ticks
 from saas_kit.movements import MOVEMENTS
 from saas_kit.mrr import number_to_period, period_to_number
 from saas_kit.rates import monthly_rates
-from saas_kit.spark import sums as S
+import saas_kit.spark.sums as S
 from saas_kit.spark.data import SparkData
 from saas_kit.spark.ledger import month_of
 from saas_kit.spark.reading import TABLE_PREFIX

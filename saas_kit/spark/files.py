@@ -46,7 +46,7 @@ def files_table(data) -> pd.DataFrame:
 
     inputs = data.inputs
     subs = inputs["subscriptions"]
-    kept = subs.rows.agg(F.count(F.when(F.col("__keep"), 1))).collect()[0][0]
+    kept = subs.counts[1]
     stem = subs.source.name.rstrip("/").rsplit("/", 1)[-1].split(".", 1)[0]
     out = [entry(subs.source.name, stem, kept, FRAME_COLUMNS["subscriptions"],
                  (data.first_month, data.latest_month))]

@@ -70,6 +70,8 @@ class Parsing:
     flags: dict[str, object] = field(default_factory=dict)
     #: stage name -> the column name it was given last (for SQL text)
     names: dict[str, str] = field(default_factory=dict)
+    #: (rows, rows kept) once :meth:`finish` has run
+    counts: tuple[int, int] = (0, 0)
     _n: int = 0
 
     def __post_init__(self) -> None:
@@ -114,20 +116,21 @@ class Parsing:
         cols += [F.col(c) for c in origin] + [bad.alias("__bad"), warn.alias("__warn"),
                                                 (F.lit(True) if keep is None else keep).alias("__keep")]
         typed = self.frame.select(*cols).persist(StorageLevel.MEMORY_AND_DISK)
-        self.raise_first_failure(typed)
+        self.counts = self.raise_first_failure(typed)
         return typed
 
-    def raise_first_failure(self, typed) -> None:
-        """One aggregation over the rows with a bad bit: the first bad row of every check;
-        the first failing check in order raises (interludes run at their place)."""
+    def raise_first_failure(self, typed) -> tuple[int, int]:
+        """One aggregation over the typed rows (the pass that fills the cache): the rows,
+        the rows kept and the first bad row of every check; the first failing check in
+        order raises (interludes run at their place). Returns (rows, rows kept)."""
         F = _F()
         order = self.order
         origin_sorted = order + [c for c in self.frame.columns if c.startswith("_src_") and c not in order]
         firsts = [F.min(F.when((F.col("__bad").bitwiseAND(F.lit(1 << i))) != 0,
                                F.struct(*[F.col(o) for o in origin_sorted]))).alias(f"c{i}")
                   for i in range(len(self.checks))]
-        row = (typed.where(F.col("__bad") != 0).agg(*firsts).collect()[0] if self.checks
-               else typed.agg(F.count(F.lit(1))).collect()[0])
+        row = typed.agg(F.count(F.lit(1)).alias("rows"), F.count(F.when(F.col("__keep"), 1)).alias("kept"),
+                        *firsts).collect()[0]
         for i in range(len(self.checks) + 1):
             if i in self.interludes:
                 self.interludes[i](typed)
@@ -139,6 +142,7 @@ class Parsing:
                 value = self.frame.where(cond).select(self.checks[i].value.alias("v")).limit(1).collect()[0]["v"]
                 file, row_no = locate(self.source, bad)
                 raise DataError(self.checks[i].message(value), file=file, row=row_no, column=self.checks[i].column)
+        return int(row["rows"]), int(row["kept"])
 
 
 def _bits(conditions: list):

@@ -42,6 +42,8 @@ class SparkSource:
     frame: object  # pyspark.sql.DataFrame
     name: str      # file, folder or table, for messages
     fmt: str       # 'csv' | 'parquet' | 'table'
+    #: columns of the input that its kind does not use (left out; the loader warns)
+    extra: tuple[str, ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -131,7 +133,8 @@ def _finish(frame, name: str, fmt: str, kind: str, mapping: Mapping[str, str] | 
             origin.append(F.col("_metadata.row_index").alias("_src_row"))
     origin.append(F.monotonically_increasing_id().alias("_src_id"))
     keep = [c for c in names if c in SCHEMAS[kind][0] + SCHEMAS[kind][1] or kind == "customers"]
-    return SparkSource(renamed.select(*[F.col(f"`{c}`") for c in keep], *origin), name, fmt)
+    extra = tuple(c for c in names if c not in keep)
+    return SparkSource(renamed.select(*[F.col(f"`{c}`") for c in keep], *origin), name, fmt, extra)
 
 
 def locate(source: SparkSource, first_bad) -> tuple[str, int | None]:

@@ -63,10 +63,12 @@ class LedgerSums:
         return r[sel]
 
 
-def ledger_sums(cm, columns: tuple[str, ...], report: int, span: tuple[int, int], months: int = 12) -> LedgerSums:
+def ledger_sums(cm, columns: tuple[str, ...], report: int, span: tuple[int, int], months: int = 12,
+                bridge_only: bool = False) -> LedgerSums:
     """The sum records of ``cm`` for the report month ``report`` (month number);
     ``span`` = (first, latest) month with MRR; ``columns``: the segment columns of
-    ``cm`` (none: one group for everything)."""
+    ``cm`` (none: one group for everything). ``bridge_only``: the records of the bridge
+    (kinds 0 and 1) alone, for ``saas-kit movements``."""
     from pyspark.sql import Window, functions as F
 
     first, last_mrr = span
@@ -105,17 +107,20 @@ def ledger_sums(cm, columns: tuple[str, ...], report: int, span: tuple[int, int]
         records.append(F.when(month <= report, record(0, ci, group, month, code, one, mrr, amount))
                        .otherwise(record(0, ci, group, month, -1, one, mrr)))
         records.append(F.when(ends, record(1, ci, group, month + 1, CODE["churn"], one, mrr)).otherwise(nothing))
+        if bridge_only:
+            continue
         records.append(F.when(month + months <= last_mrr,
                               record(2, ci, group, month + months, -1, one, mrr, later, F.least(later, mrr),
                                      F.col("later").isNotNull().cast("long"))).otherwise(nothing))
-    records.append(F.when(month <= report, record(3, -1, F.lit(None), F.col("cohort"), month - F.col("cohort"),
-                                                  one, mrr)).otherwise(nothing))
     before = F.when(consecutive, F.col("pt")).otherwise(zero)
-    records.append(F.when((month == report) & (code >= 0),
-                          record(4, -1, F.col("customer_id"), month, code, one, before, mrr))
-                   .when(ends & (month == report - 1),
-                         record(4, -1, F.col("customer_id"), month + 1, CODE["churn"], one, mrr, zero))
-                   .otherwise(nothing))
+    if not bridge_only:
+        records.append(F.when(month <= report, record(3, -1, F.lit(None), F.col("cohort"), month - F.col("cohort"),
+                                                      one, mrr)).otherwise(nothing))
+        records.append(F.when((month == report) & (code >= 0),
+                              record(4, -1, F.col("customer_id"), month, code, one, before, mrr))
+                       .when(ends & (month == report - 1),
+                             record(4, -1, F.col("customer_id"), month + 1, CODE["churn"], one, mrr, zero))
+                       .otherwise(nothing))
     exploded = rows.select(F.explode(F.array(*records)).alias("r")).where(F.col("r").isNotNull()).select("r.*")
     sums = (exploded.groupBy("kind", "column", "group", "month", "code")
             .agg(*[F.sum(v).alias(v) for v in ("n", "x", "y", "z", "k")]).collect())

@@ -16,7 +16,7 @@ total rows of a spreadsheet (customer id 合計, Total, ...) set aside.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -47,8 +47,8 @@ class Validated:
     outputs: tuple[str, ...]
     flags: tuple[str, ...] = ()
     currency: str | None = None
-    #: extra facts for the warnings (e.g. the total rows' ids)
-    notes: dict = field(default_factory=dict)
+    #: (rows read, rows kept: all but total rows)
+    counts: tuple[int, int] = (0, 0)
 
     @property
     def frame(self):
@@ -93,6 +93,8 @@ def validate_subscriptions(source: SparkSource, currency: str | None = None) -> 
     if "subscription_id" in cols:
         sub_ids = parse_ids(p, "subscription_id")
         outputs["__dup"] = duplicates_interlude(p, sub_ids, "subscription_id", "subscription id")
+        # the hash of an id of digits' number, for ids equal as numbers ("007", "7"): a warning
+        outputs["__zero"] = F.when(sub_ids.rlike("^[0-9]+$"), F.xxhash64(F.regexp_replace(sub_ids, "^0+(?=.)", "")))
     start, _ = parse_dates(p, "start_date")
     (start_day,) = p.stage(start_day=_floor_day(start))
     if "end_date" in cols:
@@ -131,7 +133,7 @@ def validate_subscriptions(source: SparkSource, currency: str | None = None) -> 
     rows = p.finish(outputs, keep=~total)
     code = _check_mixed(p, rows, code_col is not None, expected)
     return Validated(source, rows, ("customer_id", "start_micros", "end_micros", "amount_ticks", "months",
-                                    "mrr_ticks", "plan"), tuple(p.flags), code)
+                                    "mrr_ticks", "plan"), tuple(p.flags), code, p.counts)
 
 
 def _currency_checks(p: Parsing, currency: str | None):
@@ -186,7 +188,7 @@ def validate_customers(source: SparkSource) -> Validated:
             outputs[c] = F.col(f"`{c}`").cast("string")
     rows = p.finish(outputs)
     names = tuple(n for n in outputs if not n.startswith("__"))
-    return Validated(source, rows, names, tuple(p.flags))
+    return Validated(source, rows, names, tuple(p.flags), counts=p.counts)
 
 
 def validate_charges(source: SparkSource, currency: str | None = None) -> Validated:
@@ -209,7 +211,8 @@ def validate_charges(source: SparkSource, currency: str | None = None) -> Valida
         outputs["__cur"] = code_col
     rows = p.finish(outputs)
     _check_mixed(p, rows, code_col is not None, expected)
-    return Validated(source, rows, ("customer_id", "date_micros", "amount_ticks", "kind"), tuple(p.flags))
+    return Validated(source, rows, ("customer_id", "date_micros", "amount_ticks", "kind"), tuple(p.flags),
+                     counts=p.counts)
 
 
 def validate_events(source: SparkSource) -> Validated:
@@ -221,4 +224,4 @@ def validate_events(source: SparkSource) -> Validated:
     p.check("event", event == "", F.lit(""), lambda v: "event name is missing")
     ts, _ = parse_dates(p, "timestamp")
     rows = p.finish({"customer_id": ids, "event": event, "ts_micros": ts})
-    return Validated(source, rows, ("customer_id", "event", "ts_micros"), tuple(p.flags))
+    return Validated(source, rows, ("customer_id", "event", "ts_micros"), tuple(p.flags), counts=p.counts)
