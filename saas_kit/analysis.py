@@ -24,16 +24,19 @@ from typing import Any
 
 import pandas as pd
 
+from saas_kit.activation import ActivationRule
 from saas_kit.errors import ParameterError
+from saas_kit.facts import MonthFacts
+from saas_kit.facts.embedded import ACTIVATION_CHAPTER, activation_parameters, embedded_facts, segment_columns
+from saas_kit.facts.model import DEFAULT_ACTIVATION_RULE
 from saas_kit.i18n import parse_languages
-from saas_kit.kpis import activation_kpis
 from saas_kit.loading import Dataset, load_dataset
+from saas_kit.loading.dataset import check_report_month
 from saas_kit.pages import CHAPTERS, MonthBasis, Page, month_basis
 from saas_kit.pages.base import Pages, cite_page, pages_of
 
 #: The parameters every notebook declares; the analysis itself is built from them.
 COMMON_PARAMETERS = ("data_dir", "month", "style", "currency", "lang", "analysis")
-DEFAULT_ACTIVATION_RULE = "invite_teammate>=3@14d"
 STYLES = ("en", "ja")
 
 
@@ -115,12 +118,16 @@ def edition_style(lang: str, style: str) -> str:
     return "ja" if lang == "ja" else style
 
 
-def build_editions_analysis(dataset: Dataset, month: pd.Period | str | None, style: str, langs: list[str],
+def build_editions_analysis(dataset: Dataset | None, month: pd.Period | str | None, style: str, langs: list[str],
                             chapters: dict[str, dict[str, Any]] | None = None, requested_currency: str = "",
-                            activation_rule: str | None = None) -> EditionAnalyses:
-    """:func:`build_analysis` once per language of ``langs`` (style: :func:`edition_style`)."""
-    return EditionAnalyses({lang: build_analysis(dataset, month, edition_style(lang, style), chapters,
-                                                 requested_currency, activation_rule, lang=lang)
+                            activation_rule: str | None = None, facts: MonthFacts | None = None) -> EditionAnalyses:
+    """The analysis of every language of ``langs`` (style: :func:`edition_style`) from
+    one computation of the month's facts (:func:`saas_kit.facts.embedded.embedded_facts`,
+    or ``facts`` when given, e.g. the Spark engine's): each language only words them."""
+    if facts is None:
+        facts = month_facts(dataset, month, chapter_parameters(chapters), activation_rule)
+    return EditionAnalyses({lang: build_analysis_from_facts(facts, edition_style(lang, style), chapters,
+                                                            requested_currency, lang, month, activation_rule)
                             for lang in langs})
 
 
@@ -151,9 +158,33 @@ def load_analyses(path: str | Path) -> dict[str, MonthAnalysis]:
     return {analysis.basis.lang: analysis}
 
 
-def build_analysis(dataset: Dataset, month: pd.Period | str | None = None, style: str = "en",
+def chapter_parameters(chapters: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    """Chapter -> its parameters with the chapter function's defaults filled in (None:
+    every chapter with its defaults; ``{}``: none). ParameterError for an unknown chapter."""
+    chapters = {name: {} for name in CHAPTERS} if chapters is None else chapters
+    if unknown := sorted(set(chapters) - set(CHAPTERS)):
+        raise ParameterError(f"unknown chapter(s): {', '.join(unknown)} (known: {', '.join(CHAPTERS)})")
+    return {name: {**chapter_defaults(name), **{k: _plain(v) for k, v in params.items()}}
+            for name, params in chapters.items()}
+
+
+def month_facts(dataset: Dataset, month: pd.Period | str | None, parameters: dict[str, dict[str, Any]],
+                activation_rule: str | None = None) -> MonthFacts:
+    """The month's facts of ``dataset`` for the chapters' ``parameters`` (:func:`chapter_parameters`),
+    by the embedded engine; ``month`` None = the latest month in the data."""
+    month = dataset.check_month(month or None)
+    return embedded_facts(dataset, month, parameters, overview_rule(parameters, activation_rule))
+
+
+def overview_rule(parameters: dict[str, dict[str, Any]], activation_rule: str | None = None) -> str:
+    """The overview's activation rule: ``activation_rule``, else the activation chapter's, else the default."""
+    return activation_rule or parameters.get(ACTIVATION_CHAPTER, {}).get("activation_rule", DEFAULT_ACTIVATION_RULE)
+
+
+def build_analysis(dataset: Dataset | None, month: pd.Period | str | None = None, style: str = "en",
                    chapters: dict[str, dict[str, Any]] | None = None, requested_currency: str = "",
-                   activation_rule: str | None = None, lang: str = "en") -> MonthAnalysis:
+                   activation_rule: str | None = None, lang: str = "en", facts: MonthFacts | None = None
+                   ) -> MonthAnalysis:
     """Compute the analysis of ``month`` (None = the latest month in the data) once.
 
     ``chapters`` maps each chapter to build (a notebook name such as ``01_nrr``) to its
@@ -161,22 +192,55 @@ def build_analysis(dataset: Dataset, month: pd.Period | str | None = None, style
     chapter with its defaults, ``{}`` only the shared figures. ``activation_rule`` (for
     the overview's activation row) defaults to the activation chapter's rule. ``lang``
     is the language of the pages' words (``en`` or ``ja``; ``ja`` needs style ``ja``).
+    ``facts``: the month's facts already computed (e.g. by the Spark engine); then
+    ``dataset`` may be None (see :func:`build_analysis_from_facts`).
     """
     if style not in STYLES:
         raise ParameterError(f"style must be one of {', '.join(STYLES)}, got {style!r}")
-    month = dataset.check_month(month or None)
-    chapters = {name: {} for name in CHAPTERS} if chapters is None else chapters
-    if unknown := sorted(set(chapters) - set(CHAPTERS)):
-        raise ParameterError(f"unknown chapter(s): {', '.join(unknown)} (known: {', '.join(CHAPTERS)})")
-    parameters = {name: {**chapter_defaults(name), **{k: _plain(v) for k, v in params.items()}}
-                  for name, params in chapters.items()}
-    rule = activation_rule or parameters.get("05_activation", {}).get("activation_rule", DEFAULT_ACTIVATION_RULE)
-    activation_rows = None
-    if dataset.events is not None and dataset.customers is not None:
-        activation_rows = activation_kpis(dataset, month, rule=rule, style=style, lang=lang)
-    basis = month_basis(dataset, month, style, activation_rows, requested_currency or "", lang)
+    if facts is None:
+        if dataset is None:
+            raise ParameterError("build_analysis needs a dataset or the month's facts")
+        facts = month_facts(dataset, month, chapter_parameters(chapters), activation_rule)
+    return build_analysis_from_facts(facts, style, chapters, requested_currency, lang, month, activation_rule)
+
+
+def build_analysis_from_facts(facts: MonthFacts, style: str = "en", chapters: dict[str, dict[str, Any]] | None = None,
+                              requested_currency: str = "", lang: str = "en", month: pd.Period | str | None = None,
+                              activation_rule: str | None = None) -> MonthAnalysis:
+    """The analysis of the facts' month in ``style`` and ``lang``: the chapters' pages
+    worded from ``facts`` alone (no dataset). ``month`` and ``activation_rule``, when
+    given, must be those of the facts; the facts must hold what the chapters ask for
+    (their segment columns, the activation chapter's parameters): ParameterError otherwise."""
+    if style not in STYLES:
+        raise ParameterError(f"style must be one of {', '.join(STYLES)}, got {style!r}")
+    parameters = chapter_parameters(chapters)
+    check_facts(facts, parameters, month, overview_rule(parameters, activation_rule))
+    basis = month_basis(facts, style, requested_currency or "", lang)
     pages = {name: cite_page(CHAPTERS[name](basis, **params)) for name, params in parameters.items()}
     return MonthAnalysis(basis=basis, parameters=parameters, pages=pages)
+
+
+def check_facts(facts: MonthFacts, parameters: dict[str, dict[str, Any]], month: pd.Period | str | None = None,
+                activation_rule: str | None = None) -> None:
+    """The facts answer the report: its month (a month outside the data is refused as
+    :meth:`Dataset.check_month` does), the overview's activation rule, every segment
+    column the chapters ask for that customers.csv has, and the activation chapter's parameters."""
+    data = facts.data
+    wanted = check_report_month(month or None, data.first_month, data.latest_month, data.as_of)
+    if month and wanted != facts.month:
+        raise ParameterError(f"the month's facts are for {facts.month}, the report asks for {wanted}")
+    missing = [c for c in segment_columns(parameters, data.customer_columns) if c not in facts.ledger.segments]
+    if missing:
+        raise ParameterError(f"the month's facts have no figures per {', '.join(missing)}")
+    act = facts.activation
+    if act is None:
+        return
+    if activation_rule and act.kpi_rule != str(ActivationRule.parse(activation_rule)):
+        raise ParameterError(f"the month's facts hold the activation rate of {act.kpi_rule}, "
+                             f"the report asks for {activation_rule}")
+    if ACTIVATION_CHAPTER in parameters and act.parameters != activation_parameters(parameters[ACTIVATION_CHAPTER]):
+        raise ParameterError(f"the month's activation facts were computed with {act.parameters or 'no chapter'}, "
+                             f"the report asks for {activation_parameters(parameters[ACTIVATION_CHAPTER])}")
 
 
 def check_notebook_parameters(data_dir: Any, month: Any, style: Any, currency: Any) -> None:

@@ -124,18 +124,18 @@ def add_metrics_arguments(parser: argparse.ArgumentParser) -> None:
 def run_metrics(args: argparse.Namespace) -> int:
     """Print the month's headline metrics with the change on the previous month and a
     year ago and the benchmark band of each."""
-    from saas_kit.analysis import build_analysis
+    from saas_kit.analysis import build_analysis_from_facts, month_facts
 
     if getattr(args, "engine", "embedded") == "spark":
         return _run_on_spark(args)
     dataset = load_dataset(args.data_dir, parse_mapping(args.map), args.currency, as_of=args.as_of)
-    analysis = build_analysis(dataset, args.month, args.style, chapters={}, activation_rule=args.activation_rule)
-    month, kpis = analysis.month, analysis.kpis
+    facts = month_facts(dataset, args.month, {}, args.activation_rule)  # computed once: the tables and the KPIs
     if getattr(args, "tables", None):
-        from saas_kit.facts.embedded import embedded_facts
         from saas_kit.facts.tables import write_facts_tables
 
-        write_facts_tables(embedded_facts(dataset, month, tables_parameters(), args.activation_rule), args.tables)
+        write_facts_tables(facts, args.tables)
+    analysis = build_analysis_from_facts(facts, args.style, chapters={}, activation_rule=args.activation_rule)
+    month, kpis = analysis.month, analysis.kpis
     if args.output_format == "csv":
         kpis.drop(columns=["key"]).to_csv(sys.stdout, index=False)
         return 0
@@ -147,15 +147,6 @@ def run_metrics(args: argparse.Namespace) -> int:
     for w in dataset.warnings:
         print(f"warning: {w}", file=sys.stderr)
     return 0
-
-def tables_parameters() -> dict[str, dict]:
-    """The parameters ``metrics --tables`` computes the facts with: every ledger chapter's
-    defaults (so the segment tables are those of the report's ``segment`` column); the
-    activation chapter is left out (its tables are no ledger table)."""
-    from saas_kit.analysis import chapter_defaults
-    from saas_kit.pages import CHAPTERS
-
-    return {name: chapter_defaults(name) for name in CHAPTERS if name != "05_activation"}
 
 def _add_engine(parser: argparse.ArgumentParser) -> None:
     from saas_kit.spark.commands import add_engine_arguments  # no PySpark import

@@ -220,12 +220,12 @@ def kpi_change_text(spec: KpiSpec, now: float, before: float, currency: str = "J
     return format_ratio_change(now, before, 2)
 
 
-def headline_kpis(dataset: Dataset | pd.DataFrame, month: pd.Period | str, currency: str = "JPY",
+def headline_kpis(dataset: Dataset | pd.DataFrame | None, month: pd.Period | str, currency: str = "JPY",
                   style: str = "en", series: pd.DataFrame | None = None, lang: str = "en") -> pd.DataFrame:
     """The overview table: one row per KPI with ``key``, ``metric``, ``value``,
     ``previous_month``, ``year_ago``, formatted ``value_text``, ``mom_text``,
     ``yoy_text`` and ``band``. ``dataset`` is a :class:`Dataset` or a customer-month
-    MRR frame; ``series`` the :func:`monthly_kpi_series` when already computed;
+    MRR frame (None with ``series``); ``series`` the :func:`monthly_kpi_series` when already computed;
     ``lang`` the language of the words (``kpi.*`` messages), ``style`` of the numbers."""
     if isinstance(dataset, Dataset):
         customer_mrr, currency = dataset.customer_mrr, dataset.currency

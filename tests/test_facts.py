@@ -131,14 +131,17 @@ def test_the_overview_rule_apart_from_the_chapters(dataset):
                                   activation_kpis(dataset, MONTH, "login>=1@7d"))
     only_kpi = embedded_facts(dataset, MONTH, {})
     assert only_kpi.activation.parameters == {} and only_kpi.activation.funnel is None
-    assert only_kpi.ledger.segments == {}
+    assert list(only_kpi.ledger.segments) == ["segment"]
 
 
 def test_segment_columns_are_those_customers_have_once_each():
-    params = {"01_nrr": {"segment_column": "segment"}, "02_arr_t2d3": {"trend_months": 36},
-              "04_churn_compounding": {"segment_column": "plan_tier"}, "x": {"segment_column": "segment"}}
-    assert segment_columns(params, ("customer_id", "segment")) == ["segment"]
-    assert segment_columns(params, ("plan_tier", "segment")) == ["segment", "plan_tier"]
+    params = {"01_nrr": {"segment_column": "plan_tier"}, "02_arr_t2d3": {"trend_months": 36},
+              "04_churn_compounding": {"segment_column": "region"}, "x": {"segment_column": "plan_tier"}}
+    # the chapters' columns in order, then the downloads' "segment"; only those customers.csv has
+    assert segment_columns(params, ("customer_id", "region", "plan_tier", "segment")) == [
+        "plan_tier", "region", "segment"]
+    assert segment_columns(params, ("customer_id", "region")) == ["region"]
+    assert segment_columns({}, ("segment",)) == ["segment"]  # the downloads' column, with or without chapters
     assert segment_columns(params, ()) == []
 
 
@@ -272,3 +275,64 @@ def test_metrics_command_reports_a_blocked_tables_folder(tmp_path, capsys):
     (tmp_path / "keep.txt").write_text("x")
     assert main(["metrics", str(SAMPLE), "--tables", str(tmp_path)]) == 2
     assert "keep.txt" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ the pages from the facts alone
+
+
+def _frames(value, seen=None):
+    """Every DataFrame and Series reachable from ``value`` (dataclasses, dicts, lists)."""
+    import dataclasses
+
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        yield value
+    elif dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            yield from _frames(getattr(value, f.name))
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _frames(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _frames(v)
+
+
+def test_editions_word_one_computation_of_the_facts(dataset):
+    from saas_kit.analysis import build_analysis, build_editions_analysis
+
+    editions = build_editions_analysis(dataset, "2026-10", "en", ["en", "ja"])
+    en, ja = editions.by_lang["en"], editions.by_lang["ja"]
+    assert en.basis.facts is ja.basis.facts  # computed once, worded twice
+    assert not hasattr(en.basis, "dataset")
+    # aggregates: the only frame naming customers is the month's short list of movers
+    per_customer = [f for f in _frames(en.basis.facts) if "customer_id" in getattr(f, "columns", ())]
+    assert len(per_customer) == 1 and per_customer[0] is en.basis.facts.ledger.movers
+    # the same pages from the facts alone (no dataset), as the Spark engine's facts would give them
+    alone = build_analysis(None, None, "ja", None, lang="ja", facts=en.basis.facts)
+    for chapter, page in ja.pages.items():
+        assert alone.pages[chapter].texts == page.texts, chapter
+        for name, table in page.tables.items():
+            other = alone.pages[chapter].tables[name]
+            if isinstance(table, pd.DataFrame):
+                pd.testing.assert_frame_equal(other, table)
+            else:
+                assert other == table, (chapter, name)
+
+
+def test_facts_that_do_not_answer_the_report_are_refused(dataset, facts):
+    from saas_kit.analysis import build_analysis
+
+    with pytest.raises(ParameterError, match="facts are for 2026-10"):
+        build_analysis(None, "2026-09", chapters={}, facts=facts)
+    with pytest.raises(ParameterError, match="outside the data"):
+        build_analysis(None, "2001-01", chapters={}, facts=facts)
+    with pytest.raises(ParameterError, match="retention_days"):
+        build_analysis(None, None, chapters={"05_activation": {"retention_days": 60}}, facts=facts)
+    with pytest.raises(ParameterError, match="activation rate of invite_teammate>=3@14d"):
+        build_analysis(None, None, chapters={}, activation_rule="login>=1@7d", facts=facts)
+    no_segments = embedded_facts(dataset, MONTH, {})
+    no_segments.ledger.segments = {}
+    with pytest.raises(ParameterError, match="no figures per segment"):
+        build_analysis(None, None, chapters={"01_nrr": {}}, facts=no_segments)
+    with pytest.raises(ParameterError, match="needs a dataset or the month's facts"):
+        build_analysis(None, None, chapters={})

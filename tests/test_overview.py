@@ -62,37 +62,31 @@ def test_who_moved_without_customers_file(tmp_path):
 
 def test_verdict_of_a_shrinking_month(march):
     b = march.basis
-    from saas_kit.kpis import monthly_kpi_series
-
-    series = overview_series(b, monthly_kpi_series(b.dataset.customer_mrr, b.bridge, b.ttm))
+    series = overview_series(b, b.facts.ledger.kpi_series)
     v = verdict_texts(b, series)
     # 4,000 -> 3,000: -25.0%
     # no comebacks this month: the line does not name "reactivations ¥0"
     assert v["verdict_grew"] == "MRR fell 25.0% to ¥3K, although new customers brought ¥500 and expansion ¥500."
     assert v["verdict_shrank"].startswith("Cancellations took ¥2K and downgrades ¥0; 1 customers left, against 0")
     assert b.style == "en"
-    ja = verdict_texts(build_analysis(b.dataset, "2025-03", "ja", chapters={}, lang="ja").basis, series)
+    ja = verdict_texts(build_analysis(None, "2025-03", "ja", chapters={}, lang="ja", facts=b.facts).basis, series)
     assert ja["verdict_grew"].startswith("MRRは25.0%減って") and "復帰" not in ja["verdict_grew"]
 
 
 def test_verdict_names_reactivations_only_in_a_month_that_has_them():
-    from saas_kit.kpis import monthly_kpi_series
-
     ds = load_dataset(SAMPLE)
     whole = build_analysis(ds, None, chapters={})
     bridge = whole.basis.bridge.set_index("month")
     with_comebacks = bridge.index[bridge["reactivation"] > 0][-1]
     for month, named in ((with_comebacks, True), (whole.basis.month, bridge.loc[whole.basis.month, "reactivation"] > 0)):
         basis = build_analysis(ds, str(month), chapters={}).basis
-        line = verdict_texts(basis, overview_series(basis, monthly_kpi_series(ds.customer_mrr, basis.bridge, basis.ttm)))
+        line = verdict_texts(basis, overview_series(basis, basis.facts.ledger.kpi_series))
         assert ("reactivations" in line["verdict_grew"]) == named, (month, line["verdict_grew"])
 
 
 def test_overview_rows_marks_activation_and_arr_band(march):
     b = march.basis
-    from saas_kit.kpis import monthly_kpi_series
-
-    rows = overview_rows(b, overview_series(b, monthly_kpi_series(b.dataset.customer_mrr, b.bridge, b.ttm)))
+    rows = overview_rows(b, overview_series(b, b.facts.ledger.kpi_series))
     by = rows.set_index("key")
     assert by.loc["customers", "value_text"] == "3" and by.loc["customers", "mom_text"] == "0"  # A B C -> A C D
     assert by.loc["arpa", "value_text"] == "¥1K"  # 3,000 / 3
@@ -109,9 +103,7 @@ def test_overview_rows_marks_activation_and_arr_band(march):
 def test_arr_milestone_only_for_yen(tmp_path):
     ds = _write(tmp_path, currency="USD")
     b = build_analysis(ds, "2025-03", chapters={}).basis
-    from saas_kit.kpis import monthly_kpi_series
-
-    rows = overview_rows(b, overview_series(b, monthly_kpi_series(b.dataset.customer_mrr, b.bridge, b.ttm)))
+    rows = overview_rows(b, overview_series(b, b.facts.ledger.kpi_series))
     assert rows.set_index("key").loc["arr", "band"] == "no benchmark in this currency"
 
 

@@ -20,11 +20,12 @@ from saas_kit.facts.model import (ACTIVATION_DEFAULTS, DEFAULT_ACTIVATION_RULE, 
 from saas_kit.kpis import monthly_kpi_series
 from saas_kit.loading import Dataset
 from saas_kit.movements import customer_movements, mrr_movements, with_attribute
-from saas_kit.mrr import mrr_by_month
 from saas_kit.rates import monthly_rates, trailing_retention
 
 #: The movements of the "who moved" list, in its order (metrics.md §3).
 MOVER_ORDER = ("churn", "expansion", "contraction", "new", "reactivation")
+#: The segment column of the report's downloads (saas_kit.export.segments_table).
+DOWNLOADS_SEGMENT_COLUMN = "segment"
 #: The chapter whose parameters are the activation chapter's.
 ACTIVATION_CHAPTER = "05_activation"
 
@@ -51,11 +52,13 @@ def embedded_facts(dataset: Dataset, month: pd.Period | str, parameters: dict[st
 
 
 def segment_columns(parameters: dict[str, dict[str, Any]], customer_columns: tuple[str, ...]) -> list[str]:
-    """The ``segment_column`` of every chapter that has one, in chapter order, once each,
-    kept only when customers.csv has that column."""
+    """The segment columns the facts hold: the ``segment_column`` of every chapter that has
+    one, in chapter order, then :data:`DOWNLOADS_SEGMENT_COLUMN` (the report's
+    ``segments.csv`` download, :func:`saas_kit.export.segments_table`); once each, and
+    only those customers.csv has."""
+    wanted = [(params or {}).get("segment_column") for params in parameters.values()] + [DOWNLOADS_SEGMENT_COLUMN]
     out: list[str] = []
-    for params in parameters.values():
-        column = (params or {}).get("segment_column")
+    for column in wanted:
         if column and column in customer_columns and column not in out:
             out.append(column)
     return out
@@ -80,11 +83,13 @@ def ledger_facts(dataset: Dataset, month: pd.Period, columns: list[str]) -> Ledg
     bridge = monthly_rates(mrr_movements(cm, last_month=month))
     bridge = bridge[bridge["month"] <= month].reset_index(drop=True)
     ttm = trailing_retention(cm)
-    split = recurring_and_one_off(cm, dataset.charges)
+    split = recurring_and_one_off(cm, dataset.charges)  # its mrr column is mrr_by_month(cm): computed once
+    by_month = pd.Series(split["mrr"].to_numpy(), index=pd.PeriodIndex(split["month"]).rename(None),
+                         name="mrr")
     until = cm[cm["month"] <= month]
     segments = {column: segment_facts(cm, dataset.customers, month, column) for column in columns}
     return LedgerFacts(
-        bridge=bridge, ttm=ttm, kpi_series=monthly_kpi_series(cm, bridge, ttm), mrr_by_month=mrr_by_month(cm),
+        bridge=bridge, ttm=ttm, kpi_series=monthly_kpi_series(cm, bridge, ttm), mrr_by_month=by_month,
         recurring_one_off=split[split["month"] <= month].reset_index(drop=True),
         billing_periods=None if dataset.subscriptions is None else mrr_by_billing_period(dataset.subscriptions, month),
         one_off_by_kind=one_off_by_kind(dataset.charges, month - 11, month), segments=segments,

@@ -57,23 +57,10 @@ class Dataset:
         return self.currency
 
     def warnings_table(self, lang: str = "en") -> pd.DataFrame:
-        """The warnings as a table for the report's data page: file names only (never a
-        machine's folder paths), the check, the column, how many rows, the first row
-        numbers and the message, the words in ``lang`` (``warning.*`` messages; the
-        English ones are the warnings' own text)."""
-        from saas_kit.i18n import message
-        from saas_kit.loading.data_warnings import warning_check, warning_text
+        """The warnings as the data page's table (:func:`saas_kit.loading.data_warnings.warnings_table`)."""
+        from saas_kit.loading.data_warnings import warnings_table
 
-        def first_rows(rows: tuple[int, ...]) -> str:
-            shown = ", ".join(map(str, rows[:10]))
-            return message("warning.more_rows", lang, rows=shown, more=len(rows) - 10) if len(rows) > 10 else shown
-
-        return pd.DataFrame(
-            [{"file": Path(w.file).name, "kind": warning_check(w.kind, lang), "column": w.column or "",
-              "rows": len(w.rows), "first rows": first_rows(w.rows), "message": warning_text(w, lang)}
-             for w in self.warnings],
-            columns=["file", "kind", "column", "rows", "first rows", "message"],
-        )
+        return warnings_table(self.warnings, lang)
 
     def check_month(self, month: str | pd.Period | None) -> pd.Period:
         """Validate a report month (``YYYY-MM``) against the data; None or "" = latest."""

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from saas_kit import compounding, growth
-from saas_kit.arr import arr_from_mrr, mrr_by_billing_period, mrr_from_arr, one_off_by_kind, recurring_and_one_off
+from saas_kit.arr import arr_from_mrr, mrr_by_billing_period, mrr_from_arr
 from saas_kit.bands import band_label, bands_table
-from saas_kit.mrr import mrr_by_month
 from saas_kit.pages.base import MonthBasis, Page
 from saas_kit.sources import citation
 
@@ -106,13 +105,13 @@ def t2d3_verdict(arr_series: pd.Series, base: pd.Period | None, month: pd.Period
 
 def arr_page(basis: MonthBasis, t2d3_base_month: str = "", trend_months: int = 36) -> Page:
     """Every figure of the ARR and T2D3 chapter."""
-    fmt, month, ds = basis.fmt, basis.month, basis.dataset
+    fmt, month, ledger = basis.fmt, basis.month, basis.facts.ledger
     page = Page("02_arr_t2d3", fmt, month)
     msg = fmt.msg
     t = page.texts
     t.update(basis.common_texts())
     t.update(basis.kpi_texts(["arr"]))
-    arr_series = arr_from_mrr(mrr_by_month(ds.customer_mrr)).loc[:month]
+    arr_series = arr_from_mrr(ledger.mrr_by_month).loc[:month]
     arr_now = float(arr_series[month])
     yoy_series = growth.yoy_growth(arr_series)
     yoy_now = float(yoy_series[month])
@@ -120,11 +119,11 @@ def arr_page(basis: MonthBasis, t2d3_base_month: str = "", trend_months: int = 3
     example_texts, page.tables["examples"] = seed_examples(fmt)
     t.update(example_texts)
 
-    if ds.subscriptions is None:  # an MRR file (mrr.csv) has no billing periods
+    if ledger.billing_periods is None:  # an MRR file (mrr.csv) has no billing periods
         t["arr_prepaid_share"] = t["arr_annual_share"] = msg("na")
         page.tables["billing_periods"] = msg("arr.missing_billing_periods")
     else:
-        by_period = mrr_by_billing_period(ds.subscriptions, month)
+        by_period = ledger.billing_periods
         prepaid = by_period[by_period["billing_period"] != "month"]
         shares = by_period.set_index("billing_period")["mrr_share"]
         t["arr_prepaid_share"] = fmt.pct(prepaid["mrr"].sum() / by_period["mrr"].sum())
@@ -139,9 +138,8 @@ def arr_page(basis: MonthBasis, t2d3_base_month: str = "", trend_months: int = 3
             msg("arr.billing.col.share"): [fmt.pct(v) for v in by_period["mrr_share"]],
         })
 
-    split = recurring_and_one_off(ds.customer_mrr, ds.charges)
-    page.data["one_off"] = split[split["month"] <= month].tail(24)
-    by_kind = one_off_by_kind(ds.charges, month - 11, month)
+    page.data["one_off"] = ledger.recurring_one_off.tail(24)
+    by_kind = ledger.one_off_by_kind
     one_off_12m = by_kind["amount"].sum()
     t["arr_one_off_12m"] = fmt.money(one_off_12m)
     t["arr_one_off_vs_arr"] = fmt.pct(one_off_12m / arr_now)

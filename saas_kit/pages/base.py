@@ -1,7 +1,10 @@
-"""What every chapter's facts start from (:class:`MonthBasis`: the dataset, the report
-month, the number style and the figures every chapter shares, computed once) and what
-they produce (:class:`Page`: the texts a notebook glues, the tables it displays and the
-series it plots). Issue 11: the package computes every figure a page states."""
+"""What every chapter's words start from (:class:`MonthBasis`: the month's facts, the
+report month, the number style and the figures every chapter shares, computed once)
+and what they produce (:class:`Page`: the texts a notebook glues, the tables it
+displays and the series it plots). Issue 11: the package computes every figure a page
+states; issues 12 and 14: the pages read numbers only from the month's facts
+(:class:`saas_kit.facts.MonthFacts`), so either engine can feed them and several
+languages word the same facts."""
 from __future__ import annotations
 
 import functools
@@ -11,34 +14,40 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from saas_kit.errors import ParameterError
+from saas_kit.facts import MonthFacts, SegmentFacts
 from saas_kit.formatting import Formatter
-from saas_kit.kpis import headline_kpis, kpi_texts, monthly_kpi_series
-from saas_kit.loading import Dataset
-from saas_kit.movements import mrr_movements
-from saas_kit.rates import monthly_rates, trailing_retention
+from saas_kit.kpis import activation_kpi_row, headline_kpis, kpi_texts
 
 
 @dataclass
 class MonthBasis:
     """The figures every chapter of one report month shares.
 
-    ``bridge``: :func:`saas_kit.rates.monthly_rates` of the MRR bridge up to the report
-    month (metrics.md §2-§4); ``ttm``: twelve-month retention per month (§3);
-    ``kpis``: the overview's headline table (:func:`saas_kit.kpis.headline_kpis`, plus
-    the activation row when the data have events); ``activation``: that row in full
-    (:func:`saas_kit.kpis.activation_kpis`: with its cohort, signups and rule) or None;
-    ``requested_currency``: the currency
+    ``facts``: every number of the month (:class:`saas_kit.facts.MonthFacts`; the pages
+    read nothing else); ``bridge``: :func:`saas_kit.rates.monthly_rates` of the MRR
+    bridge up to the report month (metrics.md §2-§4) and ``ttm``: twelve-month retention
+    per month (§3), both the facts' own; ``kpis``: the overview's headline table
+    (:func:`saas_kit.kpis.headline_kpis`, plus the activation row when the data have
+    events); ``activation``: that row in full (:func:`saas_kit.kpis.activation_kpi_row`:
+    with its cohort, signups and rule) or None; ``requested_currency``: the currency
     parameter as given ("" = the data's own)."""
 
-    dataset: Dataset
+    facts: MonthFacts
     month: pd.Period
     style: str
     fmt: Formatter
-    bridge: pd.DataFrame
-    ttm: pd.DataFrame
     kpis: pd.DataFrame
     activation: pd.DataFrame | None = None
     requested_currency: str = ""
+
+    @property
+    def bridge(self) -> pd.DataFrame:
+        return self.facts.ledger.bridge
+
+    @property
+    def ttm(self) -> pd.DataFrame:
+        return self.facts.ledger.ttm
 
     @property
     def currency(self) -> str:
@@ -61,23 +70,33 @@ class MonthBasis:
         """``kpi_<key>``, ``_mom``, ``_yoy``, ``_band`` for the overview (:func:`saas_kit.kpis.kpi_texts`)."""
         return kpi_texts(self.kpis, keys)
 
+    def segment(self, column: str) -> SegmentFacts | None:
+        """The facts' bridge and twelve-month retention per value of ``column``; None when
+        customers.csv has no such column (or there is no customers.csv). ParameterError
+        when it has one but the facts were computed without it (other chapter parameters)."""
+        if column not in self.facts.data.customer_columns:
+            return None
+        if column not in self.facts.ledger.segments:
+            raise ParameterError(f"the month's facts have no figures per {column!r} (they were computed for "
+                                 f"{', '.join(self.facts.ledger.segments) or 'no segment column'}): compute them "
+                                 f"with segment_column={column!r}")
+        return self.facts.ledger.segments[column]
 
-def month_basis(dataset: Dataset, month: pd.Period | str, style: str = "en",
-                activation_rows: pd.DataFrame | None = None, requested_currency: str = "",
-                lang: str = "en") -> MonthBasis:
-    """Compute the shared figures of ``month`` once: the bridge with its rates, the
-    twelve-month retention and the headline KPIs (``activation_rows`` appended)."""
-    month = pd.Period(month, freq="M")
-    fmt = Formatter(style, dataset.currency, lang)
-    bridge = monthly_rates(mrr_movements(dataset.customer_mrr, last_month=month))
-    bridge = bridge[bridge["month"] <= month].reset_index(drop=True)
-    ttm = trailing_retention(dataset.customer_mrr)
-    kpis = headline_kpis(dataset, month, style=style, series=monthly_kpi_series(dataset.customer_mrr, bridge, ttm),
-                         lang=lang)
-    if activation_rows is not None:
+
+def month_basis(facts: MonthFacts, style: str = "en", requested_currency: str = "", lang: str = "en") -> MonthBasis:
+    """The shared figures of the facts' month in ``style`` and ``lang``: the headline KPIs
+    (from the facts' KPI series) and, when the facts have activation figures, the
+    activation row (the overview's rule) appended."""
+    month = facts.month
+    fmt = Formatter(style, facts.data.currency, lang)
+    kpis = headline_kpis(None, month, facts.data.currency, style=style, series=facts.ledger.kpi_series, lang=lang)
+    activation_rows = None
+    if facts.activation is not None:
+        activation_rows = activation_kpi_row(facts.activation.kpi_by_cohort, month, facts.activation.kpi_rule,
+                                             style=style, lang=lang)
         kpis = pd.concat([kpis, activation_rows[kpis.columns]], ignore_index=True)
-    return MonthBasis(dataset=dataset, month=month, style=style, fmt=fmt, bridge=bridge, ttm=ttm, kpis=kpis,
-                      activation=activation_rows, requested_currency=requested_currency)
+    return MonthBasis(facts=facts, month=month, style=style, fmt=fmt, kpis=kpis, activation=activation_rows,
+                      requested_currency=requested_currency)
 
 
 @dataclass

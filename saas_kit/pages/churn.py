@@ -12,7 +12,7 @@ from saas_kit.bands import bands_table, place_in_band
 from saas_kit.formatting import format_count, format_ratio
 from saas_kit.i18n import message
 from saas_kit.kpis import band_label, verdict_word
-from saas_kit.movements import mrr_movements, with_attribute
+from saas_kit.movements import mrr_movements
 from saas_kit.pages.base import MonthBasis, Page
 
 KPI_KEYS = ["logo_churn", "revenue_churn"]
@@ -133,12 +133,11 @@ def _seed_examples(page: Page) -> None:
 def churn_page(basis: MonthBasis, gross_margin: float = 0.8, window_months: int = 12, trend_months: int = 24,
                cohorts_shown: int = 18, segment_column: str = "segment") -> Page:
     """Every figure of the churn compounding chapter."""
-    fmt, month, ds = basis.fmt, basis.month, basis.dataset
+    fmt, month, facts = basis.fmt, basis.month, basis.facts
     page = Page("04_churn_compounding", fmt, month)
     t, m, lang = page.texts, fmt.msg, fmt.lang
     t.update(basis.common_texts())
     t.update(basis.kpi_texts(KPI_KEYS))
-    customer_mrr = ds.customer_mrr[ds.customer_mrr["month"] <= month]
     bridge = basis.bridge
     steady = compounding.trailing_churn(bridge, month, window_months)
     _seed_examples(page)
@@ -164,10 +163,9 @@ def churn_page(basis: MonthBasis, gross_margin: float = 0.8, window_months: int 
         m("churn.col.revenue_churn_gross"): [fmt.pct(v) for v in last["revenue_churn"]],
     }).set_index(m("churn.col.month"))
 
-    if ds.customers is not None and segment_column in ds.customers.columns:
-        with_segment = with_attribute(customer_mrr, ds.customers, segment_column)
-        seg_bridge = mrr_movements(with_segment, last_month=month, by=segment_column)
-        seg = rates.segment_rates(seg_bridge, segment_column, month, window=window_months)
+    segment = basis.segment(segment_column)
+    if segment is not None:
+        seg = rates.segment_rates(segment.bridge, segment_column, month, window=window_months)
         seg = seg[seg["customers"] > 0].sort_values("logo_churn", ascending=False, ignore_index=True)
         worst = seg.iloc[0]
         t["churn_worst_segment"] = str(worst[segment_column])
@@ -189,10 +187,13 @@ def churn_page(basis: MonthBasis, gross_margin: float = 0.8, window_months: int 
         t["churn_worst_segment_text"] = m("churn.no_segments_text")
         page.tables["segments"] = m("churn.no_segments_note")
 
-    table = cohorts.cohort_table(customer_mrr, "logo", max_age=cohorts_shown)
+    long = facts.ledger.cohorts
+    table = cohorts.cohort_matrix(long[long["age"] <= cohorts_shown], facts.ledger.cohorts_last_month, "logo",
+                                  cohorts_shown)
     table = table[table.index <= month].tail(cohorts_shown)
     page.data["cohorts"] = table
-    page.data["cohort_sizes"] = cohorts.cohort_sizes(customer_mrr).set_index("cohort")["customers"].reindex(table.index)
+    sizes = long[long["age"] == 0][["cohort", "customers"]]
+    page.data["cohort_sizes"] = sizes.set_index("cohort")["customers"].reindex(table.index)
     year_cohort = month - 12
     year_row = table.loc[year_cohort] if year_cohort in table.index else None
     t["churn_cohort_name"] = str(year_cohort)
@@ -202,7 +203,7 @@ def churn_page(basis: MonthBasis, gross_margin: float = 0.8, window_months: int 
 
     c_logo = steady["logo_churn"]
     ltv_value = compounding.ltv(steady["arpa"], gross_margin, c_logo)
-    acquisition = compounding.trailing_cac(ds.company, bridge, month, window_months)
+    acquisition = compounding.trailing_cac(facts.data.company, bridge, month, window_months)
     ratio = compounding.ltv_to_cac(ltv_value, acquisition["cac"])
     band = place_in_band("ltv_to_cac", ratio)
     unit = {"churn_lifetime": f"{compounding.expected_lifetime(c_logo):.1f}",

@@ -2,11 +2,10 @@
 rows and period, the parameters of the run and every validation warning (issue 3)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from saas_kit.formatting import Formatter, format_count
+from saas_kit.loading.data_warnings import warnings_table as data_warnings_table
 from saas_kit.pages.base import MonthBasis, Page
 
 #: The data page's parameters table: row -> message key of its name.
@@ -31,19 +30,19 @@ def _period(first: str, last: str, fmt: Formatter) -> str:
 def data_quality_page(basis: MonthBasis) -> Page:
     """Every figure of the data page. The data folder is named, never its full path
     (a path of the machine that ran the report must not be published)."""
-    ds, fmt = basis.dataset, basis.fmt
+    data, fmt = basis.facts.data, basis.fmt
     m = fmt.msg
     page = Page("00_data_quality", fmt, basis.month)
-    folder = Path(ds.directory).resolve().name
-    files = ds.files
-    warnings_table = ds.warnings_table(fmt.lang)
+    folder = data.folder
+    files = data.files
+    warnings_table = data_warnings_table(data.warnings, fmt.lang)
     page.texts.update(basis.common_texts())
     page.texts.update({
-        "data_period": _period(str(ds.first_month), str(ds.latest_month), fmt),
+        "data_period": _period(str(data.first_month), str(data.latest_month), fmt),
         "data_files_count": format_count(len(files)),
         "data_warnings_count": format_count(len(warnings_table)),
         "data_folder": folder,
-        "data_currency": ds.currency,
+        "data_currency": data.currency,
         "data_warnings_summary": warnings_summary(len(warnings_table), fmt),
     })
     if "first" in files.columns:

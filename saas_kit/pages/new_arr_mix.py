@@ -72,7 +72,7 @@ SEED_004_NEGATIVE_CHURN = {"opening": 1_000_000, "expansion": 100_000, "churn": 
 
 def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12) -> Page:
     """Every figure of the New ARR mix chapter."""
-    fmt, month, ds = basis.fmt, basis.month, basis.dataset
+    fmt, month = basis.fmt, basis.month
     page = Page("03_new_arr_mix", fmt, month)
     msg = fmt.msg
     t = page.texts
@@ -177,7 +177,7 @@ def new_arr_mix_page(basis: MonthBasis, trend_months: int = 24, window: int = 12
     page.data["stage_band"] = stage_band
     page.data["stage_band_text"] = applies_text(stage_band, fmt.lang) if stage_band else ""
 
-    employees = employees_in(ds.company, month)
+    employees = employees_in(basis.facts.data.company, month)
     ape = float(rates.arr_per_employee(now["arr"], employees))
     # the ARR-per-employee guide values are in yen (metrics.md §8): no band for other currencies
     ape_band = place_in_band("arr_per_employee", ape) if basis.currency == "JPY" else None

@@ -12,7 +12,6 @@ from saas_kit import rates
 from saas_kit.bands import bands_for, bands_table, position_in_band, range_text
 from saas_kit.i18n import DEFAULT_LANG, message
 from saas_kit.kpis import NRR_JAPAN_AVERAGE
-from saas_kit.movements import mrr_movements, with_attribute
 from saas_kit.pages.base import MonthBasis, Page
 from saas_kit.pages.overview import (overview_rows, overview_series, overview_table_html, verdict_texts,
                                      who_moved, who_moved_summary, who_moved_table)
@@ -23,16 +22,14 @@ SEED_000_EXAMPLE = {"opening": 10_000_000, "expansion": 1_000_000, "contraction"
 
 
 def segment_retention(basis: MonthBasis, segment_column: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """Per segment: the month's rates (:func:`saas_kit.rates.segment_rates`, one month)
-    and the twelve-month retention of the report month, indexed by segment; None when
-    customers have no ``segment_column``."""
-    ds = basis.dataset
-    if ds.customers is None or segment_column not in ds.customers.columns:
+    """Per segment: the month's rates (:func:`saas_kit.rates.segment_rates`, one month,
+    of the facts' segment bridge) and the twelve-month retention of the report month,
+    indexed by segment; None when customers have no ``segment_column``."""
+    segment = basis.segment(segment_column)
+    if segment is None:
         return None
-    seg_mrr = with_attribute(ds.customer_mrr, ds.customers, segment_column)
-    seg_bridge = mrr_movements(seg_mrr, last_month=basis.month, by=segment_column)
-    seg_month = rates.segment_rates(seg_bridge, segment_column, basis.month, window=1).set_index(segment_column)
-    seg_ttm_all = rates.trailing_retention(seg_mrr, by=segment_column)
+    seg_month = rates.segment_rates(segment.bridge, segment_column, basis.month, window=1).set_index(segment_column)
+    seg_ttm_all = segment.ttm
     seg_ttm = seg_ttm_all[seg_ttm_all["month"] == basis.month].set_index(segment_column).reindex(seg_month.index)
     return seg_month, seg_ttm
 
@@ -203,9 +200,7 @@ def nrr_page(basis: MonthBasis, trend_months: int = 24, segment_column: str = "s
 def add_overview(page: Page, basis: MonthBasis) -> None:
     """The overview's facts (book/index.md glues them from this chapter): the verdict,
     the KPI table (HTML), the chart's data and who moved."""
-    from saas_kit.kpis import monthly_kpi_series
-
-    series = overview_series(basis, monthly_kpi_series(basis.dataset.customer_mrr, basis.bridge, basis.ttm))
+    series = overview_series(basis, basis.facts.ledger.kpi_series)
     page.texts.update(verdict_texts(basis, series))
     page.tables["overview_kpis"] = overview_table_html(overview_rows(basis, series), basis)
     moved = who_moved(basis)

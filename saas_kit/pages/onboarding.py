@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 
 from saas_kit import activation
-from saas_kit.activation import onboarding_scope
 from saas_kit.bands import bands_for, bands_table, position_in_band, range_text
+from saas_kit.errors import ParameterError
+from saas_kit.facts.embedded import activation_parameters
+from saas_kit.facts.model import DEFAULT_ACTIVATION_RULE, FUNNEL_STEPS, SEARCH_THRESHOLDS, SEARCH_WINDOWS
 from saas_kit.formatting import Formatter, format_count, format_percent
 from saas_kit.i18n import message
 from saas_kit.pages.base import MonthBasis, Page
@@ -18,10 +20,8 @@ from saas_kit.pages.base import MonthBasis, Page
 #: Half-year change of the pooled activation rate read as "about flat" (two points).
 FLAT_CHANGE = 0.02
 EXAMPLE_RULE = "add_friend>=7@10d"
-#: The sample product's onboarding steps, in order; the magic-moment search grid.
-FUNNEL_STEPS = ("login", "import_data", "create_project", "invite_teammate", "create_report")
-SEARCH_THRESHOLDS = (1, 2, 3, 5, 10)
-SEARCH_WINDOWS = (7, 14, 30)
+#: The sample product's onboarding steps, in order, and the magic-moment search grid
+#: (FUNNEL_STEPS, SEARCH_THRESHOLDS, SEARCH_WINDOWS) are the facts' defaults (saas_kit.facts.model).
 
 
 def _points(value: float, fmt: Formatter) -> str:
@@ -147,7 +147,7 @@ def missing_events_page(basis: MonthBasis, activation_rule: str) -> Page:
     na = message("na", basis.lang)
     page.texts.update(basis.common_texts())
     page.texts.update(dict.fromkeys(ACTIVATION_TEXT_KEYS, na))
-    missing = "events" if basis.dataset.events is None else "customers"
+    missing = "events" if not basis.facts.data.has_events else "customers"
     page.texts["activation_missing"] = message(f"activation.missing_{missing}", basis.lang)
     page.texts["kpi_activation_rate"] = message("overview.no_events", basis.lang)
     page.texts["activation_rule_code"] = str(activation.ActivationRule.parse(activation_rule))
@@ -157,27 +157,32 @@ def missing_events_page(basis: MonthBasis, activation_rule: str) -> Page:
     return page
 
 
-def activation_page(basis: MonthBasis, activation_rule: str = "invite_teammate>=3@14d", retention_days: int = 90,
+def activation_page(basis: MonthBasis, activation_rule: str = DEFAULT_ACTIVATION_RULE, retention_days: int = 90,
                     funnel_steps: Sequence[str] = FUNNEL_STEPS, funnel_window_days: int = 30,
                     search_thresholds: Sequence[int] = SEARCH_THRESHOLDS,
                     search_windows: Sequence[int] = SEARCH_WINDOWS) -> Page:
-    """Every figure of the activation chapter."""
-    fmt, month, ds = basis.fmt, basis.month, basis.dataset
-    if ds.events is None or ds.customers is None or basis.activation is None:
+    """Every figure of the activation chapter, from the month's activation facts
+    (:class:`saas_kit.facts.ActivationFacts`, computed with these parameters)."""
+    fmt, month, facts = basis.fmt, basis.month, basis.facts.activation
+    if facts is None or basis.activation is None:
         return missing_events_page(basis, activation_rule)
-    funnel_steps, search_thresholds, search_windows = list(funnel_steps), list(search_thresholds), list(search_windows)
+    wanted = activation_parameters({
+        "activation_rule": activation_rule, "retention_days": retention_days, "funnel_steps": funnel_steps,
+        "funnel_window_days": funnel_window_days, "search_thresholds": search_thresholds,
+        "search_windows": search_windows})
+    if facts.parameters != wanted:
+        raise ParameterError(f"the month's activation facts were computed with {facts.parameters or 'no chapter'}; "
+                             f"the activation page asks for {wanted}")
+    search_thresholds = list(search_thresholds)
     page = Page("05_activation", fmt, month)
     t, m = page.texts, fmt.msg
     t.update(basis.common_texts())
     t["activation_missing"] = ""
     rule = activation.ActivationRule.parse(activation_rule)
-    scope = onboarding_scope(ds, month)
-    act = activation.evaluate_rule(scope.events, scope.customers, rule, as_of=scope.as_of)
-    outcomes = activation.customer_outcomes(scope.customers, ds.subscriptions, scope.as_of, retention_days)
     t.update({"activation_rule_text": rule.describe(fmt.lang), "activation_rule_code": str(rule),
               "activation_retention_days": str(retention_days),
-              "activation_events_start": str(scope.events_start.to_period("M")),
-              "activation_customers": format_count(len(scope.customers))})
+              "activation_events_start": str(facts.events_start.to_period("M")),
+              "activation_customers": format_count(facts.customers)})
     page.data.update(rule=rule, retention_days=retention_days, funnel_window_days=funnel_window_days,
                      search_thresholds=search_thresholds)
     page.tables["example"] = example_table(fmt)
@@ -186,7 +191,7 @@ def activation_page(basis: MonthBasis, activation_rule: str = "invite_teammate>=
     kpi_row = basis.activation.iloc[0]
     t["activation_cohort"] = str(kpi_row["cohort"])
     t["activation_cohort_signups"] = format_count(kpi_row["signups"])
-    by_cohort = activation.activation_rate_by_cohort(act, scope.customers)
+    by_cohort = facts.by_cohort
     closed = by_cohort[by_cohort["open_windows"] == 0]
     t["activation_rate_all_closed"] = fmt.pct(pooled_rate(closed))
     page.data.update(by_cohort=by_cohort, headline_cohort=kpi_row["cohort"], closed_rate=pooled_rate(closed),
@@ -201,8 +206,7 @@ def activation_page(basis: MonthBasis, activation_rule: str = "invite_teammate>=
                                       for n in recent["open_windows"]],
     }).set_index(m("onboarding.col.signup_month"))
 
-    retention = activation.retention_by_activation(act, outcomes)
-    summary = retention.attrs["summary"]
+    retention, summary = facts.retention, facts.retention_summary
     ret = retention.set_index("group")
     t.update({
         "activation_ret_activated": fmt.pct(summary["rate_activated"]),
@@ -224,7 +228,7 @@ def activation_page(basis: MonthBasis, activation_rule: str = "invite_teammate>=
     }).set_index(m("onboarding.col.group"))
     page.data["retention"] = retention
 
-    search = activation.magic_moment_search(scope.events, outcomes, None, search_thresholds, search_windows)
+    search = facts.search
     t.update(magic_moment_texts(search, rule, fmt))
     top = search.head(10)
     page.tables["search"] = pd.DataFrame({
@@ -240,8 +244,7 @@ def activation_page(basis: MonthBasis, activation_rule: str = "invite_teammate>=
     }).set_index(m("onboarding.col.rank"))
     page.data["search"] = search
 
-    all_outcomes = activation.customer_outcomes(scope.all_customers, ds.subscriptions, scope.as_of, retention_days)
-    early = activation.early_churn_shares(all_outcomes, (30, 45, 90))
+    early = facts.early_churn
     share = early.set_index("days")["share"]
     band30 = bands_for("early_churn_share_30d")[0]
     band45 = bands_for("early_churn_share_45d")[0]
@@ -259,10 +262,7 @@ def activation_page(basis: MonthBasis, activation_rule: str = "invite_teammate>=
                                              m("onboarding.one_company", range=range_text(band45, fmt.lang)), "—"],
     }).set_index(m("onboarding.col.lost_within"))
 
-    closed_act = act.loc[act["window_complete"].fillna(False).to_numpy(dtype=bool)]
-    closed_act.attrs["rule"] = rule
-    ttfv = activation.time_to_first_value(closed_act)
-    ttfv_summary = ttfv.attrs["summary"]
+    ttfv, ttfv_summary = facts.ttfv, facts.ttfv_summary
     for name in ("median", "p75", "p90"):
         t[f"ttfv_{name}"] = _days(ttfv_summary[name], fmt)
     t["ttfv_activated"] = format_count(ttfv_summary["activated"])
@@ -273,10 +273,8 @@ def activation_page(basis: MonthBasis, activation_rule: str = "invite_teammate>=
                                     _days(ttfv_summary["p75"], fmt), _days(ttfv_summary["p90"], fmt)],
     }).set_index(m("onboarding.col.statistic"))
 
-    # Only customers whose whole funnel window has passed, so every customer had the same time.
-    funnel_customers = scope.customers.loc[
-        scope.customers["signup_date"] + pd.Timedelta(days=funnel_window_days) <= scope.as_of]
-    funnel = activation.onboarding_funnel(scope.events, funnel_customers, funnel_steps, funnel_window_days)
+    # The funnel counts only customers whose whole funnel window has passed (the facts').
+    funnel = facts.funnel
     steps_only = funnel.iloc[1:]
     conv = steps_only["conversion_from_previous"].dropna()
     drop = steps_only.loc[conv.idxmin()] if len(conv) else None

@@ -16,7 +16,6 @@ import pandas as pd
 from saas_kit.i18n import message
 from saas_kit.kpis import ACTIVATION_SPEC, KPIS, KpiSpec, arr_milestone_band, own_range_band
 from saas_kit.kpis import kpi_change_text as kpi_change
-from saas_kit.movements import customer_movements
 from saas_kit.pages.base import MonthBasis
 from saas_kit.verdict import kpi_kind, kpi_marks, month_verdict
 
@@ -180,44 +179,13 @@ def verdict_texts(basis: MonthBasis, series: pd.DataFrame) -> dict[str, str]:
     return {"verdict_grew": grew, "verdict_shrank": shrank, "verdict_look_at": look}
 
 
-def _plans_at(basis: MonthBasis) -> pd.Series:
-    """Each customer's plan: that of the last subscription started by the end of the month."""
-    subs = basis.dataset.subscriptions
-    if subs is None or "plan" not in subs.columns:
-        return pd.Series(dtype="object")
-    end = basis.month.to_timestamp(how="end")
-    started = subs[pd.to_datetime(subs["start_date"]) <= end].sort_values("start_date", kind="stable")
-    return started.groupby("customer_id", sort=False)["plan"].last().astype(str)
-
-
 def who_moved(basis: MonthBasis) -> pd.DataFrame:
-    """Every customer whose MRR moved in the report month (metrics.md §3): ``movement``,
-    ``customer_id``, ``name`` (customers.csv ``name``, else the id), ``segment``,
-    ``plan``, ``mrr_before``, ``mrr_after``, ``change`` (after - before). Sorted by
-    movement (churn, expansion, contraction, new, reactivation) then by the size of the
-    change, largest first."""
-    ds = basis.dataset
-    moves = customer_movements(ds.customer_mrr[["customer_id", "month", "mrr"]], last_month=basis.month)
-    moves = moves[moves["month"] == basis.month]
-    customers = ds.customers.set_index("customer_id") if ds.customers is not None else pd.DataFrame()
-    ids = moves["customer_id"].astype(str)
-    names = customers["name"].reindex(ids).astype("object") if "name" in customers.columns else pd.Series(
-        [None] * len(ids), index=ids, dtype="object")
-    segments = customers["segment"].reindex(ids) if "segment" in customers.columns else pd.Series(
-        [""] * len(ids), index=ids)
-    plans = _plans_at(basis).reindex(ids)
-    out = pd.DataFrame({
-        "movement": moves["movement"].astype(str).to_numpy(), "customer_id": ids.to_numpy(),
-        "name": [n if isinstance(n, str) and n.strip() else i for n, i in zip(names.to_numpy(), ids)],
-        "segment": segments.fillna("").astype(str).to_numpy(), "plan": plans.fillna("").astype(str).to_numpy(),
-        "mrr_before": moves["prev_mrr"].to_numpy(), "mrr_after": moves["mrr"].to_numpy(),
-    })
-    out["change"] = out["mrr_after"] - out["mrr_before"]
-    order = {m: i for i, (m, _) in enumerate(WHO_MOVED)}
-    out["_order"] = out["movement"].map(order)
-    out["_size"] = -out["change"].abs()
-    return out.sort_values(["_order", "_size", "customer_id"], kind="stable").drop(
-        columns=["_order", "_size"]).reset_index(drop=True)
+    """Every customer whose MRR moved in the report month (metrics.md §3): the facts'
+    ``movers`` (:attr:`saas_kit.facts.LedgerFacts.movers`: ``movement``, ``customer_id``,
+    ``name``, ``segment``, ``plan``, ``mrr_before``, ``mrr_after``, ``change``; sorted
+    by movement (churn, expansion, contraction, new, reactivation) then by the size of
+    the change, largest first), a copy."""
+    return basis.facts.ledger.movers.copy()
 
 
 def who_moved_table(moved: pd.DataFrame, basis: MonthBasis) -> pd.DataFrame:
