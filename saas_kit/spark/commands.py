@@ -1,8 +1,9 @@
-"""``saas-kit movements --engine spark`` and ``saas-kit metrics --engine spark``.
+"""``saas-kit movements``, ``metrics`` and ``report`` with ``--engine spark``.
 
-Same arguments and the same output as the embedded commands (:mod:`saas_kit.commands`);
-the work runs on Spark (``--spark-master``, ``SPARK_REMOTE`` or ``local[*]``, see
-:mod:`saas_kit.spark.session`) and only the monthly aggregates come back.
+Same arguments and the same output as the embedded commands (:mod:`saas_kit.commands`,
+:mod:`saas_kit.report`); the work runs on Spark (``--spark-master``, ``SPARK_REMOTE`` or
+``local[*]``, see :mod:`saas_kit.spark.session`) and only the month's facts come back:
+the report words them exactly as it words the embedded engine's.
 """
 from __future__ import annotations
 
@@ -24,12 +25,6 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--spark-master", default=None, metavar="URL",
                         help="Spark master for --engine spark (local[*], spark://host:7077, yarn, sc://host:15002 "
                              "for Spark Connect); default: $SPARK_REMOTE, else $SPARK_MASTER, else local[*]")
-
-
-def asked_segment_columns(parameters: dict[str, dict]) -> tuple[str, ...]:
-    """The ``segment_column`` of every chapter that has one, once each (the loader attaches
-    those customers.csv has to the customer-months)."""
-    return tuple(dict.fromkeys(p["segment_column"] for p in parameters.values() if p.get("segment_column")))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,28 +57,21 @@ def run_movements(spark, args: argparse.Namespace) -> int:
 
 def run_metrics(spark, args: argparse.Namespace) -> int:
     """The embedded ``metrics`` command's output from the month's facts on Spark
-    (:func:`saas_kit.spark.facts.spark_facts`); ``--tables`` writes its ledger tables."""
-    from saas_kit.analysis import chapter_defaults
-    from saas_kit.facts.embedded import ACTIVATION_CHAPTER
-    from saas_kit.pages import CHAPTERS
-    from saas_kit.kpis import activation_kpi_row, headline_kpis
+    (:func:`saas_kit.spark.facts.spark_facts`, with the parameters the embedded command
+    uses: no chapter, the overview's activation rule); ``--tables`` writes its ledger tables."""
+    from saas_kit.analysis import build_analysis_from_facts
     from saas_kit.spark.data import load_spark_data
     from saas_kit.spark.facts import spark_facts
 
-    # the parameters of embedded ``metrics --tables``: every ledger chapter's defaults
-    parameters = {name: chapter_defaults(name) for name in CHAPTERS if name != ACTIVATION_CHAPTER}
     data = load_spark_data(spark, args.data_dir, parse_mapping(args.map), args.currency,
-                           as_of=getattr(args, "as_of", None), attributes=asked_segment_columns(parameters))
+                           as_of=getattr(args, "as_of", None))
     month = data.check_month(args.month)
-    facts = spark_facts(data, month, parameters, args.activation_rule)
-    kpis = headline_kpis(pd.DataFrame(), month, data.currency, args.style, series=facts.ledger.kpi_series)
-    if facts.activation is not None:
-        row = activation_kpi_row(facts.activation.kpi_by_cohort, month, args.activation_rule, args.style)
-        kpis = pd.concat([kpis, row[kpis.columns]], ignore_index=True)
+    facts = spark_facts(data, month, {}, args.activation_rule)
     if getattr(args, "tables", None):
         from saas_kit.facts.tables import write_facts_tables
 
         write_facts_tables(facts, args.tables)
+    kpis = build_analysis_from_facts(facts, args.style, chapters={}, activation_rule=args.activation_rule).kpis
     if args.output_format == "csv":
         kpis.drop(columns=["key"]).to_csv(sys.stdout, index=False)
         return 0
@@ -95,3 +83,31 @@ def run_metrics(spark, args: argparse.Namespace) -> int:
     for w in data.warnings:
         print(f"warning: {w}", file=sys.stderr)
     return 0
+
+
+# ----------------------------------------------------------------------------- saas-kit report --engine spark
+
+
+def load_for_report(location: str, mapping, currency: str | None, as_of, master: str | None = None):
+    """The report's data on Spark (``saas-kit report --engine spark``): the session
+    (:func:`saas_kit.spark.session.spark_session`) and the validated data location, with
+    the loader's arguments as ``load_dataset`` takes them."""
+    from saas_kit.spark.data import load_spark_data
+    from saas_kit.spark.session import spark_session
+
+    spark = spark_session(master)
+    return load_spark_data(spark, location, parse_mapping(mapping), currency, as_of=as_of)
+
+
+def report_facts(data, month, chapters: dict[str, dict]):
+    """The month's facts for the report's ``chapters`` (chapter -> parameters, as
+    :func:`saas_kit.analysis.build_editions_analysis` takes them), computed on Spark; the
+    persisted frames are released afterwards (the notebooks read only the facts)."""
+    from saas_kit.analysis import chapter_parameters, overview_rule
+    from saas_kit.spark.facts import spark_facts
+
+    parameters = chapter_parameters(chapters)
+    try:
+        return spark_facts(data, data.check_month(month), parameters, overview_rule(parameters))
+    finally:
+        data.unpersist()
