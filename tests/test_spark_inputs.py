@@ -97,13 +97,17 @@ def test_cli_metrics_on_spark_prints_the_same_table(spark, capsys):
     assert capsys.readouterr().out == embedded
 
 
-def test_a_clear_error_names_the_extra_and_the_java_package(monkeypatch, capsys):
+def test_a_clear_error_names_the_extra_and_the_java_package(monkeypatch, capsys, tmp_path):
     real_find_spec = spark_session_module.importlib.util.find_spec
     monkeypatch.setattr(spark_session_module.importlib.util, "find_spec",
                         lambda name, *a: None if name == "pyspark" else real_find_spec(name, *a))
     assert cli.main(["movements", "x.csv", "--engine", "spark"]) == 2
     err = capsys.readouterr().err
     assert "pip install -e .[spark]" in err and "openjdk-17-jre-headless" in err
+    assert cli.main(["report", "--engine", "spark", "--no-pdf", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "pip install -e .[spark]" in err and "openjdk-17-jre-headless" in err
+    assert not any(tmp_path.iterdir())  # nothing written
     monkeypatch.undo()
     monkeypatch.setattr(spark_session_module.shutil, "which", lambda name: None)
     monkeypatch.delenv("JAVA_HOME", raising=False)
