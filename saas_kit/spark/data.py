@@ -165,7 +165,7 @@ def load_spark_data(spark, location: str, mapping: Mapping[str, str] | None = No
     sources = {kind: open_kind(spark, location, kind, mapping) for kind in OPTIONAL_KINDS
                if kind != "events" or with_activation}
     if sources.get("customers") is not None:
-        inputs["customers"] = validation.validate_customers(sources["customers"])
+        inputs["customers"] = validation.validate_customers(sources["customers"], attributes)
     if sources.get("charges") is not None:
         inputs["charges"] = validation.validate_charges(sources["charges"], code)
     events = None

@@ -111,10 +111,12 @@ def customer_months_with(data: SparkData, columns: list[str]):
     missing there)."""
     from pyspark.sql import functions as F
 
+    from saas_kit.spark.validation import customer_columns
+
     cm = data.customer_mrr
     missing = [c for c in columns if c not in data.attributes]
     if missing:
-        attrs = data.customers.select("customer_id", *[F.col(f"`{c}`") for c in missing])
+        attrs = customer_columns(data.inputs["customers"], missing)
         cm = cm.join(attrs, "customer_id", "left").select(
             *cm.columns, *[F.coalesce(F.col(f"`{c}`"), F.lit("(unknown)")).alias(c) for c in missing])
     return cm
@@ -206,7 +208,7 @@ def movers(data: SparkData, month: pd.Period, sums: S.LedgerSums) -> pd.DataFram
     moved = sums.of(4)
     ids = sorted(moved["group"].unique().tolist())
     return embedded_movers(SimpleNamespace(customer_mrr=movers_ledger(moved, period_to_number(month)),
-                                           customers=_rows_of(data, "customers", ids),
+                                           customers=_customers_of(data, ids),
                                            subscriptions=_subscriptions_of(data, ids, month)), month)
 
 
@@ -235,17 +237,16 @@ def _ids_frame(data: SparkData, ids: list[str]):
     return data.customer_mrr.sparkSession.createDataFrame([(i,) for i in ids], "customer_id string")
 
 
-def _rows_of(data: SparkData, kind: str, ids: list[str]) -> pd.DataFrame | None:
-    """The customers.csv rows of ``ids`` as the embedded loader's frame (text columns)."""
-    from pyspark.sql import functions as F
+def _customers_of(data: SparkData, ids: list[str]) -> pd.DataFrame | None:
+    """The customers.csv ``name`` and ``segment`` of ``ids`` (what the list shows), as text."""
+    from saas_kit.spark.validation import customer_columns
 
-    validated = data.inputs.get(kind)
+    validated = data.inputs.get("customers")
     if validated is None:
         return None
-    frame = validated.frame
-    chosen = frame.join(F.broadcast(_ids_frame(data, ids)), "customer_id", "left_semi").collect() if ids else []
-    names = [c for c in frame.columns if c not in ("signup_micros",)]
-    return pd.DataFrame({c: pd.Series([r[c] for r in chosen], dtype=object) for c in names})
+    columns = [c for c in ("name", "segment") if c in validated.source.columns]
+    chosen = customer_columns(validated, columns, _ids_frame(data, ids)).collect() if ids else []
+    return pd.DataFrame({c: pd.Series([r[c] for r in chosen], dtype=object) for c in ["customer_id", *columns]})
 
 
 def _subscriptions_of(data: SparkData, ids: list[str], month: pd.Period) -> pd.DataFrame:

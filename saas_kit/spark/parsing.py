@@ -72,6 +72,8 @@ class Parsing:
     names: dict[str, str] = field(default_factory=dict)
     #: (rows, rows kept) once :meth:`finish` has run
     counts: tuple[int, int] = (0, 0)
+    #: warning flag -> rows flagged, once :meth:`finish` has run
+    flag_counts: dict[str, int] = field(default_factory=dict)
     _n: int = 0
 
     def __post_init__(self) -> None:
@@ -129,8 +131,11 @@ class Parsing:
         firsts = [F.min(F.when((F.col("__bad").bitwiseAND(F.lit(1 << i))) != 0,
                                F.struct(*[F.col(o) for o in origin_sorted]))).alias(f"c{i}")
                   for i in range(len(self.checks))]
+        flagged = [F.count(F.when(F.col("__warn").bitwiseAND(F.lit(1 << i)) != 0, 1)).alias(f"w{i}")
+                   for i in range(len(self.flags))]
         row = typed.agg(F.count(F.lit(1)).alias("rows"), F.count(F.when(F.col("__keep"), 1)).alias("kept"),
-                        *firsts).collect()[0]
+                        *flagged, *firsts).collect()[0]
+        self.flag_counts = {name: int(row[f"w{i}"]) for i, name in enumerate(self.flags)}
         for i in range(len(self.checks) + 1):
             if i in self.interludes:
                 self.interludes[i](typed)
@@ -191,8 +196,7 @@ def parse_dates(p: Parsing, column: str, *, required: bool = True, end_date: boo
                                       blank=col.isNull())
     else:
         (text,) = p.stage(text=text_of(p.frame, column))
-        groups = MARK + MARK.join(f"${i}" for i in range(1, 8))
-        (parts,) = p.stage(parts=F.split(F.regexp_replace(text, DATE_RE, groups), MARK))
+        (parts,) = p.stage(parts=date_pieces(text))
         matched_expr = (F.size(parts) == 8) & (parts[0] == "") & (F.instr(text, MARK) == 0)
         piece = [F.when(matched_expr & (parts[i] != ""), parts[i].cast("int")) for i in range(1, 7)]
         frac_text = F.when(matched_expr, parts[7]).otherwise(F.lit(""))
@@ -226,6 +230,28 @@ def parse_dates(p: Parsing, column: str, *, required: bool = True, end_date: boo
         shown = F.struct(micros.alias("micros"), year.alias("year"))
         p.check(column, ~blank & ((year > limit.year) | (micros > limit_micros)), shown, _future_message)
     return micros, blank
+
+
+def date_pieces(text):
+    """The pieces of a date cell as ``["", year, month, day, hour, minute, second, fraction]``
+    (groups 1-7 of :data:`DATE_RE`, "" where a group did not match), or another array
+    when the cell is no date. ``YYYY-MM-DD`` and ``YYYY-MM-DD HH:MM:SS`` (or ``T``), what
+    almost every export writes, are cut by position (a character mapping and a few
+    comparisons); anything else goes through the pattern, once: one regexp_replace puts
+    :data:`MARK` before each group's text and a split cuts there."""
+    F = _F()
+    shape = F.translate(text, "0123456789", "")
+    at = {i: F.substring(text, i, 1) for i in (5, 8, 11, 14, 17)}
+    date = (F.length(text) == 10) & (shape == "--") & (at[5] == "-") & (at[8] == "-")
+    stamp = ((F.length(text) == 19) & shape.isin("-- ::", "--T::") & (at[5] == "-") & (at[8] == "-")
+             & (at[14] == ":") & (at[17] == ":"))
+    piece = {name: F.substring(text, start, width) for name, (start, width) in
+             {"y": (1, 4), "m": (6, 2), "d": (9, 2), "h": (12, 2), "mi": (15, 2), "s": (18, 2)}.items()}
+    empty = F.lit("")
+    groups = MARK + MARK.join(f"${i}" for i in range(1, 8))
+    return (F.when(date, F.array(empty, piece["y"], piece["m"], piece["d"], empty, empty, empty, empty))
+            .when(stamp, F.array(empty, piece["y"], piece["m"], piece["d"], piece["h"], piece["mi"], piece["s"], empty))
+            .otherwise(F.split(F.regexp_replace(text, DATE_RE, groups), MARK)))
 
 
 def _future_message(v) -> str:
@@ -283,6 +309,9 @@ def parse_ids(p: Parsing, column: str):
 
     if isinstance(p.frame.schema[column].dataType, StringType):
         p.flags[f"whitespace:{column}"] = raw.isNotNull() & (ids != raw)
+    # ids of digits with a leading zero: two ids can only be equal as numbers if one has one
+    p.flags[f"leading_zero:{column}"] = ((F.length(ids) > 1) & (F.substring(ids, 1, 1) == "0")
+                                         & (F.translate(ids, "0123456789", "") == ""))
     return ids
 
 

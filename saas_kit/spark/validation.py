@@ -24,8 +24,8 @@ from saas_kit.errors import DataError
 from saas_kit.loading import BILLING_PERIODS, currency_parameter
 from saas_kit.loading.schema import TOTAL_LABELS
 from saas_kit.money import MONTHS_IN_PERIOD, TICKS_PER_UNIT
-from saas_kit.spark.parsing import (DAY_MICROS, Parsing, duplicates_interlude, parse_amounts, parse_dates,
-                                    parse_ids, text_of)
+from saas_kit.spark.parsing import (DAY_MICROS, WHITESPACE, Parsing, duplicates_interlude, parse_amounts,
+                                    parse_dates, parse_ids, text_of)
 from saas_kit.spark.reading import SparkSource, locate
 
 CURRENCY_RE = r"^[A-Z]{3}$"
@@ -49,6 +49,11 @@ class Validated:
     currency: str | None = None
     #: (rows read, rows kept: all but total rows)
     counts: tuple[int, int] = (0, 0)
+    #: warning flag -> rows flagged (counted in the validation pass)
+    flag_counts: dict | None = None
+
+    def flagged(self, name: str) -> int:
+        return (self.flag_counts or {}).get(name, 0)
 
     @property
     def frame(self):
@@ -68,15 +73,22 @@ def _floor_day(col):
     return F.floor(col / DAY_MICROS).cast("long") * DAY_MICROS
 
 
+#: Every character a total label can be written with (lower case), separators and white space.
+LABEL_CHARS = "".join(sorted({ch for label in TOTAL_LABELS for ch in label} | set(":：-" + WHITESPACE)
+                             | {chr(c) for c in range(0x1C, 0x20)}))
+
+
 def is_total_label(ids):
     """True where a customer id is a spreadsheet's total label (the embedded
     :func:`saas_kit.loading.validate.is_total_label`: separators folded to one space,
-    trimmed, lower case, also without spaces)."""
+    trimmed, lower case, also without spaces). Only ids made of a label's characters
+    (a character mapping, no pattern) are looked at further, as the embedded loader does."""
     F = _F()
+    candidate = F.translate(F.lower(ids), LABEL_CHARS, "") == ""
     folded = F.lower(F.trim(F.regexp_replace(ids, r"(?U)[\s:：]+", " ")))
     labels = sorted(TOTAL_LABELS)
-    return F.when(F.length(ids) <= 40, folded.isin(labels) | F.regexp_replace(folded, " ", "").isin(labels)) \
-        .otherwise(F.lit(False))
+    return F.when(candidate & (F.length(ids) <= 40),
+                  folded.isin(labels) | F.regexp_replace(folded, " ", "").isin(labels)).otherwise(F.lit(False))
 
 
 def validate_subscriptions(source: SparkSource, currency: str | None = None) -> Validated:
@@ -133,7 +145,8 @@ def validate_subscriptions(source: SparkSource, currency: str | None = None) -> 
     rows = p.finish(outputs, keep=~total)
     code = _check_mixed(p, rows, code_col is not None, expected)
     return Validated(source, rows, ("customer_id", "start_micros", "end_micros", "amount_ticks", "months",
-                                    "mrr_ticks", "plan"), tuple(p.flags), code, p.counts)
+                                    "mrr_ticks", "plan"), tuple(p.flags), code, p.counts,
+                     p.flag_counts)
 
 
 def _currency_checks(p: Parsing, currency: str | None):
@@ -168,9 +181,10 @@ def _check_mixed(p: Parsing, rows, has_codes: bool, expected: str | None) -> str
                     f"(convert to one currency before loading)", file=file, row=row, column="currency")
 
 
-def validate_customers(source: SparkSource) -> Validated:
+def validate_customers(source: SparkSource, attributes: tuple[str, ...] = ()) -> Validated:
     """Customers: ``customer_id`` (unique), ``signup_micros`` (day, null when absent),
-    ``segment`` (blank -> "(unknown)") and every other column as trimmed text."""
+    ``segment`` (blank -> "(unknown)") and the other columns of ``attributes`` as text
+    (any other column is read from the source when asked for, :func:`customer_columns`)."""
     F = _F()
     p = Parsing(source)
     ids = parse_ids(p, "customer_id")
@@ -183,12 +197,30 @@ def validate_customers(source: SparkSource) -> Validated:
     if "segment" in p.columns:
         seg = text_of(p.frame, "segment")
         outputs["segment"] = F.when(seg == "", F.lit("(unknown)")).otherwise(seg)
-    for c in p.columns:
-        if c not in ("customer_id", "signup_date", "segment"):
+    for c in attributes:
+        if c in p.columns and c not in outputs and c != "signup_date":
             outputs[c] = F.col(f"`{c}`").cast("string")
     rows = p.finish(outputs)
     names = tuple(n for n in outputs if not n.startswith("__"))
-    return Validated(source, rows, names, tuple(p.flags), counts=p.counts)
+    return Validated(source, rows, names, tuple(p.flags), counts=p.counts, flag_counts=p.flag_counts)
+
+
+def customer_columns(validated: Validated, columns: list[str], ids=None):
+    """``customer_id`` and ``columns`` of customers.csv (those the typed rows keep, the
+    others read from the source as text), of the customers in ``ids`` (a frame of
+    ``customer_id``) or of all."""
+    F = _F()
+    kept = [c for c in columns if c in validated.outputs]
+    frame = validated.frame.select("customer_id", *[F.col(f"`{c}`") for c in kept])
+    if ids is not None:
+        frame = frame.join(F.broadcast(ids), "customer_id", "left_semi")
+    other = [c for c in columns if c not in validated.outputs and c in validated.source.columns]
+    if other:
+        raw = validated.source.frame.select(text_of(validated.source.frame, "customer_id").alias("customer_id"),
+                                            *[F.col(f"`{c}`").cast("string").alias(c) for c in other])
+        frame = frame.join(raw if ids is None else raw.join(F.broadcast(ids), "customer_id", "left_semi"),
+                           "customer_id", "left")
+    return frame.select("customer_id", *[F.col(f"`{c}`") for c in columns if c in frame.columns])
 
 
 def validate_charges(source: SparkSource, currency: str | None = None) -> Validated:
@@ -212,7 +244,7 @@ def validate_charges(source: SparkSource, currency: str | None = None) -> Valida
     rows = p.finish(outputs)
     _check_mixed(p, rows, code_col is not None, expected)
     return Validated(source, rows, ("customer_id", "date_micros", "amount_ticks", "kind"), tuple(p.flags),
-                     counts=p.counts)
+                     counts=p.counts, flag_counts=p.flag_counts)
 
 
 def validate_events(source: SparkSource) -> Validated:
@@ -224,4 +256,5 @@ def validate_events(source: SparkSource) -> Validated:
     p.check("event", event == "", F.lit(""), lambda v: "event name is missing")
     ts, _ = parse_dates(p, "timestamp")
     rows = p.finish({"customer_id": ids, "event": event, "ts_micros": ts})
-    return Validated(source, rows, ("customer_id", "event", "ts_micros"), tuple(p.flags), counts=p.counts)
+    return Validated(source, rows, ("customer_id", "event", "ts_micros"), tuple(p.flags), counts=p.counts,
+                     flag_counts=p.flag_counts)

@@ -86,11 +86,7 @@ def input_warnings(validated, kind: str) -> list[DataWarning]:
     F = _F()
     file, flags = validated.source.name, validated.flags
     found: list[DataWarning] = []
-    present = {}
-    if flags:
-        row = validated.rows.agg(*[F.count(F.when(flag(validated, n), 1)).alias(f"f{i}")
-                                   for i, n in enumerate(flags)]).collect()[0]
-        present = {n: row[f"f{i}"] > 0 for i, n in enumerate(flags)}
+    present = {name: validated.flagged(name) > 0 for name in flags}
 
     def rows_of(name: str) -> list[int]:
         return row_numbers(validated, flag(validated, name))
@@ -102,8 +98,10 @@ def input_warnings(validated, kind: str) -> list[DataWarning]:
         if present.get(f"whitespace:{column}"):
             found.append(data_warning(file, "whitespace_in_id", "whitespace_in_id", rows_of(f"whitespace:{column}"),
                                       column))
-        clashes = (ambiguous_ids(_digit_ids(validated.rows, column)) if column == "customer_id"
-                   else _ambiguous_sub_ids(validated))
+        clashes = []
+        if present.get(f"leading_zero:{column}"):  # two ids equal as numbers: one has a leading zero
+            clashes = (ambiguous_ids(_digit_ids(validated.rows, column)) if column == "customer_id"
+                       else _ambiguous_sub_ids(validated))
         if clashes:
             found.append(data_warning(file, "ambiguous_ids", "ambiguous_ids", (), column, ids=", ".join(clashes[:4])))
     if kind != "subscriptions":
@@ -258,13 +256,15 @@ def cross_file_warnings(data) -> list[DataWarning]:
         if frame is None:
             continue
         name = _name(data.inputs[kind])
-        unknown = frame.select("customer_id").distinct().join(known, "customer_id", "left_anti")
-        digits_unknown = [r[0] for r in unknown.where(F.col("customer_id").rlike("^[0-9]+$")).collect()]
-        if digits_unknown:
-            canon = {i.lstrip("0") or "0" for i in digits_unknown}
+        zeros = (data.inputs[kind].flagged("leading_zero:customer_id")
+                 + data.inputs["subscriptions"].flagged("leading_zero:customer_id"))
+        if zeros:  # an id equal as a number to another id: one of the two has a leading zero
+            unknown = frame.select("customer_id").distinct().join(known, "customer_id", "left_anti")
+            digits_unknown = [r[0] for r in unknown.where(F.col("customer_id").rlike("^[0-9]+$")).collect()]
+            canon = sorted({i.lstrip("0") or "0" for i in digits_unknown})
             known_digits = [r[0] for r in known.where(F.col("customer_id").rlike("^[0-9]+$")
-                                                      & F.regexp_replace("customer_id", "^0+(?=.)", "").isin(
-                                                          sorted(canon))).collect()]
+                                                      & F.regexp_replace("customer_id", "^0+(?=.)", "").isin(canon))
+                            .collect()] if canon else []
             clashes = leading_zero_matches(set(digits_unknown), set(known_digits))
             if clashes:
                 found.append(data_warning(name, "ids_differ_by_leading_zeros", "ids_differ_by_leading_zeros", (),
@@ -273,7 +273,7 @@ def cross_file_warnings(data) -> list[DataWarning]:
             validated = data.inputs[kind]
             date = "ts_micros" if kind == "events" else "date_micros"
             kept = F.col("__keep") & (F.col(date) < micros(data.as_of + pd.Timedelta(days=1)))
-            hits = validated.rows.where(kept).join(unknown, "customer_id", "left_semi")
+            hits = validated.rows.where(kept).join(known, "customer_id", "left_anti")
             if hits.limit(1).collect():
                 numbers = row_numbers(validated, hits=hits)
                 found.append(data_warning(name, "unknown_customers", "unknown_customers", numbers, "customer_id",
