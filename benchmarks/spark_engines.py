@@ -53,12 +53,16 @@ COLUMNS = ["customers", "format", "subscription rows", "engine", "memory budget 
 
 
 def ensure_company(customers: int, fmt: str) -> Path:
-    """The generated company of ``customers`` as ``fmt`` files, made once."""
-    target = DATA / f"c{customers}-{fmt}"
+    """The generated company of ``customers`` as ``fmt`` files, made once. Parquet is the
+    e2e benchmark's (``c<N>-parquet``, written by pandas) with its timestamps in
+    microseconds (``c<N>-parquet-us``): Spark cannot read pandas' nanoseconds, and
+    Spark-written Parquet (a lakehouse's) has microseconds."""
+    csv_dir = DATA / f"c{customers}-csv"
+    target = csv_dir if fmt == "csv" else DATA / f"c{customers}-parquet-us"
     if (target / f"subscriptions.{fmt}").exists():
         return target
-    csv_dir = DATA / f"c{customers}-csv"
-    if not (csv_dir / "subscriptions.csv").exists():
+    source = DATA / f"c{customers}-parquet"
+    if not (csv_dir / "subscriptions.csv").exists() and not (source / "subscriptions.parquet").exists():
         print(f"generating {customers:,} customers ...", flush=True)
         subprocess.run([str(Path(sys.executable).parent / "saas-kit"), "generate", "--customers", str(customers),
                         "--out", str(csv_dir)], check=True, stdout=subprocess.DEVNULL)
@@ -67,10 +71,15 @@ def ensure_company(customers: int, fmt: str) -> Path:
         import pyarrow.parquet as pq
 
         target.mkdir(parents=True, exist_ok=True)
-        for f in csv_dir.glob("*.csv"):
-            pq.write_table(pacsv.read_csv(f, convert_options=pacsv.ConvertOptions(strings_can_be_null=False)),
-                           target / f"{f.stem}.parquet")
-        shutil.copy2(csv_dir / "dataset.yml", target / "dataset.yml")
+        if (source / "subscriptions.parquet").exists():
+            for f in source.glob("*.parquet"):
+                pq.write_table(pq.read_table(f), target / f.name, coerce_timestamps="us")
+            shutil.copy2(source / "dataset.yml", target / "dataset.yml")
+        else:
+            for f in csv_dir.glob("*.csv"):
+                pq.write_table(pacsv.read_csv(f, convert_options=pacsv.ConvertOptions(strings_can_be_null=False)),
+                               target / f"{f.stem}.parquet", coerce_timestamps="us")
+            shutil.copy2(csv_dir / "dataset.yml", target / "dataset.yml")
     return target
 
 

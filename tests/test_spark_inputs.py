@@ -114,3 +114,18 @@ def test_a_clear_error_names_the_extra_and_the_java_package(monkeypatch, capsys,
     monkeypatch.delenv("SPARK_REMOTE", raising=False)
     with pytest.raises(SparkUnavailable, match="no Java runtime.*openjdk-17-jre-headless"):
         require_spark("local[2]")
+
+
+def test_parquet_with_nanosecond_timestamps_says_how_to_write_it(spark, tmp_path):
+    """pandas/pyarrow can write nanosecond timestamps, which Spark cannot read: the error
+    names the file and how to write microseconds instead."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"customer_id": ["A"], "start_date": pa.array([pd.Timestamp("2025-01-01").value],
+                                                                    type=pa.timestamp("ns")), "amount": [10.0]})
+    path = tmp_path / "subscriptions.parquet"
+    pq.write_table(table, path, coerce_timestamps=None, version="2.6")
+    with pytest.raises(DataError, match="nanoseconds.*coerce_timestamps='us'") as err:
+        load_subscriptions_file(spark, str(path))
+    assert "subscriptions.parquet" in str(err.value)

@@ -92,6 +92,12 @@ def open_file(spark, path: str, kind: str, mapping: Mapping[str, str] | None = N
     return _finish(frame, path, fmt, kind, mapping)
 
 
+#: Parquet written by pandas/pyarrow with nanosecond timestamps, which Spark cannot read.
+NANOS_HINT = ("the Parquet file stores timestamps in nanoseconds, which Spark cannot read; write it with "
+              "microsecond timestamps (pandas: to_parquet(..., coerce_timestamps='us'); pyarrow: "
+              "pq.write_table(..., coerce_timestamps='us'); Spark and Databricks write microseconds)")
+
+
 def _try_read(spark, path: str, fmt: str):
     from pyspark.errors import AnalysisException
 
@@ -106,7 +112,13 @@ def _try_read(spark, path: str, fmt: str):
     except AnalysisException as exc:
         if "PATH_NOT_FOUND" in str(exc) or "Path does not exist" in str(exc):
             return None
+        if "TIMESTAMP(NANOS" in str(exc):
+            raise DataError(NANOS_HINT, file=path) from None
         raise DataError(f"Spark cannot read it as {fmt}: {str(exc).splitlines()[0][:300]}", file=path) from exc
+    except Exception as exc:  # noqa: BLE001 - the schema is read by a Spark job: its failure is not an AnalysisException
+        if "TIMESTAMP(NANOS" in str(exc):
+            raise DataError(NANOS_HINT, file=path) from None
+        raise
     return frame
 
 
