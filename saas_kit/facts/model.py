@@ -63,12 +63,17 @@ class LedgerFacts:
     - ``billing_periods`` = ``mrr_by_billing_period(subscriptions, month)``, None without subscriptions;
     - ``one_off_by_kind`` = ``one_off_by_kind(charges, month - 11, month)``;
     - ``segments``: column -> :class:`SegmentFacts`, for every segment column a chapter asks
-      for that customers.csv has;
+      for, and ``segment`` (the report's downloads), that customers.csv has
+      (:func:`saas_kit.facts.embedded.segment_columns`);
     - ``cohorts`` = ``cohort_long(cm[cm.month <= month])`` (every age; a page takes the ages
       it shows), ``cohorts_last_month`` the last month of that frame;
-    - ``movers``: every customer whose MRR moved in ``month`` (metrics.md §3), the table of
-      ``saas_kit.pages.overview.who_moved``: ``movement``, ``customer_id``, ``name``,
-      ``segment``, ``plan``, ``mrr_before``, ``mrr_after``, ``change``, in its order."""
+    - ``movers``: every customer whose MRR moved in ``month`` (metrics.md §3),
+      :func:`saas_kit.facts.embedded.movers` (the overview's "who moved"): ``movement``,
+      ``customer_id``, ``name``, ``segment``, ``plan``, ``mrr_before``, ``mrr_after``,
+      ``change``, in its order.
+
+    ``mrr_by_month`` is the ``mrr`` column of ``recurring_and_one_off(cm, charges)`` over
+    every month (the same numbers, computed once)."""
 
     bridge: pd.DataFrame
     ttm: pd.DataFrame
