@@ -250,8 +250,41 @@ def write_results(rows: list[dict], args) -> None:
     for r in sorted(rows, key=lambda r: (r["size"], r["fmt"], -r["budget_gib"], r["engine"])):
         lines.append(f"| {r['size']:,} | {r['fmt']} | {r['subscriptions']:,} | {r['engine']} | {r['budget_gib']:g} "
                      f"| {r['status']} | {r['seconds']:.1f} | {r['peak_mb']:,.0f} | {r.get('same_output', '')} |")
-    lines += ["", "## Crossover", "", crossover(rows), ""]
+    lines += ["", "## Crossover", "", crossover(rows), "", *SPEED_NOTES]
     RESULTS.write_text("\n".join(lines))
+
+
+#: Why the Spark engine was slow before issue 12's rework (the measurements that found it).
+SPEED_NOTES = [
+    "## Why `movements` took 336 s at 100,000 customers before",
+    "",
+    "The earlier runs of this file (`saas-kit movements` alone: 336 s at 100k, 639 s at 1M customers)",
+    "were not spent on data. The Spark stage log of a 100k run showed the validation pass at about",
+    "100 µs per row, and the customer-month stage as slow, on 2 tasks: every check of the loader was",
+    "one expression built from the raw text, so the date pattern ran nine times per cell and",
+    "Catalyst inlined it into every check (one date's parse was a plan of several thousand",
+    "characters); the code generated for the stage was a method over HotSpot's 8000-byte limit",
+    "(`Generated method too long to be JIT compiled`), so it ran in the bytecode interpreter; the",
+    "subscriptions were parsed twice (validation, then again for the customer-months, not cached),",
+    "and each later stage re-shuffled the customer-months. Fixed with standard means:",
+    "",
+    "- cells are parsed in staged projections (trimmed text, then the date's pieces, then typed",
+    "  values), so each pattern runs once per cell (Catalyst does not merge a projection whose",
+    "  expensive expression the next one repeats); ISO dates and timestamps, what every export",
+    "  writes, are cut by position and only other forms go through the pattern;",
+    "- every check is a bit of one column and one aggregation over the cached typed rows finds the",
+    "  first bad row of each (the row's value is looked up only when there is one); the typed rows",
+    "  are cached once (memory, spilling to disk) and every later stage reads them;",
+    "- a JVM the engine starts gets `-XX:-DontCompileHugeMethods`, so generated methods over",
+    "  8000 bytes are compiled;",
+    "- the customer-months are hash-partitioned by customer with one shuffle, sorted and cached;",
+    "  the windows read that cache without a shuffle, and one window and one aggregation give every",
+    "  sum of the month (bridge per segment, twelve-month retention, cohorts, MRR by month, the",
+    "  movers): a few jobs instead of dozens of small ones;",
+    "- shuffle partitions: twice the cores in local mode (adaptive query execution coalesces small",
+    "  ones), one per 500,000 subscriptions for the customer-months of a large ledger.",
+    "",
+]
 
 
 def crossover(rows: list[dict]) -> str:

@@ -104,10 +104,10 @@ class Parsing:
         self.checks.append(Check(column, bad, value, message))
 
     def finish(self, outputs: dict[str, object], keep=None):
-        """The typed rows (``outputs`` plus origin and the ``__bad`` / ``__warn`` bits),
-        persisted; raises the first failing check. ``keep``: a boolean column, rows
-        where it is false (total rows) are left out of the returned frame (they are
-        checked all the same, as in the embedded loader)."""
+        """The typed rows (``outputs`` plus origin, the ``__bad`` / ``__warn`` bits and
+        ``__keep``), persisted; raises the first failing check. ``keep``: a boolean column,
+        false for rows the engine leaves out (total rows; they are checked all the same,
+        as in the embedded loader)."""
         from pyspark import StorageLevel
 
         F = _F()
