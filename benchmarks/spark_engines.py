@@ -194,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{size:,} customers ({args.format}), {engine}, load {load:.1f} ...", flush=True)
                 r = run_engine(engine, data_dir, args.budget_gib, args.driver_memory, out)
                 print(f"  {r['status']}: {r['seconds']:.1f} s, peak {r['peak_mb']:.0f} MB", flush=True)
-                r.update(size=size, fmt=args.format, budget_gib=args.budget_gib, subscriptions=subscription_rows(data_dir))
+                r.update(size=size, fmt=args.format, budget_gib=args.budget_gib,
+                         subscriptions=subscription_rows(data_dir))
                 rows = [x for x in rows if (x["size"], x["fmt"], x["engine"], x["budget_gib"])
                         != (size, args.format, engine, args.budget_gib)] + [r]
                 outs[engine] = (out, r)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import subprocess
 import sys
 
@@ -23,14 +22,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from conftest import ROOT
-from saas_kit.spark.session import SparkUnavailable, require_spark
+from spark_guard import skip_without_spark
 
-try:
-    require_spark()
-except SparkUnavailable as exc:  # pragma: no cover - CI installs PySpark and Java
-    if os.environ.get("SAAS_KIT_REQUIRE_SPARK") == "1":
-        raise
-    pytest.skip(str(exc), allow_module_level=True)
+skip_without_spark()
 
 import saas_kit.spark.ledger as ledger  # noqa: E402
 from saas_kit.cli import main  # noqa: E402

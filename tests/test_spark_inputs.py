@@ -2,21 +2,15 @@
 column mapping, Parquet, the command line, and the message when Spark cannot start."""
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import pytest
 
 from saas_kit.errors import DataError
 import saas_kit.spark.session as spark_session_module
 from saas_kit.spark.session import SparkUnavailable, require_spark
+from spark_guard import skip_without_spark
 
-try:
-    require_spark()
-except SparkUnavailable as exc:  # pragma: no cover - CI installs PySpark and Java
-    if os.environ.get("SAAS_KIT_REQUIRE_SPARK") == "1":
-        raise
-    pytest.skip(str(exc), allow_module_level=True)
+skip_without_spark()
 
 from conftest import ROOT  # noqa: E402
 from saas_kit import cli  # noqa: E402

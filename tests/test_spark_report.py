@@ -4,18 +4,9 @@ every displayed output (tables, printed text, the charts' number and order) of e
 notebook equal to the embedded report's."""
 from __future__ import annotations
 
-import os
+from spark_guard import skip_without_spark
 
-import pytest
-
-from saas_kit.spark.session import SparkUnavailable, require_spark
-
-try:
-    require_spark()
-except SparkUnavailable as exc:  # pragma: no cover - CI installs PySpark and Java
-    if os.environ.get("SAAS_KIT_REQUIRE_SPARK") == "1":
-        raise
-    pytest.skip(str(exc), allow_module_level=True)
+skip_without_spark()
 
 from glue_snapshot import compare, compare_outputs, snapshot  # noqa: E402
 from report_build import ROOT, shared_editions_report  # noqa: E402

@@ -115,7 +115,7 @@ def _try_read(spark, path: str, fmt: str):
         if "TIMESTAMP(NANOS" in str(exc):
             raise DataError(NANOS_HINT, file=path) from None
         raise DataError(f"Spark cannot read it as {fmt}: {str(exc).splitlines()[0][:300]}", file=path) from exc
-    except Exception as exc:  # noqa: BLE001 - the schema is read by a Spark job: its failure is not an AnalysisException
+    except Exception as exc:  # noqa: BLE001 - the schema is read by a Spark job, whose failure is no AnalysisException
         if "TIMESTAMP(NANOS" in str(exc):
             raise DataError(NANOS_HINT, file=path) from None
         raise

@@ -281,8 +281,8 @@ def cross_file_warnings(data) -> list[DataWarning]:
     if data.customers is not None:
         missing = known.join(data.customers.select("customer_id"), "customer_id", "left_anti").count()
         if missing:
-            found.append(data_warning(_name(data.inputs["customers"]), "customers_missing", "customers_missing", (), "customer_id",
-                                      count=missing))
+            found.append(data_warning(_name(data.inputs["customers"]), "customers_missing", "customers_missing", (),
+                                      "customer_id", count=missing))
     return found
 
 
@@ -291,7 +291,8 @@ def company_warnings(source, frame: pd.DataFrame, as_of: pd.Timestamp) -> list[D
     late = frame["month"] > last_complete_month(as_of)
     if not late.any():
         return []
-    return [data_warning(source.name.rstrip("/").rsplit("/", 1)[-1], "after_as_of", "months_after_as_of_not_shown", frame.loc[late, "_row"].tolist(),
+    name = source.name.rstrip("/").rsplit("/", 1)[-1]
+    return [data_warning(name, "after_as_of", "months_after_as_of_not_shown", frame.loc[late, "_row"].tolist(),
                          "month", month=last_complete_month(as_of), as_of=as_of.date())]
 
 
