@@ -328,3 +328,30 @@ def test_as_of_cases_equal(spark, tmp_path, capsys, case):
         embedded_out = capsys.readouterr().out
         assert main([*argv, "--engine", "spark"]) == 0
         assert capsys.readouterr().out == embedded_out, argv
+
+
+def test_catalog_tables_give_the_ledger_facts_of_the_files(spark):
+    """``spark-table:<schema>``: the sample's files registered as tables of Spark's catalog
+    (global temporary views here; Unity Catalog or a Hive metastore on a cluster) give the
+    same ledger facts as the files; the data facts name the tables."""
+    kinds = ("subscriptions", "customers", "charges", "company")
+    for kind in kinds:
+        spark.read.options(header="true").csv(str(SAMPLE / f"{kind}.csv")).createOrReplaceGlobalTempView(kind)
+    try:
+        ds = load_dataset(SAMPLE)
+        data = load_spark_data(spark, "spark-table:global_temp", as_of=ds.as_of, currency=ds.currency)
+        try:
+            embedded = embedded_facts(ds, ds.latest_month, LEDGER_CHAPTERS)
+            on_spark = spark_facts(data, ds.latest_month, LEDGER_CHAPTERS)
+        finally:
+            data.unpersist()
+        for name in embedded.ledger.__dataclass_fields__:
+            if name != "segments":
+                equal(getattr(embedded.ledger, name), getattr(on_spark.ledger, name), f"ledger.{name}")
+        equal(embedded.ledger.segments["segment"].bridge, on_spark.ledger.segments["segment"].bridge, "segment bridge")
+        assert on_spark.data.folder == "global_temp"
+        assert list(on_spark.data.files["file"]) == [f"global_temp.{kind}" for kind in kinds]
+        assert list(on_spark.data.files["rows"]) == list(embedded.data.files["rows"].drop(3))  # no events table
+    finally:
+        for kind in kinds:
+            spark.catalog.dropGlobalTempView(kind)
