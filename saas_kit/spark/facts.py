@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from saas_kit.arr import arr_from_mrr, recurring_and_one_off
+from saas_kit.arr import arr_from_mrr
 from saas_kit.facts.embedded import ACTIVATION_CHAPTER, movers as embedded_movers, segment_columns
 from saas_kit.facts.model import DEFAULT_ACTIVATION_RULE, DataFacts, LedgerFacts, MonthFacts, SegmentFacts
 from saas_kit.kpis import monthly_kpi_series
@@ -141,14 +141,17 @@ def one_off_by_month(charges) -> pd.Series:
 
 def recurring_one_off(totals: pd.Series, one_off: pd.Series) -> pd.DataFrame:
     """:func:`saas_kit.arr.recurring_and_one_off` from the month's total MRR and one-off
-    ticks: the embedded function on one row per month (its sums are per month)."""
+    ticks (per month number): the same columns and arithmetic, the one-off sums staying
+    integer ticks until they are turned into amounts once."""
     months = totals.index
-    cm = pd.DataFrame({"customer_id": "total", "month": months, "mrr": totals.to_numpy()})
-    ticks = one_off.reindex(np.asarray([period_to_number(m) for m in months], dtype="int64")).dropna()
-    ticks = ticks[ticks != 0]
-    charges = pd.DataFrame({"date": pd.DatetimeIndex([number_to_period(int(m)).start_time for m in ticks.index]),
-                            "amount": from_ticks(ticks.to_numpy(dtype="int64"))})
-    return recurring_and_one_off(cm, charges if len(charges) else None)
+    ticks = one_off.reindex([period_to_number(m) for m in months], fill_value=0).to_numpy(dtype="int64")
+    one_off_amount = from_ticks(ticks)
+    mrr = totals.to_numpy(dtype="float64")
+    den = mrr + one_off_amount
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(den > 0, one_off_amount / np.where(den > 0, den, 1.0), np.nan)
+    return pd.DataFrame({"month": months, "mrr": mrr, "arr": arr_from_mrr(mrr),
+                         "one_off": one_off_amount, "one_off_share": share})
 
 
 def billing_periods(subscriptions, report: int) -> pd.DataFrame:
