@@ -2,21 +2,15 @@
 column mapping, Parquet, the command line, and the message when Spark cannot start."""
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import pytest
 
 from saas_kit.errors import DataError
 import saas_kit.spark.session as spark_session_module
 from saas_kit.spark.session import SparkUnavailable, require_spark
+from spark_guard import skip_without_spark
 
-try:
-    require_spark()
-except SparkUnavailable as exc:  # pragma: no cover - CI installs PySpark and Java
-    if os.environ.get("SAAS_KIT_REQUIRE_SPARK") == "1":
-        raise
-    pytest.skip(str(exc), allow_module_level=True)
+skip_without_spark()
 
 from conftest import ROOT  # noqa: E402
 from saas_kit import cli  # noqa: E402
@@ -97,16 +91,35 @@ def test_cli_metrics_on_spark_prints_the_same_table(spark, capsys):
     assert capsys.readouterr().out == embedded
 
 
-def test_a_clear_error_names_the_extra_and_the_java_package(monkeypatch, capsys):
+def test_a_clear_error_names_the_extra_and_the_java_package(monkeypatch, capsys, tmp_path):
     real_find_spec = spark_session_module.importlib.util.find_spec
     monkeypatch.setattr(spark_session_module.importlib.util, "find_spec",
                         lambda name, *a: None if name == "pyspark" else real_find_spec(name, *a))
     assert cli.main(["movements", "x.csv", "--engine", "spark"]) == 2
     err = capsys.readouterr().err
     assert "pip install -e .[spark]" in err and "openjdk-17-jre-headless" in err
+    assert cli.main(["report", "--engine", "spark", "--no-pdf", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "pip install -e .[spark]" in err and "openjdk-17-jre-headless" in err
+    assert not any(tmp_path.iterdir())  # nothing written
     monkeypatch.undo()
     monkeypatch.setattr(spark_session_module.shutil, "which", lambda name: None)
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.delenv("SPARK_REMOTE", raising=False)
     with pytest.raises(SparkUnavailable, match="no Java runtime.*openjdk-17-jre-headless"):
         require_spark("local[2]")
+
+
+def test_parquet_with_nanosecond_timestamps_says_how_to_write_it(spark, tmp_path):
+    """pandas/pyarrow can write nanosecond timestamps, which Spark cannot read: the error
+    names the file and how to write microseconds instead."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"customer_id": ["A"], "start_date": pa.array([pd.Timestamp("2025-01-01").value],
+                                                                    type=pa.timestamp("ns")), "amount": [10.0]})
+    path = tmp_path / "subscriptions.parquet"
+    pq.write_table(table, path, coerce_timestamps=None, version="2.6")
+    with pytest.raises(DataError, match="nanoseconds.*coerce_timestamps='us'") as err:
+        load_subscriptions_file(spark, str(path))
+    assert "subscriptions.parquet" in str(err.value)

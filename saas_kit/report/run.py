@@ -49,6 +49,8 @@ def build_report(
     as_of: str | None = None,
     pdf: bool = True,
     languages: str | list[str] | None = None,
+    engine: str = "embedded",
+    spark_master: str | None = None,
 ) -> Path:
     """Build the monthly report and publish it as ``out_dir/<YYYY-MM>/``; returns the
     path of its ``index.html``.
@@ -66,7 +68,10 @@ def build_report(
     default: the params file's ``language``, else English), built from one execution
     of the notebooks (issue 13): with one, the month folder is that edition; with
     several, ``OUT/<month>/<lang>/`` each and ``OUT/<month>/index.html`` redirecting
-    to the first.
+    to the first. ``engine``: ``spark`` computes the month's facts on Apache Spark
+    (:mod:`saas_kit.spark`; ``data_dir`` may then be any location Spark reads, or
+    ``spark-table:catalog.schema``; ``spark_master`` as in ``--spark-master``); the pages
+    and the book are the same.
 
     Paths: the month (validated ``YYYY-MM``) is the only part of an output path that
     comes from the user besides ``out_dir`` itself; notebook names come from the
@@ -78,7 +83,12 @@ def build_report(
     """
     started = time.monotonic()
     project = (Path(project_dir) if project_dir is not None else project_root()).absolute()
-    data = (Path(data_dir) if data_dir is not None else project / "data" / "sample").absolute()
+    if engine not in ("embedded", "spark"):
+        raise ParameterError(f"--engine must be embedded or spark, got {engine!r}")
+    remote = engine == "spark" and data_dir is not None and ("://" in str(data_dir)
+                                                            or str(data_dir).startswith("spark-table:"))
+    data = (Path(data_dir) if data_dir is not None else project / "data" / "sample").absolute() if not remote \
+        else str(data_dir)
     out = Path(out_dir).absolute()  # subprocesses run in other folders: never pass on a relative path
     if timeout is None or timeout <= 0:
         raise ParameterError(f"--timeout must be a positive number of seconds, got {timeout!r}")
@@ -99,7 +109,12 @@ def build_report(
     from saas_kit.loading import load_dataset, parse_mapping
 
     currency = currency or extra.get("currency") or ""
-    dataset = load_dataset(data, parse_mapping(mapping), currency.strip().upper() or None, as_of=as_of)
+    if engine == "spark":
+        from saas_kit.spark.commands import load_for_report
+
+        dataset = load_for_report(str(data), mapping, currency.strip().upper() or None, as_of, spark_master)
+    else:
+        dataset = load_dataset(data, parse_mapping(mapping), currency.strip().upper() or None, as_of=as_of)
     month = check_month_name(str(dataset.check_month(month or None)))
     notebook_params = {nb.name: {k: v for k, v in {**declared[nb.name], **extra}.items()
                                  if k in declared[nb.name] and k not in RESERVED_PARAMETERS}
@@ -126,7 +141,7 @@ def build_report(
         write_edition_configs(src, langs, locales, month, base_title=project_title(project))
         step = "executing the notebooks"
         (src / "notebooks").mkdir()
-        data_abs = str(data.resolve())
+        data_abs = data if isinstance(data, str) else str(data.resolve())
         runs = []
         for nb in notebooks:
             params = {"data_dir": data_abs, "month": month,
@@ -256,14 +271,21 @@ def month_analysis(dataset, month: str, notebook_params: dict[str, dict[str, Any
     Japanese edition always in style ``ja``). ``notebook_params`` maps those notebooks'
     names to their parameters."""
     from saas_kit.analysis import COMMON_PARAMETERS, build_editions_analysis
+    from saas_kit.loading import Dataset
     from saas_kit.pages import CHAPTERS
 
     t0 = time.monotonic()
     shared = {k: v for params in notebook_params.values() for k, v in params.items() if k in ("style", "currency")}
     chapters = {Path(name).stem: {k: v for k, v in params.items() if k not in COMMON_PARAMETERS}
                 for name, params in notebook_params.items() if Path(name).stem in CHAPTERS}
-    analyses = build_editions_analysis(dataset, month, shared.get("style", "en"), list(langs or [DEFAULT_LANG]),
-                                       chapters, shared.get("currency") or "")
+    facts = None
+    if not isinstance(dataset, Dataset):  # the Spark engine's data: its facts, worded as the embedded ones
+        from saas_kit.spark.commands import report_facts
+
+        facts = report_facts(dataset, month, chapters)
+    analyses = build_editions_analysis(None if facts is not None else dataset, month, shared.get("style", "en"),
+                                       list(langs or [DEFAULT_LANG]), chapters, shared.get("currency") or "",
+                                       facts=facts)
     progress(f"  computed the month analysis in {time.monotonic() - t0:.1f} s")
     return analyses
 
@@ -342,6 +364,9 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default: the folder's dataset.yml, else today)")
     parser.add_argument("--no-pdf", action="store_false", dest="pdf",
                         help="do not print the report-YYYY-MM.pdf (the HTML report only)")
+    from saas_kit.spark.commands import add_engine_arguments  # no PySpark import
+
+    add_engine_arguments(parser)
     parser.add_argument("--lang", metavar="LANGS", default=None, dest="languages",
                         help="the report's language(s): en, ja or en,ja (both editions from one execution, "
                              "published as YYYY-MM/en/ and YYYY-MM/ja/); default: the params file's "
@@ -353,6 +378,7 @@ def run_report(args: argparse.Namespace) -> int:
     index = build_report(data_dir=args.data, month=args.month, params_file=args.params,
                          out_dir=args.out, jobs=args.jobs, timeout=args.timeout,
                          project_dir=args.project, mapping=args.map, currency=args.currency,
-                         as_of=args.as_of, pdf=args.pdf, languages=args.languages)
+                         as_of=args.as_of, pdf=args.pdf, languages=args.languages,
+                         engine=args.engine, spark_master=args.spark_master)
     print(index)
     return 0

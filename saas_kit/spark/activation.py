@@ -69,16 +69,42 @@ def check_event_names(names: Sequence[str], events, what: str) -> None:
                              f"known event names: {shown or '(none)'}")
 
 
-def rule_counts(events, customers, rule: ActivationRule | str):
+def rule_counts(events, customers, rule: ActivationRule | str, with_delay: bool = False):
     """Per customer of ``customers``: ``event_count`` in the rule's window and
-    ``activated`` (``event_count >= min_count``), as in :func:`saas_kit.activation.evaluate_rule`."""
+    ``activated`` (``event_count >= min_count``), as in :func:`saas_kit.activation.evaluate_rule`;
+    ``with_delay``: also ``delay``, the micros from signup to the ``min_count``-th such
+    event (null when not activated)."""
     F = _F()
     rule = ActivationRule.parse(rule)
+    aggs = [F.count(F.lit(1)).alias("event_count")]
+    if with_delay:
+        aggs.append(F.try_element_at(F.sort_array(F.collect_list("delay")), F.lit(rule.min_count)).alias("nth"))
     counts = (events_in_window(events, customers, rule.window_days, [rule.event])
-              .groupBy("customer_id").agg(F.count(F.lit(1)).alias("event_count")))
+              .groupBy("customer_id").agg(*aggs))
     out = customers.select("customer_id", "signup_micros").join(counts, "customer_id", "left")
     n = F.coalesce(F.col("event_count"), F.lit(0).cast("long"))
-    return out.select("customer_id", "signup_micros", n.alias("event_count"), (n >= rule.min_count).alias("activated"))
+    cols = ["customer_id", "signup_micros", n.alias("event_count"), (n >= rule.min_count).alias("activated")]
+    if with_delay:
+        cols.append(F.when(n >= rule.min_count, F.col("nth")).alias("delay"))
+    return out.select(*cols)
+
+
+def churn_outcomes(customers, subscriptions, as_of):
+    """Per customer: ``signup_micros``, ``churned`` (paid, with no paid subscription
+    active at ``as_of``) and ``churn_micros`` (the latest end of a paid subscription, for
+    churned customers), as :func:`saas_kit.activation.customer_outcomes`; subscriptions
+    starting after ``as_of`` are ignored."""
+    F = _F()
+    at = micros(as_of)
+    end = F.coalesce(F.col("end_micros"), F.lit(FAR_FUTURE))
+    paid = (subscriptions.where((F.col("amount_ticks") > 0) & (F.col("start_micros") <= at))
+            .join(customers.select("customer_id"), "customer_id", "left_semi")
+            .groupBy("customer_id").agg(F.max(F.when((F.col("start_micros") <= at) & (F.lit(at) < end), 1))
+                                        .alias("active"), F.max(end).alias("last_end")))
+    joined = customers.select("customer_id", "signup_micros").join(paid, "customer_id", "left")
+    churned = F.col("last_end").isNotNull() & F.col("active").isNull()
+    return joined.select("customer_id", "signup_micros", churned.alias("churned"),
+                         F.when(churned, F.col("last_end")).alias("churn_micros"))
 
 
 def activation_rate_by_cohort(events, customers, rule: ActivationRule | str, as_of=None) -> pd.DataFrame:

@@ -36,9 +36,28 @@ def latest_month(subscriptions) -> int | None:
     return max(values) if values else None
 
 
-def customer_mrr(subscriptions, last_month: int):
+#: Subscriptions per partition of the customer-month frame (about eight customer-months each).
+ROWS_PER_PARTITION = 500_000
+
+
+def partitions_for(spark, subscriptions: int) -> int:
+    """Partitions of the customer-month frame: Spark's shuffle partitions, more for a
+    ledger of more than ``ROWS_PER_PARTITION`` subscriptions per partition (so that one
+    task's customer-months stay a few million rows on any cluster)."""
+    default = int(spark.conf.get("spark.sql.shuffle.partitions"))
+    return max(default, -(-subscriptions // ROWS_PER_PARTITION))
+
+
+def customer_mrr(subscriptions, last_month: int, customers=None, attributes: tuple[str, ...] = (),
+                 partitions: int | None = None):
     """Customer-month MRR: Spark DataFrame ``customer_id``, ``month`` (int), ``mrr_ticks``
-    (BIGINT, > 0), one row per customer and month with MRR."""
+    (BIGINT, > 0) and ``attributes`` (customer columns of ``customers``, "(unknown)" for
+    a customer it lacks), one row per customer and month with MRR.
+
+    One shuffle: the subscriptions are hash-partitioned by customer (``repartition``;
+    the join with ``customers`` keeps that partitioning), expanded to their months and summed inside
+    each partition, then sorted by customer and month; the frame keeps that partitioning
+    and order, which the movements, retention and cohort windows need."""
     from pyspark.sql import functions as F
 
     first = month_of(F.col("start_micros"))
@@ -46,9 +65,17 @@ def customer_mrr(subscriptions, last_month: int):
         F.least(month_of(F.col("end_micros")) - 1, F.lit(last_month)))
     spans = (subscriptions.select("customer_id", first.alias("first"), last.alias("last"), "mrr_ticks")
              .where((F.col("last") >= F.col("first")) & (F.col("mrr_ticks") != 0)))
-    months = spans.select("customer_id", F.explode(F.sequence("first", "last")).alias("month"), "mrr_ticks")
-    return (months.groupBy("customer_id", "month").agg(F.sum("mrr_ticks").alias("mrr_ticks"))
-            .where(F.col("mrr_ticks") > 0))
+    spans = spans.repartition(partitions, "customer_id") if partitions else spans.repartition("customer_id")
+    if attributes:  # a broadcast or sort-merge join keeps the subscriptions' partitioning
+        attrs = customers.select("customer_id", *[F.col(f"`{a}`") for a in attributes])
+        spans = spans.join(attrs, "customer_id", "left").select(
+            "customer_id", "first", "last", "mrr_ticks",
+            *[F.coalesce(F.col(f"`{a}`"), F.lit("(unknown)")).alias(a) for a in attributes])
+    months = spans.select("customer_id", F.explode(F.sequence("first", "last")).alias("month"), "mrr_ticks",
+                          *attributes)
+    return (months.groupBy("customer_id", "month", *attributes).agg(F.sum("mrr_ticks").alias("mrr_ticks"))
+            .where(F.col("mrr_ticks") > 0).select("customer_id", "month", "mrr_ticks", *attributes)
+            .sortWithinPartitions("customer_id", "month"))
 
 
 def to_pandas(cm) -> pd.DataFrame:

@@ -42,6 +42,8 @@ class SparkSource:
     frame: object  # pyspark.sql.DataFrame
     name: str      # file, folder or table, for messages
     fmt: str       # 'csv' | 'parquet' | 'table'
+    #: columns of the input that its kind does not use (left out; the loader warns)
+    extra: tuple[str, ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -90,6 +92,12 @@ def open_file(spark, path: str, kind: str, mapping: Mapping[str, str] | None = N
     return _finish(frame, path, fmt, kind, mapping)
 
 
+#: Parquet written by pandas/pyarrow with nanosecond timestamps, which Spark cannot read.
+NANOS_HINT = ("the Parquet file stores timestamps in nanoseconds, which Spark cannot read; write it with "
+              "microsecond timestamps (pandas: to_parquet(..., coerce_timestamps='us'); pyarrow: "
+              "pq.write_table(..., coerce_timestamps='us'); Spark and Databricks write microseconds)")
+
+
 def _try_read(spark, path: str, fmt: str):
     from pyspark.errors import AnalysisException
 
@@ -104,7 +112,13 @@ def _try_read(spark, path: str, fmt: str):
     except AnalysisException as exc:
         if "PATH_NOT_FOUND" in str(exc) or "Path does not exist" in str(exc):
             return None
+        if "TIMESTAMP(NANOS" in str(exc):
+            raise DataError(NANOS_HINT, file=path) from None
         raise DataError(f"Spark cannot read it as {fmt}: {str(exc).splitlines()[0][:300]}", file=path) from exc
+    except Exception as exc:  # noqa: BLE001 - the schema is read by a Spark job, whose failure is no AnalysisException
+        if "TIMESTAMP(NANOS" in str(exc):
+            raise DataError(NANOS_HINT, file=path) from None
+        raise
     return frame
 
 
@@ -131,7 +145,8 @@ def _finish(frame, name: str, fmt: str, kind: str, mapping: Mapping[str, str] | 
             origin.append(F.col("_metadata.row_index").alias("_src_row"))
     origin.append(F.monotonically_increasing_id().alias("_src_id"))
     keep = [c for c in names if c in SCHEMAS[kind][0] + SCHEMAS[kind][1] or kind == "customers"]
-    return SparkSource(renamed.select(*[F.col(f"`{c}`") for c in keep], *origin), name, fmt)
+    extra = tuple(c for c in names if c not in keep)
+    return SparkSource(renamed.select(*[F.col(f"`{c}`") for c in keep], *origin), name, fmt, extra)
 
 
 def locate(source: SparkSource, first_bad) -> tuple[str, int | None]:

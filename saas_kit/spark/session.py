@@ -9,7 +9,13 @@ Where the session comes from, in order:
 3. otherwise a classic session on ``master``, else ``$SPARK_MASTER``, else ``local[*]``
    (every core of this machine), with the driver memory of ``$SAAS_KIT_SPARK_DRIVER_MEMORY``
    (default 2g; it only applies when this process starts the JVM) and, in local mode,
-   ``$SAAS_KIT_SPARK_PARTITIONS`` shuffle partitions (default twice the cores).
+   ``$SAAS_KIT_SPARK_PARTITIONS`` shuffle partitions (default twice the cores: AQE,
+   on by default, coalesces small ones; the customer-month frame sets its own count
+   from the size of the ledger, :func:`saas_kit.spark.ledger.partitions_for`).
+
+A JVM this process starts also gets ``-XX:-DontCompileHugeMethods``: Spark's generated
+code for the one-pass validation is a method over HotSpot's 8000-byte JIT limit, which
+would otherwise run interpreted (several times slower per row).
 
 Every session gets the UTC time zone (timestamps are wall-clock values, as in the
 embedded engine) and ANSI mode as Spark sets it; the engine's expressions never rely
@@ -30,6 +36,10 @@ if TYPE_CHECKING:  # pragma: no cover
 INSTALL_HINT = ("the Spark engine needs PySpark and Java 17 or later: install the extra with "
                 "`pip install -e .[spark]` (or `pip install pyspark`) and Java, e.g. on Debian "
                 "`apt-get install openjdk-17-jre-headless` (or set SPARK_REMOTE to use a Spark Connect server)")
+
+
+#: HotSpot compiles methods of any size (Spark's whole-stage code can exceed 8000 bytes).
+JVM_OPTIONS = "-XX:-DontCompileHugeMethods"
 
 
 class SparkUnavailable(SaasKitError):
@@ -82,6 +92,7 @@ def spark_session(master: str | None = None, app_name: str = "saas-kit") -> "Spa
         else:
             builder = (builder.master(master or os.environ.get("SPARK_MASTER") or "local[*]")
                        .config("spark.driver.memory", os.environ.get("SAAS_KIT_SPARK_DRIVER_MEMORY", "2g"))
+                       .config("spark.driver.extraJavaOptions", JVM_OPTIONS)
                        .config("spark.ui.showConsoleProgress", "false")
                        .config("spark.ui.enabled", "false"))
             # Shuffle partitions: $SAAS_KIT_SPARK_PARTITIONS, else twice the cores in local mode
