@@ -26,6 +26,7 @@ from saas_kit.money import MONTHS_IN_PERIOD, from_ticks
 from saas_kit.movements import MOVEMENTS
 from saas_kit.mrr import number_to_period, period_to_number
 from saas_kit.rates import monthly_rates
+from saas_kit.rows import points_from_rows, sorted_rows
 import saas_kit.spark.sums as S
 from saas_kit.spark.data import SparkData
 from saas_kit.spark.ledger import month_of
@@ -210,8 +211,10 @@ def movers(data: SparkData, month: pd.Period, sums: S.LedgerSums) -> pd.DataFram
     movers alone that has the same movements in ``month``."""
     moved = sums.of(4)
     ids = sorted(moved["group"].unique().tolist())
-    return embedded_movers(SimpleNamespace(customer_mrr=movers_ledger(moved, period_to_number(month)),
-                                           customers=_customers_of(data, ids),
+    ledger = movers_ledger(moved, period_to_number(month))
+    positive = ledger[ledger["mrr"] > 0]
+    points = points_from_rows(sorted_rows(positive)) if len(positive) else None
+    return embedded_movers(SimpleNamespace(mrr_points=lambda: points, customers=_customers_of(data, ids),
                                            subscriptions=_subscriptions_of(data, ids, month)), month)
 
 
