@@ -33,11 +33,17 @@ def glued_values(path: str | Path) -> dict[str, str]:
 
 def execute_notebook(name: str, out_dir: Path, **parameters) -> Path:
     """Execute notebooks/<name> with papermill on the sample data (unless overridden)."""
+    import tempfile
+
     import papermill as pm
+
+    from saas_kit.report.execution import ipc_kernel_manager
 
     params = {"data_dir": str(ROOT / "data" / "sample"), "month": "", "style": "en"}
     params.update(parameters)
     target = Path(out_dir) / name
-    pm.execute_notebook(str(ROOT / "notebooks" / name), str(target), parameters=params, kernel_name=KERNEL,
-                        cwd=str(ROOT / "notebooks"), progress_bar=False)
+    with tempfile.TemporaryDirectory(prefix="saas-kit-kernel-") as sockets:  # no TCP port to lose
+        pm.execute_notebook(str(ROOT / "notebooks" / name), str(target), parameters=params, kernel_name=KERNEL,
+                            cwd=str(ROOT / "notebooks"), progress_bar=False,
+                            kernel_manager_class=ipc_kernel_manager(Path(sockets)))
     return target

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,9 +33,12 @@ def _execute(notebook: Path) -> None:
     import nbformat
     from nbclient import NotebookClient
 
+    from saas_kit.report.execution import ipc_kernel_manager
+
     nb = nbformat.read(notebook, as_version=4)
-    NotebookClient(nb, kernel_name="saas-kit", timeout=120,
-                   resources={"metadata": {"path": str(notebook.parent)}}).execute()
+    with tempfile.TemporaryDirectory(prefix="saas-kit-kernel-") as sockets:  # no TCP port to lose
+        NotebookClient(nb, kernel_name="saas-kit", timeout=120, kernel_manager_class=ipc_kernel_manager(Path(sockets)),
+                       resources={"metadata": {"path": str(notebook.parent)}}).execute()
     nbformat.write(nb, notebook)
 
 

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -83,25 +84,65 @@ def worker_main(argv: list[str] | None = None) -> None:
     from papermill.exceptions import PapermillExecutionError
 
     result: dict[str, Any] = {"ok": True}
-    try:
-        papermill.execute_notebook(
-            spec["input"], spec["output"],
-            parameters=spec["parameters"],
-            kernel_name=spec["kernel_name"],
-            language="python",
-            progress_bar=False,
-            log_output=False,
-            request_save_on_cell_execute=True,
-            execution_timeout=spec["timeout"],
-            cwd=spec["cwd"],
-        )
-    except PapermillExecutionError as exc:
-        result = {"ok": False, "error": f"{exc.ename}: {exc.evalue}", "exec_count": exc.exec_count}
-    except KeyboardInterrupt:
-        result = {"ok": False, "error": "interrupted"}
-    except Exception as exc:  # kernel died, cell timeout, bad notebook: reported, not raised
-        result = {"ok": False, "error": _describe_exception(exc, spec["timeout"])}
+    with tempfile.TemporaryDirectory(prefix="saas-kit-kernel-") as socket_dir:
+        engine_options = ({"kernel_manager_class": ipc_kernel_manager(Path(socket_dir))}
+                          if os.name == "posix" else {})
+        for attempt in range(1 + KERNEL_START_RETRIES):
+            try:
+                papermill.execute_notebook(
+                    spec["input"], spec["output"],
+                    parameters=spec["parameters"],
+                    kernel_name=spec["kernel_name"],
+                    language="python",
+                    progress_bar=False,
+                    log_output=False,
+                    request_save_on_cell_execute=True,
+                    execution_timeout=spec["timeout"],
+                    cwd=spec["cwd"],
+                    **engine_options,
+                )
+            except PapermillExecutionError as exc:
+                result = {"ok": False, "error": f"{exc.ename}: {exc.evalue}", "exec_count": exc.exec_count}
+            except KeyboardInterrupt:
+                result = {"ok": False, "error": "interrupted"}
+            except Exception as exc:  # kernel died, cell timeout, bad notebook: reported, not raised
+                if kernel_failed_to_start(exc) and attempt < KERNEL_START_RETRIES:
+                    print(f"saas-kit: the kernel did not start ({exc}); starting it again", file=sys.stderr)
+                    continue
+                result = {"ok": False, "error": _describe_exception(exc, spec["timeout"])}
+            break
     Path(result_path).write_text(json.dumps(result), "utf-8")
+
+
+KERNEL_START_RETRIES = 1
+"""How many times a worker starts the kernel again when it died before running any cell."""
+
+
+def kernel_failed_to_start(exc: BaseException) -> bool:
+    """True when jupyter_client gave up before the kernel answered its first request
+    (``kernel_info``): no cell of the notebook has run, so running it again is safe."""
+    return isinstance(exc, RuntimeError) and str(exc).startswith(
+        ("Kernel died before replying to kernel_info", "Kernel didn't respond"))
+
+
+def ipc_kernel_manager(socket_dir: Path) -> type:
+    """A jupyter_client kernel manager whose kernel talks over Unix domain sockets in
+    ``socket_dir`` instead of TCP ports on localhost.
+
+    With TCP, jupyter_client picks five free ports by binding to port 0 and closing the
+    socket, and the kernel binds them a moment later; in between, another process (a second
+    notebook's kernel, any outgoing connection taking an ephemeral port) can take one, and the
+    kernel exits with "Address already in use", seen as "Kernel died before replying to
+    kernel_info". Socket files in a folder private to this worker cannot collide."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", str(socket_dir / "kernel"))
+            super().__init__(**kwargs)
+
+    return IPCKernelManager
 
 
 def _describe_exception(exc: BaseException, timeout: int) -> str:
