@@ -25,6 +25,17 @@ headline metrics printed and every ledger table written as CSV.
 * where both engines finish, their printed metrics and every table file must be
   byte-identical.
 
+``--activation`` measures the activation chapter from the product event log instead (the
+stage that outgrows a laptop first): ``saas-kit metrics DATA --tables OUT --activation`` on a
+company generated with onboarding events for every signup (``saas-kit generate
+--event-customers all --format parquet``, ``benchmarks/data/events/c<N>-parquet-us/``; about
+22 events per customer): the ledger tables as above plus the activation rate per cohort,
+retention by activation, the magic-moment search over every event, threshold and window, the
+onboarding funnel, time to first value and early churn. Sizes above 1,000,000 customers are the
+1,000,000-customer company tiled (``c<N>-tiled-parquet-us``: copy k of every file with
+``-t<k>`` appended to every ``*_id``, so the customers are distinct and every figure is that of
+a company of that size; the company's monthly figures are the original's).
+
 Writes benchmarks/SPARK_RESULTS.md (rows of earlier runs of other sizes are kept).
 Not a test: the numbers depend on the machine.
 """
@@ -50,6 +61,10 @@ from run import _tree_rss_mb  # noqa: E402  (the project's process-tree memory p
 
 COLUMNS = ["customers", "format", "subscription rows", "engine", "memory budget (GiB)", "result", "time (s)",
            "peak memory (MB)", "outputs"]
+#: The activation table: the same columns with the event rows after the subscription rows.
+ACTIVATION_COLUMNS = [*COLUMNS[:3], "event rows", *COLUMNS[3:]]
+EVENTS_DATA = ROOT / "benchmarks" / "data" / "events"
+TILE_UNIT = 1_000_000
 
 
 def ensure_company(customers: int, fmt: str) -> Path:
@@ -81,6 +96,83 @@ def ensure_company(customers: int, fmt: str) -> Path:
                                target / f"{f.stem}.parquet", coerce_timestamps="us")
             shutil.copy2(csv_dir / "dataset.yml", target / "dataset.yml")
     return target
+
+
+def ensure_event_company(customers: int) -> Path:
+    """The company of ``customers`` with onboarding events for every signup, as Parquet with
+    microsecond timestamps, made once: generated up to :data:`TILE_UNIT` customers, the
+    :data:`TILE_UNIT` company tiled above (a multiple of it)."""
+    target = EVENTS_DATA / (f"c{customers}-parquet-us" if customers <= TILE_UNIT else f"c{customers}-tiled-parquet-us")
+    if (target / "events.parquet").exists():
+        return target
+    if customers > TILE_UNIT:
+        if customers % TILE_UNIT:
+            raise SystemExit(f"--activation sizes above {TILE_UNIT:,} must be multiples of it (got {customers:,})")
+        tile_company(ensure_event_company(TILE_UNIT), customers // TILE_UNIT, target)
+        return target
+    import pyarrow.parquet as pq
+
+    generated = EVENTS_DATA / f"c{customers}-parquet"
+    if not (generated / "events.parquet").exists():
+        print(f"generating {customers:,} customers with events for every signup ...", flush=True)
+        subprocess.run([str(Path(sys.executable).parent / "saas-kit"), "generate", "--customers", str(customers),
+                        "--event-customers", "all", "--format", "parquet", "--out", str(generated)],
+                       check=True, stdout=subprocess.DEVNULL)
+    staging = target.with_name(target.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for f in generated.glob("*.parquet"):  # Spark reads microseconds, not pandas' nanoseconds
+        source = pq.ParquetFile(f)
+        with pq.ParquetWriter(staging / f.name, _us_schema(source.schema_arrow)) as writer:
+            for batch in source.iter_batches(batch_size=1_000_000):
+                writer.write_batch(batch.cast(_us_schema(batch.schema)))
+    shutil.copy2(generated / "dataset.yml", staging / "dataset.yml")
+    os.replace(staging, target)
+    return target
+
+
+def _us_schema(schema):
+    import pyarrow as pa
+
+    return pa.schema([pa.field(f.name, pa.timestamp("us", f.type.tz)) if pa.types.is_timestamp(f.type) else f
+                      for f in schema], metadata=schema.metadata)
+
+
+def tile_company(source: Path, copies: int, target: Path) -> None:
+    """``copies`` copies of the company at ``source`` in one folder: copy k (from 1; copy 0 is
+    the original) has ``-t<k>`` appended to every ``*_id`` value of every file. The company's
+    monthly figures (``company.parquet``) and ``dataset.yml`` are the original's. Streams in
+    batches: memory stays that of one batch."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    print(f"tiling {source.name} x{copies} into {target.name} ...", flush=True)
+    staging = target.with_name(target.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for f in source.glob("*.parquet"):
+        parquet = pq.ParquetFile(f)
+        if f.stem == "company":
+            shutil.copy2(f, staging / f.name)
+            continue
+        with pq.ParquetWriter(staging / f.name, parquet.schema_arrow) as writer:
+            for k in range(copies):
+                for batch in parquet.iter_batches(batch_size=1_000_000):
+                    if k:
+                        columns = [pc.binary_join_element_wise(col, pa.scalar(f"t{k}", col.type), "-")
+                                   if name.endswith("_id") else col
+                                   for name, col in zip(batch.schema.names, batch.columns)]
+                        batch = pa.RecordBatch.from_arrays(columns, schema=batch.schema)
+                    writer.write_batch(batch)
+    shutil.copy2(source / "dataset.yml", staging / "dataset.yml")
+    os.replace(staging, target)
+
+
+def parquet_rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
 
 
 class MemoryBudget:
@@ -122,11 +214,15 @@ class MemoryBudget:
                 pass
 
 
-def run_engine(engine: str, data_dir: Path, budget_gib: float, driver_memory: str, out: Path) -> dict:
-    """One ``saas-kit metrics DATA --tables OUT`` run: seconds, peak tree RSS (MB), ok / why it failed."""
+def run_engine(engine: str, data_dir: Path, budget_gib: float, driver_memory: str, out: Path,
+               activation: bool = False) -> dict:
+    """One ``saas-kit metrics DATA --tables OUT [--activation]`` run: seconds, peak tree RSS (MB),
+    ok / why it failed."""
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     cmd = [str(Path(sys.executable).parent / "saas-kit"), "metrics", str(data_dir), "--tables", str(out / "tables")]
+    if activation:
+        cmd.append("--activation")
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     if engine == "spark":
         cmd += ["--engine", "spark", "--spark-master", "local[*]"]
@@ -153,6 +249,7 @@ def run_engine(engine: str, data_dir: Path, budget_gib: float, driver_memory: st
     else:
         last = [line for line in err.strip().splitlines() if line.strip()][-1:] or [""]
         status = f"failed (exit {proc.returncode}): {last[0][:200]}"
+    (out / "status.txt").write_text(status)
     return {"engine": engine, "seconds": seconds, "peak_mb": peak, "status": status}
 
 
@@ -182,50 +279,73 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", nargs="+", choices=["embedded", "spark"], default=["embedded", "spark"])
     parser.add_argument("--note", default="", help="a line about the machine's load during the runs")
     parser.add_argument("--rewrite", action="store_true", help="only rewrite SPARK_RESULTS.md from its rows")
+    parser.add_argument("--activation", action="store_true",
+                        help="the activation chapter from the event log (metrics --activation) on companies with "
+                             "events for every signup, as Parquet; sizes above 1,000,000 are multiples of it")
     args = parser.parse_args(argv)
-    rows = earlier_rows()
+    rows, activation_rows = earlier_rows()
     if not args.rewrite:
         for size in args.sizes:
-            data_dir = ensure_company(size, args.format)
+            data_dir = ensure_event_company(size) if args.activation else ensure_company(size, args.format)
+            fmt = "parquet" if args.activation else args.format
             outs = {}
             for engine in args.engines:
-                out = ROOT / "benchmarks" / "data" / "spark-out" / f"{engine}-{data_dir.name}"
+                kind = "activation-" if args.activation else ""
+                out = ROOT / "benchmarks" / "data" / "spark-out" / f"{kind}{engine}-{data_dir.name}"
                 load = os.getloadavg()[0]
-                print(f"{size:,} customers ({args.format}), {engine}, load {load:.1f} ...", flush=True)
-                r = run_engine(engine, data_dir, args.budget_gib, args.driver_memory, out)
+                print(f"{size:,} customers ({fmt}{', activation' if args.activation else ''}), {engine}, "
+                      f"load {load:.1f} ...", flush=True)
+                r = run_engine(engine, data_dir, args.budget_gib, args.driver_memory, out, args.activation)
                 print(f"  {r['status']}: {r['seconds']:.1f} s, peak {r['peak_mb']:.0f} MB", flush=True)
-                r.update(size=size, fmt=args.format, budget_gib=args.budget_gib,
-                         subscriptions=subscription_rows(data_dir))
-                rows = [x for x in rows if (x["size"], x["fmt"], x["engine"], x["budget_gib"])
-                        != (size, args.format, engine, args.budget_gib)] + [r]
+                r.update(size=size, fmt=fmt, budget_gib=args.budget_gib, subscriptions=subscription_rows(data_dir))
+                if args.activation:
+                    r["events"] = parquet_rows(data_dir / "events.parquet")
+                table = activation_rows if args.activation else rows
+                table[:] = [x for x in table if (x["size"], x["fmt"], x["engine"], x["budget_gib"])
+                            != (size, fmt, engine, args.budget_gib)] + [r]
                 outs[engine] = (out, r)
+            for engine, other in (("embedded", "spark"), ("spark", "embedded")):
+                if engine in outs and other not in outs:  # the other engine's last run of these files
+                    kind = "activation-" if args.activation else ""
+                    earlier = ROOT / "benchmarks" / "data" / "spark-out" / f"{kind}{other}-{data_dir.name}"
+                    status = earlier / "status.txt"
+                    if status.exists() and status.read_text().startswith("ok"):
+                        outs[other] = (earlier, {"status": "ok"})
             if len(outs) == 2 and all(r["status"].startswith("ok") for _, r in outs.values()):
                 same = "identical" if same_outputs(outs["embedded"][0], outs["spark"][0]) else "DIFFERENT"
                 for _, r in outs.values():
                     r["same_output"] = same
-            write_results(rows, args)
-    write_results(rows, args)
+            write_results(rows, activation_rows, args)
+    write_results(rows, activation_rows, args)
     return 0
 
 
-def earlier_rows() -> list[dict]:
-    """The rows of SPARK_RESULTS.md written by this version of the script (its table of
-    ``metrics --tables`` runs)."""
+def earlier_rows() -> tuple[list[dict], list[dict]]:
+    """The rows of SPARK_RESULTS.md written by this version of the script: its table of
+    ``metrics --tables`` runs and its table of ``metrics --tables --activation`` runs."""
     if not RESULTS.exists():
-        return []
-    rows = []
+        return [], []
+    rows: list[dict] = []
+    activation: list[dict] = []
     for line in RESULTS.read_text().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != len(COLUMNS) or not cells[0].replace(",", "").isdigit():
+        if len(cells) not in (len(COLUMNS), len(ACTIVATION_COLUMNS)) or not cells[0].replace(",", "").isdigit():
             continue
-        rows.append({"size": int(cells[0].replace(",", "")), "fmt": cells[1],
-                     "subscriptions": int(cells[2].replace(",", "")), "engine": cells[3],
-                     "budget_gib": float(cells[4]), "status": cells[5], "seconds": float(cells[6]),
-                     "peak_mb": float(cells[7].replace(",", "")), "same_output": cells[8]})
-    return rows
+        events = None
+        if len(cells) == len(ACTIVATION_COLUMNS):
+            events = int(cells.pop(3).replace(",", ""))
+        row = {"size": int(cells[0].replace(",", "")), "fmt": cells[1],
+               "subscriptions": int(cells[2].replace(",", "")), "engine": cells[3],
+               "budget_gib": float(cells[4]), "status": cells[5], "seconds": float(cells[6]),
+               "peak_mb": float(cells[7].replace(",", "")), "same_output": cells[8]}
+        if events is None:
+            rows.append(row)
+        else:
+            activation.append({**row, "events": events})
+    return rows, activation
 
 
-def write_results(rows: list[dict], args) -> None:
+def write_results(rows: list[dict], activation_rows: list[dict], args) -> None:
     lines = [
         "# Embedded vs Spark engine: the month analysis from the files",
         "",
@@ -251,7 +371,27 @@ def write_results(rows: list[dict], args) -> None:
     for r in sorted(rows, key=lambda r: (r["size"], r["fmt"], -r["budget_gib"], r["engine"])):
         lines.append(f"| {r['size']:,} | {r['fmt']} | {r['subscriptions']:,} | {r['engine']} | {r['budget_gib']:g} "
                      f"| {r['status']} | {r['seconds']:.1f} | {r['peak_mb']:,.0f} | {r.get('same_output', '')} |")
-    lines += ["", "## Crossover", "", crossover(rows), "", *SPEED_NOTES]
+    lines += ["", "## Crossover", "", crossover(rows), ""]
+    if activation_rows:
+        lines += [
+            "## The activation chapter from the event log",
+            "",
+            "`saas-kit metrics DATA --tables OUT --activation` (`benchmarks/spark_engines.py --activation`): as",
+            "above, plus the onboarding events (`benchmarks/data/events/`: every signup has events, about 22 per",
+            "customer; above 1,000,000 customers the 1,000,000-customer company tiled with distinct ids) and the",
+            "activation chapter's tables: the activation rate per signup cohort, retention by activation, the",
+            "magic-moment search (every event x 5 thresholds x 3 windows, ranked), the onboarding funnel, time",
+            "to first value and early churn. `outputs`: every file of the two engines byte-identical.",
+            "",
+            "| " + " | ".join(ACTIVATION_COLUMNS) + " |",
+            "|--:|:--|--:|--:|:--|--:|:--|--:|--:|:--|",
+        ]
+        for r in sorted(activation_rows, key=lambda r: (r["size"], -r["budget_gib"], r["engine"])):
+            lines.append(f"| {r['size']:,} | {r['fmt']} | {r['subscriptions']:,} | {r['events']:,} | {r['engine']} "
+                         f"| {r['budget_gib']:g} | {r['status']} | {r['seconds']:.1f} | {r['peak_mb']:,.0f} "
+                         f"| {r.get('same_output', '')} |")
+        lines += ["", "### Crossover (activation)", "", crossover(activation_rows), ""]
+    lines += SPEED_NOTES
     RESULTS.write_text("\n".join(lines))
 
 

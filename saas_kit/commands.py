@@ -118,8 +118,26 @@ def add_metrics_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tables", default=None, metavar="OUT_DIR",
                         help="also write the month's ledger tables (bridge, twelve-month retention, MRR by month, "
                              "one-off charges, segments, cohorts, who moved) as CSV files into OUT_DIR")
+    parser.add_argument("--activation", action="store_true",
+                        help="also compute the activation chapter's figures for --activation-rule (retention by "
+                             "activation, the magic-moment search, the onboarding funnel, time to first value, early "
+                             "churn; the chapter's other defaults); with --tables they are written as activation_*.csv "
+                             "(needs events and customers)")
     _add_as_of_argument(parser)
     _add_engine(parser)
+
+def metrics_chapters(args: argparse.Namespace, has_events: bool) -> dict[str, dict]:
+    """The chapters ``saas-kit metrics`` computes beyond the headline figures: the activation
+    chapter with ``--activation`` (its rule is ``--activation-rule``), else none.
+    ParameterError when ``--activation`` is asked of data without events and customers."""
+    if not getattr(args, "activation", False):
+        return {}
+    if not has_events:
+        raise ParameterError(f"--activation needs onboarding events and customers (events.csv and customers.csv, "
+                             f"or .parquet) in {args.data_dir}")
+    from saas_kit.analysis import ACTIVATION_CHAPTER, chapter_parameters
+
+    return chapter_parameters({ACTIVATION_CHAPTER: {"activation_rule": args.activation_rule}})
 
 def run_metrics(args: argparse.Namespace) -> int:
     """Print the month's headline metrics with the change on the previous month and a
@@ -129,7 +147,8 @@ def run_metrics(args: argparse.Namespace) -> int:
     if getattr(args, "engine", "embedded") == "spark":
         return _run_on_spark(args)
     dataset = load_dataset(args.data_dir, parse_mapping(args.map), args.currency, as_of=args.as_of)
-    facts = month_facts(dataset, args.month, {}, args.activation_rule)  # computed once: the tables and the KPIs
+    parameters = metrics_chapters(args, dataset.events is not None and dataset.customers is not None)
+    facts = month_facts(dataset, args.month, parameters, args.activation_rule)  # once: the tables and the KPIs
     if getattr(args, "tables", None):
         from saas_kit.facts.tables import write_facts_tables
 

@@ -54,8 +54,21 @@ def _open(browser, path: Path):
     page.on("request", lambda req: outside.append(req.url)
             if urlparse(req.url).scheme not in ("file", "data", "blob", "about") else None)
     page.goto(path.as_uri(), wait_until="load")
-    page.wait_for_load_state("networkidle")
+    _settled(page)
     return page, errors, outside
+
+
+def _settled(page) -> None:
+    """Wait until MathJax has typeset the page's formulas and its fonts have loaded (the
+    page's own ``load`` event has passed). Not Playwright's ``networkidle``: Chromium 156
+    reading MathJax's fonts from file:// never reports the network idle on pages with
+    formulas, although no request is pending."""
+    page.wait_for_function("() => document.readyState === 'complete'", timeout=120_000)
+    page.evaluate("""async () => {
+        if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+        await document.fonts.ready;
+        await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    }""")
 
 
 def _images_loaded(page) -> list[str]:
@@ -126,7 +139,7 @@ def test_every_page_at_1400_px_has_no_code_no_clipped_formula_no_cut_cell(browse
     for path in pages:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(path.as_uri(), wait_until="load")
-        page.wait_for_load_state("networkidle")
+        _settled(page)
         assert page.evaluate(_CODE_TOGGLES) == 0, path.name
         assert page.evaluate("() => document.querySelectorAll('main .cell_input').length") == 0, path.name
         assert page.evaluate(_CLIPPED_FORMULAS) == [], path.name

@@ -197,7 +197,9 @@ def test_tables_are_written_and_read_back_exactly(tmp_path, facts):
     names = sorted(p.name for p in paths)
     assert names == sorted(["bridge.csv", "ttm.csv", "mrr_by_month.csv", "recurring_one_off.csv",
                             "billing_periods.csv", "one_off_by_kind.csv", "segment_bridge_segment.csv",
-                            "segment_ttm_segment.csv", "cohorts.csv", "movers.csv"])
+                            "segment_ttm_segment.csv", "cohorts.csv", "movers.csv",
+                            *(f"activation_{t}.csv" for t in ("kpi_by_cohort", "by_cohort", "retention", "search",
+                                                              "early_churn", "ttfv", "funnel", "summary"))])
     bridge = read_facts_table(tmp_path / "out" / "bridge.csv")
     want = facts.ledger.bridge
     assert list(bridge.columns) == list(want.columns)
@@ -262,13 +264,49 @@ def test_tables_refuse_a_folder_with_other_files(tmp_path, facts):
 
 def test_metrics_command_writes_the_tables(tmp_path, capsys, facts):
     out = tmp_path / "tables"
-    assert main(["metrics", str(SAMPLE), "--month", "2026-10", "--tables", str(out)]) == 0
+    assert main(["metrics", str(SAMPLE), "--month", "2026-10", "--tables", str(out), "--activation"]) == 0
     assert "Headline metrics for 2026-10" in capsys.readouterr().out
     expected = tmp_path / "expected"
     write_facts_tables(facts, expected)
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in expected.iterdir())
     for path in expected.iterdir():
         assert (out / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_activation_tables_only_with_the_flag_and_read_back_exactly(tmp_path, capsys, facts):
+    ledger_only = tmp_path / "ledger"
+    assert main(["metrics", str(SAMPLE), "--month", "2026-10", "--tables", str(ledger_only)]) == 0
+    names = sorted(p.name for p in ledger_only.iterdir())
+    assert names and not [n for n in names if n.startswith("activation_")]
+    out = tmp_path / "all"
+    write_facts_tables(facts, out)
+    act = facts.activation
+    for name, frame in [("search", act.search), ("funnel", act.funnel), ("retention", act.retention),
+                        ("ttfv", act.ttfv), ("early_churn", act.early_churn), ("by_cohort", act.by_cohort)]:
+        back = read_facts_table(out / f"activation_{name}.csv")
+        assert list(back.columns) == list(frame.columns), name
+        assert len(back) == len(frame) > 0, name
+        for column in frame.columns:
+            if pd.api.types.is_float_dtype(frame[column].dtype):
+                got = back[column].replace("", "nan").astype(float).to_numpy()
+                assert np.array_equal(got, frame[column].to_numpy(dtype=float), equal_nan=True), (name, column)
+            else:
+                assert back[column].tolist() == frame[column].astype(str).tolist(), (name, column)
+    summary = read_facts_table(out / "activation_summary.csv").set_index(["summary", "key"])["value"]
+    assert float(summary["ttfv", "median"]) == act.ttfv_summary["median"]
+    assert int(summary["retention", "observable_customers"]) == act.retention_summary["observable_customers"]
+    assert summary["parameters", "funnel_steps"] == " ".join(ACTIVATION["funnel_steps"])
+    assert summary["scope", "events_start"] == act.events_start.date().isoformat()
+
+
+def test_activation_flag_without_events_names_what_is_missing(tmp_path, capsys):
+    import shutil
+
+    for name in ("subscriptions.csv", "dataset.yml"):
+        if (SAMPLE / name).exists():
+            shutil.copy(SAMPLE / name, tmp_path / name)
+    assert main(["metrics", str(tmp_path), "--activation"]) == 2
+    assert "--activation needs onboarding events and customers" in capsys.readouterr().err
 
 
 def test_metrics_command_reports_a_blocked_tables_folder(tmp_path, capsys):

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,9 @@ def test_the_kernel_listens_on_sockets_in_the_private_folder_not_on_tcp_ports(tm
             kc.stop_channels()
             await km.shutdown_kernel(now=True)
 
-    info, sockets, status = asyncio.run(run())
+    # a thread of its own: another test's Playwright may leave an event loop running in this one
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        info, sockets, status = thread.submit(asyncio.run, run()).result()
     assert info["transport"] == "ipc"
     assert info["ip"] == str(tmp_path / "kernel")
     ports = [info[f"{name}_port"] for name in ("shell", "iopub", "stdin", "control", "hb")]

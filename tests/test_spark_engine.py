@@ -195,6 +195,23 @@ def test_edge_ledgers_facts_equal(spark, tmp_path, capsys):
     assert capsys.readouterr().out == embedded_out
 
 
+def test_metrics_tables_with_the_activation_chapter_are_the_same_bytes(spark, tmp_path, capsys):
+    """``saas-kit metrics --tables OUT --activation`` on the sample: every file of the two
+    engines byte for byte (the ledger tables and the activation chapter's)."""
+    argv = ["metrics", str(SAMPLE), "--activation", "--activation-rule", "create_report>=1@7d"]
+    assert main([*argv, "--tables", str(tmp_path / "embedded")]) == 0
+    embedded_out = capsys.readouterr().out
+    assert main([*argv, "--tables", str(tmp_path / "spark"), "--engine", "spark"]) == 0
+    assert capsys.readouterr().out == embedded_out
+    names = sorted(p.name for p in (tmp_path / "embedded").iterdir())
+    assert "activation_search.csv" in names and "activation_funnel.csv" in names
+    assert sorted(p.name for p in (tmp_path / "spark").iterdir()) == names
+    for name in names:
+        assert (tmp_path / "spark" / name).read_bytes() == (tmp_path / "embedded" / name).read_bytes(), name
+    summary = (tmp_path / "spark" / "activation_summary.csv").read_text("utf-8")
+    assert "parameters,activation_rule,create_report>=1@7d" in summary
+
+
 @pytest.mark.parametrize("name", ["churn_in_last_month", "through_before_data_end"])
 def test_single_edge_ledgers_with_through(spark, tmp_path, capsys, name):
     """Two ledgers alone, ``movements --through`` their own last month: the same bytes."""

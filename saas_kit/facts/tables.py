@@ -1,6 +1,7 @@
-"""The ledger facts of a month as CSV files (``saas-kit metrics DATA_DIR --tables OUT_DIR``,
-issues 12 and 14): one file per table of :class:`~saas_kit.facts.model.LedgerFacts`, the
-same from both engines, so two runs compare with ``diff -r``.
+"""The facts of a month as CSV files (``saas-kit metrics DATA_DIR --tables OUT_DIR``,
+issues 12 and 14): one file per table of :class:`~saas_kit.facts.model.LedgerFacts` and,
+with ``--activation``, of the activation chapter (:class:`~saas_kit.facts.model.ActivationFacts`:
+``activation_*.csv``), the same from both engines, so two runs compare with ``diff -r``.
 
 Cells: money exact in currency units as ``saas-kit movements`` writes it (whole numbers
 as such, fractions with up to 4 decimals: :func:`saas_kit.money.ticks_to_text`); counts
@@ -25,7 +26,7 @@ import pandas as pd
 
 from saas_kit.csv_cells import safe_cell
 from saas_kit.errors import ParameterError
-from saas_kit.facts.model import LedgerFacts, MonthFacts
+from saas_kit.facts.model import ActivationFacts, LedgerFacts, MonthFacts
 from saas_kit.money import to_ticks, ticks_to_text
 
 #: Columns holding money (written exact in currency units); every other float column is a rate or ratio.
@@ -37,7 +38,7 @@ MONEY_COLUMNS = frozenset({
 })
 #: The names a facts folder may hold (anything else in an existing ``folder`` stops the write).
 TABLE_FILE = re.compile(r"^(bridge|ttm|mrr_by_month|recurring_one_off|billing_periods|one_off_by_kind|cohorts|movers"
-                        r"|segment_(bridge|ttm)_.+)\.csv$")
+                        r"|segment_(bridge|ttm)_.+|activation_[a-z_]+)\.csv$")
 
 
 def ledger_tables(ledger: LedgerFacts) -> dict[str, pd.DataFrame]:
@@ -53,6 +54,36 @@ def ledger_tables(ledger: LedgerFacts) -> dict[str, pd.DataFrame]:
         tables[f"segment_ttm_{column}.csv"] = segment.ttm
     tables["cohorts.csv"] = ledger.cohorts
     tables["movers.csv"] = ledger.movers
+    return tables
+
+
+def activation_tables(act: ActivationFacts) -> dict[str, pd.DataFrame]:
+    """File name -> table of the activation chapter's facts (empty when the chapter was not
+    computed): the activation rate per signup cohort of the overview's rule and of the
+    chapter's, retention by activation, the magic-moment search, early churn, time to first
+    value, the onboarding funnel, and one table of the two summaries (``summary``, ``key``,
+    ``value``) with the chapter's parameters and the scope (metrics.md §7, seed 004)."""
+    if not act.parameters:
+        return {}
+    rows = [("scope", "events_start", act.events_start.date().isoformat()),
+            ("scope", "customers", act.customers), ("kpi", "rule", act.kpi_rule)]
+    rows += [("parameters", key, " ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+             for key, v in act.parameters.items()]
+    for name, summary in (("retention", act.retention_summary), ("ttfv", act.ttfv_summary)):
+        rows += [(name, key, value) for key, value in (summary or {}).items()]
+    summary = pd.DataFrame(rows, columns=["summary", "key", "value"], dtype=object)
+    tables = {"activation_kpi_by_cohort.csv": act.kpi_by_cohort, "activation_by_cohort.csv": act.by_cohort,
+              "activation_retention.csv": act.retention, "activation_search.csv": act.search,
+              "activation_early_churn.csv": act.early_churn, "activation_ttfv.csv": act.ttfv,
+              "activation_funnel.csv": act.funnel, "activation_summary.csv": summary}
+    return {name: frame for name, frame in tables.items() if frame is not None}
+
+
+def facts_tables(facts: MonthFacts) -> dict[str, pd.DataFrame]:
+    """Every table :func:`write_facts_tables` writes: the ledger's, then the activation chapter's."""
+    tables = ledger_tables(facts.ledger)
+    if facts.activation is not None:
+        tables.update(activation_tables(facts.activation))
     return tables
 
 
@@ -81,7 +112,7 @@ def table_text(frame: pd.DataFrame) -> list[list[str]]:
 
 
 def write_facts_tables(facts: MonthFacts, folder: str | Path) -> list[Path]:
-    """Write the ledger facts of ``facts`` into ``folder`` as CSV files (:func:`ledger_tables`),
+    """Write the facts of ``facts`` into ``folder`` as CSV files (:func:`facts_tables`),
     atomically: all files or none. ``folder`` may exist when it holds only such files (an
     earlier run's): it is then replaced as a whole. Returns the paths written, in order."""
     folder = Path(folder)
@@ -91,7 +122,7 @@ def write_facts_tables(facts: MonthFacts, folder: str | Path) -> list[Path]:
         raise ParameterError(f"--tables {folder}: the folder holds other files ({', '.join(others[:5])}); "
                              "give a new or empty folder, or one an earlier --tables run wrote")
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tables = ledger_tables(facts.ledger)
+    tables = facts_tables(facts)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
     try:
         for name, frame in tables.items():
