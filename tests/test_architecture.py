@@ -32,7 +32,7 @@ LAYERS = [
     {"activation.frames", "spark.validation", "imports.chargebee", "imports.stripe_subscriptions"},
     {"activation.outcomes", "activation.search", "activation.onboarding", "activation.population", "imports"},
     {"rates", "cohorts", "growth", "activation", "imports.command"},
-    {"kpis", "spark.sums", "spark.files", "spark.activation"},
+    {"kpis", "spark.sums", "spark.files", "spark.activation", "spark.mrr_table"},
     {"spark.warnings"},
     {"facts.embedded", "facts.tables"},
     {"pages.base", "spark.data", "spark.activation_facts"},

@@ -22,7 +22,7 @@ import pandas as pd
 
 from saas_kit import activation
 from saas_kit.activation.stats import ratio, two_proportion_z_test, wilson_interval
-from saas_kit.errors import DataError
+from saas_kit.errors import DataError, ParameterError
 from saas_kit.facts.embedded import activation_parameters
 from saas_kit.facts.model import ActivationFacts
 import saas_kit.spark.activation as sa
@@ -74,6 +74,8 @@ def activation_facts(data, month: pd.Period, kpi_rule: str, chapter: dict[str, A
         rule = activation.ActivationRule.parse(params["activation_rule"])
         by_cohort = kpi_by_cohort if rule == kpi else sa.activation_rate_by_cohort(events, customers, rule, as_of)
         days = params["retention_days"]
+        if data.subscriptions is None:  # a ready MRR table has no subscriptions to find outcomes in
+            raise ParameterError("subscriptions must be a pandas DataFrame, got NoneType")  # the embedded words
         outcomes = sa.retained_outcomes(customers, data.subscriptions, as_of, days)
         per = sa.rule_counts(events, customers, rule, with_delay=True)
         out.parameters = params

@@ -13,7 +13,6 @@ import sys
 
 import pandas as pd
 
-from saas_kit.errors import DataError
 from saas_kit.loading import parse_mapping, parse_month_parameter
 
 
@@ -40,15 +39,15 @@ def run_movements(spark, args: argparse.Namespace) -> int:
     over the customer-months (:func:`saas_kit.spark.sums.ledger_sums`)."""
     from saas_kit.movements import write_movements_csv
     import saas_kit.spark.sums as sums
-    from saas_kit.spark.data import load_subscriptions_file
+    from saas_kit.spark.data import ledger_months
 
     through = parse_month_parameter(args.through) if args.through else None
-    cm, span = load_subscriptions_file(spark, args.subscriptions_file, parse_mapping(args.map), args.currency,
-                                       through=through, as_of=getattr(args, "as_of", None))
-    if span is None:
-        raise DataError("no subscription is active at any month end: no movements to print",
-                        file=str(args.subscriptions_file))
-    result = sums.bridge(sums.ledger_sums(cm, (), span[1], span, bridge_only=True))
+    months = ledger_months(spark, args.subscriptions_file, parse_mapping(args.map), args.currency,
+                           through=through, as_of=getattr(args, "as_of", None))
+    if months.span is None:
+        raise months.nothing_error()
+    span = months.span
+    result = sums.bridge(sums.ledger_sums(months.customer_mrr, (), span[1], span, bridge_only=True))
     text = io.StringIO()
     write_movements_csv(result, text)
     sys.stdout.write(text.getvalue())

@@ -5,13 +5,24 @@ persisted), the customer-month MRR is computed (:mod:`saas_kit.spark.ledger`) an
 persisted, hash-partitioned by customer and sorted by customer and month, so that the
 movements, the twelve-month retention and the cohorts read it without another shuffle.
 
+**The ledger** is ``subscriptions`` (``.csv``, ``.parquet``, a folder of Parquet parts or
+a catalog table) or, when there are none, a ready monthly MRR table ``mrr`` (columns
+``customer_id``, ``month``, ``mrr``, optional ``currency``; what ``saas-kit import`` writes
+for invoice lines and MRR spreadsheets, metrics.md §1, §8), as in the embedded loader:
+validated with its rules and words, its customer-months summed in exact BIGINT ticks
+(:mod:`saas_kit.spark.mrr_table`); ``SparkData.subscriptions`` is then None, and so are
+the facts' billing periods and the movers' plans. With both present, the MRR table is
+ignored with the embedded loader's warning (``ignored_mrr_table``).
+
 **Months and the as-of date** (metrics.md §2), exactly as :func:`saas_kit.loading.load_dataset`:
 the as-of date is the ``as_of`` argument, else ``as_of`` of the location's ``dataset.yml``
 (:mod:`saas_kit.metadata`; read with Spark, so on any path Spark reads; a catalog location
 ``spark-table:`` has none), else today. Month M is complete when ``last_day(M) < as_of``;
 the last reported month is the last complete month (:func:`saas_kit.metadata.last_complete_month`)
 even when no row mentions it, so a churn in it shows; subscriptions starting after the
-as-of date never count, and charges and events dated after it are set aside.
+as-of date never count, the months of an MRR table after the last complete month are
+set aside (warning ``months_after_as_of_not_counted``), and charges and events dated
+after it are set aside.
 """
 from __future__ import annotations
 
@@ -31,7 +42,8 @@ from saas_kit.mrr import number_to_period, period_to_number
 import saas_kit.spark.ledger as ledger
 import saas_kit.spark.validation as validation
 from saas_kit.spark.activation import micros
-from saas_kit.spark.reading import is_table_location, open_file, open_kind
+from saas_kit.spark.mrr_table import MrrTable, read_mrr_table
+from saas_kit.spark.reading import TABLE_PREFIX, is_table_location, open_file, open_kind
 
 #: The optional inputs, in the embedded loader's order.
 OPTIONAL_KINDS = ("customers", "charges", "events", "company")
@@ -39,7 +51,9 @@ OPTIONAL_KINDS = ("customers", "charges", "events", "company")
 
 @dataclass
 class SparkData:
-    """Validated inputs as Spark DataFrames and the customer-month MRR (persisted)."""
+    """Validated inputs as Spark DataFrames and the customer-month MRR (persisted). With a
+    ready MRR table as the ledger, ``subscriptions`` is None, ``inputs`` holds ``mrr``
+    instead of ``subscriptions`` and ``mrr_table`` its sums."""
 
     location: str
     currency: str
@@ -64,6 +78,8 @@ class SparkData:
     metadata: dict = field(default_factory=dict)
     #: company.csv's warnings (months after the last complete month), found when it was read
     company_warnings: list = field(default_factory=list)
+    #: the ready monthly MRR table when it is the ledger (no subscriptions), else None
+    mrr_table: MrrTable | None = None
     _warnings: list | None = None
 
     @property
@@ -99,9 +115,17 @@ class SparkData:
         """A report month inside the data (None or "" = the latest), as ``Dataset.check_month``."""
         return check_report_month(month, self.first_month, self.latest_month, self.as_of)
 
+    @property
+    def ledger(self):
+        """The validated ledger (:class:`~saas_kit.spark.validation.Validated`): the
+        subscriptions, or the ``mrr`` table when there are none."""
+        return self.inputs["subscriptions"] if "subscriptions" in self.inputs else self.inputs["mrr"]
+
     def unpersist(self) -> None:
         """Release the persisted frames (the customer-months and the validated inputs)."""
         self.customer_mrr.unpersist()
+        if self.mrr_table is not None:
+            self.mrr_table.sums.unpersist()
         for validated in self.inputs.values():
             validated.unpersist()
         if self.events is not None:
@@ -148,7 +172,8 @@ def load_spark_data(spark, location: str, mapping: Mapping[str, str] | None = No
                     as_of=None, with_activation: bool = True, attributes: tuple[str, ...] = ("segment",),
                     require_currency: bool = True) -> SparkData:
     """Read, validate and compute the customer-month MRR of a data location (a folder on
-    any path Spark reads, or ``spark-table:catalog.schema``). ``customers``, ``charges``,
+    any path Spark reads, or ``spark-table:catalog.schema``). The ledger is ``subscriptions``,
+    else a ready monthly ``mrr`` table (:func:`open_ledger`); ``customers``, ``charges``,
     ``events`` and ``company`` are optional, as in the embedded loader. ``attributes``:
     the customer columns attached to every customer-month (those customers.csv has;
     "(unknown)" for a customer it lacks), for the bridges by segment. ``require_currency``:
@@ -159,9 +184,11 @@ def load_spark_data(spark, location: str, mapping: Mapping[str, str] | None = No
     as_of_ts, currency, metadata = as_of_and_currency(spark, location, as_of, currency)
     through = last_complete_month(as_of_ts)
     after = micros(as_of_ts + pd.Timedelta(days=1))
-    subs_src = open_kind(spark, location, "subscriptions", mapping, required=True)
-    inputs = {"subscriptions": validation.validate_subscriptions(subs_src, currency)}
-    code = inputs["subscriptions"].currency
+    ledger_src = open_ledger(spark, location, mapping)
+    kind = ledger_src.kind
+    validate = validation.validate_subscriptions if kind == "subscriptions" else validation.validate_mrr_table
+    inputs = {kind: validate(ledger_src, currency)}
+    code = inputs[kind].currency
     sources = {kind: open_kind(spark, location, kind, mapping) for kind in OPTIONAL_KINDS
                if kind != "events" or with_activation}
     if sources.get("customers") is not None:
@@ -180,25 +207,50 @@ def load_spark_data(spark, location: str, mapping: Mapping[str, str] | None = No
     customers = inputs["customers"].frame if "customers" in inputs else None
     charges = inputs["charges"].frame.where(F.col("date_micros") < after) if "charges" in inputs else None
     attached = tuple(a for a in attributes if customers is not None and a in customers.columns)
-    subs = inputs["subscriptions"].frame
     last = period_to_number(through)
-    cm = ledger.customer_mrr(started_by(subs, as_of_ts), last, customers, attached,
-                             ledger.partitions_for(spark, inputs["subscriptions"].counts[1]))
-    cm = cm.persist(StorageLevel.MEMORY_AND_DISK)
-    row = cm.agg(F.min("month").alias("lo"), F.max("month").alias("hi")).collect()[0]
-    if row["lo"] is None:
-        cm.unpersist()
+    subs, table = None, None
+    if kind == "subscriptions":
+        subs = inputs["subscriptions"].frame
+        cm = ledger.customer_mrr(started_by(subs, as_of_ts), last, customers, attached,
+                                 ledger.partitions_for(spark, inputs["subscriptions"].counts[1]))
+        cm = cm.persist(StorageLevel.MEMORY_AND_DISK)
+        row = cm.agg(F.min("month").alias("lo"), F.max("month").alias("hi")).collect()[0]
+        span = None if row["lo"] is None else (int(row["lo"]), int(row["hi"]))
+    else:
+        table = read_mrr_table(inputs["mrr"], last, customers, attached,
+                               ledger.partitions_for_months(spark, inputs["mrr"].counts[1]))
+        inputs["mrr"] = table.validated  # a customer found to be a total row is set aside
+        cm, span = table.customer_mrr(), table.span()
+    release = table.unpersist if table is not None else cm.unpersist
+    if span is None:
+        release()
         raise DataError(f"no subscription is active at any month end up to {through}, the last complete month "
-                        f"before the as-of date {as_of_ts.date()}: nothing to report", file=subs_src.name)
+                        f"before the as-of date {as_of_ts.date()}: nothing to report", file=ledger_src.name)
     if require_currency and not code:
-        cm.unpersist()
-        raise DataError(f"the data has no currency: {CURRENCY_HINT}", file=subs_src.name)
-    data = SparkData(location=str(location), currency=code, customer_mrr=cm, first_month_number=int(row["lo"]),
-                     last_month_number=last, mrr_last_month_number=int(row["hi"]), subscriptions=subs,
+        release()
+        raise DataError(f"the data has no currency: {CURRENCY_HINT}", file=ledger_src.name)
+    data = SparkData(location=str(location), currency=code, customer_mrr=cm, first_month_number=span[0],
+                     last_month_number=last, mrr_last_month_number=span[1], subscriptions=subs,
                      customers=customers, events=events, charges=charges, company=company, company_name=company_name,
                      company_warnings=company_warnings, as_of=as_of_ts,
-                     attributes=attached, inputs=inputs, metadata=metadata)
+                     attributes=attached, inputs=inputs, metadata=metadata, mrr_table=table)
     return data
+
+
+def open_ledger(spark, location: str, mapping: Mapping[str, str] | None = None):
+    """The ledger of a data location, as the embedded loader picks it: ``subscriptions``, else
+    a ready monthly ``mrr`` table (:class:`~saas_kit.spark.reading.SparkSource`); neither is
+    a DataError."""
+    source = open_kind(spark, location, "subscriptions", mapping)
+    if source is None:
+        source = open_kind(spark, location, "mrr", mapping)
+    if source is not None:
+        return source
+    if is_table_location(location):
+        schema = str(location)[len(TABLE_PREFIX):].rstrip(".")
+        raise DataError(f"no table {schema}.subscriptions (or {schema}.mrr) in Spark's catalog", file=str(location))
+    raise DataError("no subscriptions.csv / subscriptions.parquet (or mrr.csv / mrr.parquet; or a folder "
+                    "subscriptions/ or mrr/ of Parquet parts) in the data location", file=str(location))
 
 
 def _company_frame(spark, location: str, source, as_of: pd.Timestamp) -> tuple[pd.DataFrame, list]:
@@ -219,33 +271,105 @@ def _company_frame(spark, location: str, source, as_of: pd.Timestamp) -> tuple[p
     return frame.drop(columns="_row"), found
 
 
-def load_subscriptions_file(spark, path: str, mapping: Mapping[str, str] | None = None, currency: str | None = None,
-                            through=None, as_of=None):
-    """(customer-month Spark frame, span or None) of one subscriptions file or table, with the
-    months of ``saas-kit movements``: up to the last complete month before the as-of date
-    (``as_of``, else the ``dataset.yml`` of the file's folder, else today), or to ``through``
-    when given (a ParameterError when it is after that month). The span's last month is that
-    month even when no row reaches it, so a churn in it shows."""
-    from pyspark import StorageLevel
-    from pyspark.sql import functions as F
+@dataclass
+class LedgerMonths:
+    """The customer-months ``saas-kit movements`` reads (:func:`ledger_months`) and where
+    they came from, for the embedded command's words when there are none."""
 
+    customer_mrr: object
+    #: (first month with MRR, the last month of the bridge), or None without any MRR
+    span: tuple[int, int] | None
+    last_complete: pd.Period
+    as_of: pd.Timestamp
+    #: the ledger read (a file, a folder's ledger file or a table) and whether a folder was given
+    file: str
+    folder: bool = False
+
+    def nothing_error(self) -> DataError:
+        """The embedded command's error when no customer has MRR at any month end."""
+        what = "nothing to report" if self.folder else "no movements to print"
+        return DataError(f"no subscription is active at any month end up to {self.last_complete}, the last complete "
+                         f"month before the as-of date {self.as_of.date()}: {what}", file=self.file)
+
+
+def ledger_months(spark, path: str, mapping: Mapping[str, str] | None = None, currency: str | None = None,
+                  through=None, as_of=None) -> LedgerMonths:
+    """The customer-months of ``saas-kit movements`` from one ledger: a subscriptions file or
+    table, a ready monthly MRR table (a CSV whose header has ``month`` and ``mrr`` but no
+    ``start_date``, as the embedded command tells them apart; a table with those columns),
+    or a data folder's ``subscriptions`` (else ``mrr``) file. Months up to the last complete
+    month before the as-of date (``as_of``, else the ``dataset.yml`` of the folder, else
+    today); the bridge runs to ``through`` when given (a ParameterError when it is after
+    that month), else to that month, even when no row reaches it, so a churn in it shows."""
     local = Path(str(path))
-    if local.is_dir() and find_file(local, "subscriptions") is not None:  # a data folder, as the embedded command
-        folder, path = str(local), str(find_file(local, "subscriptions"))
+    folder_given = local.is_dir()
+    if folder_given:  # a data folder, as the embedded command reads it
+        found = find_file(local, "subscriptions") or find_file(local, "mrr")
+        if found is None:
+            raise DataError("no subscriptions.csv / subscriptions.parquet (or mrr.csv / mrr.parquet) in the data "
+                            "directory", file=str(local))
+        folder, path, kind = str(local), str(found), found.stem
     else:
         folder = str(path).rstrip("/").rsplit("/", 1)[0] if "/" in str(path).rstrip("/") else "."
+        kind = ledger_file_kind(spark, str(path), mapping)
     as_of_ts, currency, _ = as_of_and_currency(spark, folder if not is_table_location(str(path)) else str(path),
                                                as_of, currency)
     last_complete = last_complete_month(as_of_ts)
     if through is not None and pd.Period(through, freq="M") > last_complete:
         raise ParameterError(f"--through {pd.Period(through, freq='M')} is after {last_complete}, the last complete "
                              "month before the as-of date (give a later --as-of if the export is newer)")
-    last = period_to_number(through if through is not None else last_complete)
-    src = open_file(spark, path, "subscriptions", mapping)
+    last = period_to_number(last_complete)
+    src = open_file(spark, path, kind, mapping)
+    cm, span = (_subscription_months if kind == "subscriptions" else _table_months)(spark, src, currency, as_of_ts,
+                                                                                    last)
+    if span is not None and through is not None:
+        span = (span[0], period_to_number(through))
+    return LedgerMonths(cm, span, last_complete, as_of_ts, src.name, folder_given)
+
+
+def _subscription_months(spark, src, currency: str | None, as_of: pd.Timestamp, last: int):
+    """(persisted customer-months up to month ``last``, (first month, ``last``) or None) of a
+    subscriptions source."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
     validated = validation.validate_subscriptions(src, currency)
-    cm = ledger.customer_mrr(started_by(validated.frame, as_of_ts), last,
+    cm = ledger.customer_mrr(started_by(validated.frame, as_of), last,
                              partitions=ledger.partitions_for(spark, validated.counts[1]))
     cm = cm.persist(StorageLevel.MEMORY_AND_DISK)
     row = cm.agg(F.min("month").alias("lo")).collect()[0]
     validated.unpersist()
     return cm, (None if row["lo"] is None else (int(row["lo"]), last))
+
+
+def _table_months(spark, src, currency: str | None, as_of: pd.Timestamp, last: int):
+    """(customer-months up to month ``last`` read from persisted sums, (first month, ``last``)
+    or None) of a ready monthly MRR table (:mod:`saas_kit.spark.mrr_table`)."""
+    validated = validation.validate_mrr_table(src, currency)
+    table = read_mrr_table(validated, last, partitions=ledger.partitions_for_months(spark, validated.counts[1]))
+    table.validated.unpersist()  # the sums are persisted and counted: the typed rows are no longer read
+    span = table.span()
+    return table.customer_mrr(), (None if span is None else (span[0], last))
+
+
+def ledger_file_kind(spark, path: str, mapping: Mapping[str, str] | None = None) -> str:
+    """``"mrr"`` for a ready monthly MRR table given by its own path, else ``"subscriptions"``,
+    as the embedded ``saas-kit movements`` tells them apart: a CSV whose header (after
+    ``mapping``) has ``month`` and ``mrr`` but no ``start_date``; Parquet files are read as
+    subscriptions there, and so here. A catalog table (``spark-table:``) by its columns."""
+    from saas_kit.spark.reading import header_names
+
+    path = str(path)
+    if not is_table_location(path) and not path.lower().endswith((".csv", ".csv.gz", ".txt")):
+        return "subscriptions"
+    names = header_names(spark, path, mapping)
+    return "mrr" if {"month", "mrr"} <= names and "start_date" not in names else "subscriptions"
+
+
+def load_subscriptions_file(spark, path: str, mapping: Mapping[str, str] | None = None, currency: str | None = None,
+                            through=None, as_of=None):
+    """(customer-month Spark frame, span or None) of one ledger file, table or data folder:
+    :func:`ledger_months`, whose span is None when no customer has MRR at any month end
+    up to the last complete month."""
+    months = ledger_months(spark, path, mapping, currency, through, as_of)
+    return months.customer_mrr, months.span

@@ -77,7 +77,7 @@ def data_facts(data: SparkData) -> DataFacts:
         latest_month=data.latest_month, as_of=data.as_of, files=files_table(data),
         warnings=list(data.warnings), company=None if data.company is None else data.company.copy(),
         customer_columns=tuple(customers.source.columns) if customers is not None else (),
-        has_subscriptions=True, has_customers=customers is not None, has_charges="charges" in data.inputs,
+        has_subscriptions=data.subscriptions is not None, has_customers=customers is not None, has_charges="charges" in data.inputs,
         has_events="events" in data.inputs)
 
 
@@ -100,7 +100,7 @@ def ledger_facts(data: SparkData, month: pd.Period, columns: list[str]) -> Ledge
     return LedgerFacts(
         bridge=bridge, ttm=ttm, kpi_series=monthly_kpi_series(None, bridge, ttm), mrr_by_month=totals,
         recurring_one_off=split[split["month"] <= month].reset_index(drop=True),
-        billing_periods=billing_periods(data.subscriptions, report),
+        billing_periods=None if data.subscriptions is None else billing_periods(data.subscriptions, report),
         one_off_by_kind=one_off_by_kind(data.charges, report - 11, report), segments=segments,
         cohorts=cohorts, cohorts_last_month=last_month_with_mrr(sums),
         movers=movers(data, month, sums))
@@ -255,13 +255,16 @@ def _customers_of(data: SparkData, ids: list[str]) -> pd.DataFrame | None:
     return pd.DataFrame({c: pd.Series([r[c] for r in chosen], dtype=object) for c in ["customer_id", *columns]})
 
 
-def _subscriptions_of(data: SparkData, ids: list[str], month: pd.Period) -> pd.DataFrame:
+def _subscriptions_of(data: SparkData, ids: list[str], month: pd.Period) -> pd.DataFrame | None:
     """The movers' subscriptions started by the end of ``month`` (``customer_id``,
-    ``start_date``, ``plan``), in file order (the embedded sort is stable)."""
+    ``start_date``, ``plan``), in file order (the embedded sort is stable); None when the
+    ledger is a ready MRR table (no plans)."""
     from pyspark.sql import functions as F
 
     from saas_kit.spark.activation import micros
 
+    if data.subscriptions is None:
+        return None
     rows = data.inputs["subscriptions"].rows
     end = micros((month + 1).start_time)
     order = ["_src_file", "_src_row"] if "_src_row" in rows.columns else ["_src_file", "_src_block", "_src_id"]

@@ -4,7 +4,9 @@ month of its date column), the rest from the file names and columns.
 
 Columns ``file``, ``kind``, ``rows``, ``columns``, ``period`` ("2019-11 to 2026-10"),
 ``first``, ``last``, as :func:`saas_kit.loading.directory._file_entry` writes them: the
-subscriptions' period runs from the first month with MRR to the last complete month;
+ledger's (subscriptions, or a ready MRR table: its rows counted, total rows and months
+after the last complete month set aside) period runs from the first month with MRR to
+the last complete month;
 the other inputs' from their date column (charges and events after the as-of date set
 aside, company months after the last complete month left out).
 """
@@ -18,6 +20,7 @@ from saas_kit.mrr import number_to_period
 FRAME_COLUMNS = {
     "subscriptions": ("customer_id", "subscription_id", "start_date", "end_date", "amount", "billing_period", "plan",
                       "currency"),
+    "mrr": ("customer_id", "month", "mrr"),
     "charges": ("customer_id", "date", "amount", "kind"),
     "events": ("customer_id", "user_id", "event", "timestamp"),
 }
@@ -45,11 +48,9 @@ def files_table(data) -> pd.DataFrame:
     from saas_kit.spark.ledger import month_of
 
     inputs = data.inputs
-    subs = inputs["subscriptions"]
-    kept = subs.counts[1]
-    stem = subs.source.name.rstrip("/").rsplit("/", 1)[-1].split(".", 1)[0]
-    out = [entry(subs.source.name, stem, kept, FRAME_COLUMNS["subscriptions"],
-                 (data.first_month, data.latest_month))]
+    kind, ledger = ("subscriptions" if data.mrr_table is None else "mrr"), data.ledger
+    kept = ledger.counts[1] if kind == "subscriptions" else data.mrr_table.rows_counted()
+    out = [entry(ledger.source.name, kind, kept, FRAME_COLUMNS[kind], (data.first_month, data.latest_month))]
     frames = {"customers": (data.customers, "signup_micros"), "charges": (data.charges, "date_micros"),
               "events": (data.events, "ts_micros")}
     for kind in ("customers", "charges", "events", "company"):

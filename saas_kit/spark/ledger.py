@@ -48,6 +48,16 @@ def partitions_for(spark, subscriptions: int) -> int:
     return max(default, -(-subscriptions // ROWS_PER_PARTITION))
 
 
+#: Customer-months per subscription in the sizing of ROWS_PER_PARTITION.
+MONTHS_PER_SUBSCRIPTION = 8
+
+
+def partitions_for_months(spark, customer_months: int) -> int:
+    """Partitions of the customer-month frame of a ready MRR table of ``customer_months``
+    rows: as :func:`partitions_for` sizes those of a ledger with as many customer-months."""
+    return partitions_for(spark, -(-customer_months // MONTHS_PER_SUBSCRIPTION))
+
+
 def customer_mrr(subscriptions, last_month: int, customers=None, attributes: tuple[str, ...] = (),
                  partitions: int | None = None):
     """Customer-month MRR: Spark DataFrame ``customer_id``, ``month`` (int), ``mrr_ticks``

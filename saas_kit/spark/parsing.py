@@ -262,6 +262,49 @@ def _future_message(v) -> str:
     return f"{shown} is in the far future (more than a year after today)"
 
 
+#: The embedded MONTH_PATTERN (:mod:`saas_kit.loading.schema`) in Java syntax: ``(?d)``
+#: makes ``.`` stop at ``\n`` only, as Python's does.
+MONTH_RE = r"(?d)^(\d{4})[-/.年](\d{1,2})月?(?:[-/.]\d{1,2}日?)?(?:[T ].*)?$"
+
+
+def month_pieces(text):
+    """``[year, month]`` (text) of a month cell, or nulls when it is no month.
+    ``YYYY-MM`` and ``YYYY-MM-DD`` (what exports write) are cut by position; anything else
+    goes through :data:`MONTH_RE` once (one regexp_replace, then a split at :data:`MARK`)."""
+    F = _F()
+    shape = F.translate(text, "0123456789", "")
+    plain = (((F.length(text) == 7) & (shape == "-")) | ((F.length(text) == 10) & (shape == "--")
+                                                        & (F.substring(text, 8, 1) == "-"))) \
+        & (F.substring(text, 5, 1) == "-")
+    parts = F.split(F.regexp_replace(text, MONTH_RE, f"{MARK}$1{MARK}$2"), MARK)
+    matched = (F.size(parts) == 3) & (parts[0] == "") & (F.instr(text, MARK) == 0)
+    return (F.when(plain, F.array(F.substring(text, 1, 4), F.substring(text, 6, 2)))
+            .when(matched, F.array(parts[1], parts[2])))
+
+
+def parse_months(p: Parsing, column: str):
+    """Month numbers (``year * 12 + month - 1``) of a month column, adding the embedded
+    ``parse_months`` checks in its order: missing or unreadable (one check: the first bad
+    row's cell decides the words), before 1990, after the current month. A typed date
+    or timestamp column is read as its ``YYYY-MM`` (UTC, the session's time zone)."""
+    F = _F()
+    from saas_kit.loading.schema import current_month
+
+    if is_typed_time(p.frame, column):
+        (text,) = p.stage(text=F.coalesce(F.date_format(F.col(f"`{column}`"), "yyyy-MM"), F.lit("")))
+    else:
+        (text,) = p.stage(text=text_of(p.frame, column))
+    (pieces,) = p.stage(pieces=month_pieces(text))
+    year, month = p.stage(year=pieces[0].cast("int"), month=pieces[1].cast("int"))
+    p.check(column, year.isNull() | ~month.between(1, 12), text,
+            lambda v: "month is missing" if v == "" else f"cannot read month {v[:40]!r} (expected YYYY-MM)")
+    p.check(column, year < EARLIEST_DATE.year, year, lambda v: f"implausible month in year {int(v)}")
+    now = current_month()
+    (number,) = p.stage(number=year * 12 + month - 1)
+    p.check(column, number > now.year * 12 + now.month - 1, text, lambda v: f"month {v[:7]!r} is in the future")
+    return number
+
+
 def parse_amounts(p: Parsing, column: str, what: str = "amount"):
     """Amounts as doubles with the embedded ``parse_amounts`` checks (missing, not a plain
     number, implausibly large, negative)."""
@@ -271,7 +314,7 @@ def parse_amounts(p: Parsing, column: str, what: str = "amount"):
     col = F.col(f"`{column}`")
     if isinstance(p.frame.schema[column].dataType, NumericType):
         (values,) = p.stage(values=col.cast("double"))
-        p.check(column, values.isNull(), F.lit(""), lambda v: f"{what} is missing")
+        p.check(column, values.isNull() | F.isnan(values), F.lit(""), lambda v: f"{what} is missing")  # NaN too
         shown = values
         fmt_big = lambda v: f"{what} {v:g} is implausibly large (limit {MAX_AMOUNT:.0e})"  # noqa: E731
     else:

@@ -44,6 +44,8 @@ class SparkSource:
     fmt: str       # 'csv' | 'parquet' | 'table'
     #: columns of the input that its kind does not use (left out; the loader warns)
     extra: tuple[str, ...] = ()
+    #: the kind of input it was opened as (``subscriptions``, ``mrr``, ``customers``, ...)
+    kind: str = ""
 
     @property
     def columns(self) -> list[str]:
@@ -90,6 +92,23 @@ def open_file(spark, path: str, kind: str, mapping: Mapping[str, str] | None = N
     if frame is None:
         raise DataError("file not found", file=path)
     return _finish(frame, path, fmt, kind, mapping)
+
+
+def header_names(spark, path: str, mapping: Mapping[str, str] | None = None) -> set[str]:
+    """The column names of a CSV file (its header) or catalog table (``spark-table:...``)
+    after ``mapping``, trimmed as :func:`open_file` trims them; empty when there is no such
+    file or table (:func:`open_file` then says so)."""
+    path = str(path)
+    if is_table_location(path):
+        table = path[len(TABLE_PREFIX):]
+        frame = spark.table(table) if spark.catalog.tableExists(table) else None
+    else:
+        frame = _try_read(spark, path, "csv")
+    if frame is None:
+        return set()
+    mapping = dict(mapping or {})
+    stripped = (c.strip().lstrip("\ufeff").strip() for c in frame.columns)
+    return {mapping.get(c, c) for c in stripped}
 
 
 #: Parquet written by pandas/pyarrow with nanosecond timestamps, which Spark cannot read.
@@ -146,7 +165,7 @@ def _finish(frame, name: str, fmt: str, kind: str, mapping: Mapping[str, str] | 
     origin.append(F.monotonically_increasing_id().alias("_src_id"))
     keep = [c for c in names if c in SCHEMAS[kind][0] + SCHEMAS[kind][1] or kind == "customers"]
     extra = tuple(c for c in names if c not in keep)
-    return SparkSource(renamed.select(*[F.col(f"`{c}`") for c in keep], *origin), name, fmt, extra)
+    return SparkSource(renamed.select(*[F.col(f"`{c}`") for c in keep], *origin), name, fmt, extra, kind)
 
 
 def locate(source: SparkSource, first_bad) -> tuple[str, int | None]:

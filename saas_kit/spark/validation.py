@@ -12,7 +12,8 @@ Parsing follows the embedded loader exactly: dates ``YYYY-MM-DD`` / ``YYYY/M/D``
 more than a year after today rejected, end dates from 2100 on meaning "still active";
 amounts plain decimal numbers, non-negative and at most 10^12, turned into ticks by
 ``rint(amount × 1200)`` on the same IEEE doubles as :func:`saas_kit.money.to_ticks`;
-total rows of a spreadsheet (customer id 合計, Total, ...) set aside.
+total rows of a spreadsheet (customer id 合計, Total, ...) set aside; the months of a
+ready MRR table ``YYYY-MM`` (or a date, or ``YYYY年M月``), from 1990 to the current month.
 """
 from __future__ import annotations
 
@@ -21,11 +22,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from saas_kit.errors import DataError
-from saas_kit.loading import BILLING_PERIODS, currency_parameter
+from saas_kit.loading import BILLING_PERIODS, MAX_AMOUNT, currency_parameter
 from saas_kit.loading.schema import TOTAL_LABELS
 from saas_kit.money import MONTHS_IN_PERIOD, TICKS_PER_UNIT
 from saas_kit.spark.parsing import (DAY_MICROS, WHITESPACE, Parsing, duplicates_interlude, parse_amounts,
-                                    parse_dates, parse_ids, text_of)
+                                    parse_dates, parse_ids, parse_months, text_of)
 from saas_kit.spark.reading import SparkSource, locate
 
 CURRENCY_RE = r"^[A-Z]{3}$"
@@ -51,6 +52,9 @@ class Validated:
     counts: tuple[int, int] = (0, 0)
     #: warning flag -> rows flagged (counted in the validation pass)
     flag_counts: dict | None = None
+    #: the persisted frame ``rows`` is a projection of, when rows were marked after the
+    #: pass (:func:`saas_kit.spark.mrr_table.set_aside`); None: ``rows`` itself
+    persisted: object | None = None
 
     def flagged(self, name: str) -> int:
         return (self.flag_counts or {}).get(name, 0)
@@ -61,7 +65,7 @@ class Validated:
         return self.rows.where(F.col("__keep")).select(*self.outputs)
 
     def unpersist(self) -> None:
-        self.rows.unpersist()
+        (self.persisted if self.persisted is not None else self.rows).unpersist()
 
 
 def _day(micros) -> str:
@@ -146,6 +150,36 @@ def validate_subscriptions(source: SparkSource, currency: str | None = None) -> 
     code = _check_mixed(p, rows, code_col is not None, expected)
     return Validated(source, rows, ("customer_id", "start_micros", "end_micros", "amount_ticks", "months",
                                     "mrr_ticks", "plan"), tuple(p.flags), code, p.counts,
+                     p.flag_counts)
+
+
+def validate_mrr_table(source: SparkSource, currency: str | None = None) -> Validated:
+    """A ready monthly MRR table (metrics.md §1 ``mrr``) -> typed rows ``customer_id``,
+    ``month`` (month number), ``mrr`` (the double read) and ``mrr_ticks`` (BIGINT,
+    ``rint(mrr × 1200)`` as :func:`saas_kit.money.to_ticks`), with the checks of the
+    embedded :func:`saas_kit.loading.validate.validate_mrr_table` in its order: the ids,
+    the months, the amounts (words "mrr is missing", "negative mrr ..."), the currency.
+
+    Rows whose customer id is a total label are set aside (``__keep`` false, flag
+    ``total_row``); a customer whose MRR equals the sum of the others' in each of its
+    months, and duplicate customer-months, need every row and are found after this pass
+    (:mod:`saas_kit.spark.mrr_table`)."""
+    F = _F()
+    p = Parsing(source)
+    customer = parse_ids(p, "customer_id")
+    month = parse_months(p, "month")
+    mrr = parse_amounts(p, "mrr", what="mrr")
+    code_col, expected = _currency_checks(p, currency)
+    in_range = F.abs(mrr) <= MAX_AMOUNT  # larger values fail a check: no cast overflows meanwhile
+    ticks, total = p.stage(mrr_ticks=F.when(in_range, F.rint(mrr * TICKS_PER_UNIT).cast("long")),
+                           total=is_total_label(customer))
+    p.flags["total_row"] = total
+    outputs = {"customer_id": customer, "month": month, "mrr": mrr, "mrr_ticks": ticks}
+    if code_col is not None:
+        outputs["__cur"] = code_col
+    rows = p.finish(outputs, keep=~total)
+    code = _check_mixed(p, rows, code_col is not None, expected)
+    return Validated(source, rows, ("customer_id", "month", "mrr", "mrr_ticks"), tuple(p.flags), code, p.counts,
                      p.flag_counts)
 
 

@@ -4,9 +4,11 @@ Usable-but-suspicious findings (:class:`saas_kit.errors.DataWarning`, built with
 :func:`saas_kit.loading.data_warnings.data_warning` from the same message keys and
 fields): ids with surrounding whitespace or equal as numbers ("007" and "7"),
 placeholder end dates, zero-length and overlapping subscriptions, total rows,
-sub-tick and zero amounts, rows dated after the as-of date, columns a kind does not
-use, a CSV beside a Parquet file of the same kind, and the cross-file checks
-(charges or events of unknown customers, customers missing from customers.csv).
+sub-tick and zero amounts, rows dated after the as-of date, a ready MRR table's
+repeated customer-months and months after the last complete month, an MRR table
+beside the subscriptions, columns a kind does not use, a CSV beside a Parquet file
+of the same kind, and the cross-file checks (charges or events of unknown customers,
+customers missing from customers.csv).
 
 The flags were set in the validation pass (``__warn`` bits of the typed rows,
 :mod:`saas_kit.spark.validation`); here one aggregation per input counts them, and
@@ -25,7 +27,7 @@ from saas_kit.loading.parse import leading_zero_matches
 from saas_kit.loading.schema import KEEPS_EXTRA_COLUMNS
 from saas_kit.metadata import last_complete_month
 from saas_kit.spark.activation import FAR_FUTURE, micros
-from saas_kit.spark.reading import is_table_location
+from saas_kit.spark.reading import TABLE_PREFIX, is_table_location
 
 
 def _F():
@@ -104,6 +106,8 @@ def input_warnings(validated, kind: str) -> list[DataWarning]:
                        else _ambiguous_sub_ids(validated))
         if clashes:
             found.append(data_warning(file, "ambiguous_ids", "ambiguous_ids", (), column, ids=", ".join(clashes[:4])))
+    if kind == "mrr":
+        return found + total_row_warnings(validated)
     if kind != "subscriptions":
         return found
     if present.get("placeholder:end_date"):
@@ -111,15 +115,41 @@ def input_warnings(validated, kind: str) -> list[DataWarning]:
                                   rows_of("placeholder:end_date"), "end_date"))
     if present.get("zero_length"):
         found.append(data_warning(file, "zero_length", "zero_length", rows_of("zero_length"), "end_date"))
-    if present.get("total_row"):
-        ids = (validated.rows.where(flag(validated, "total_row")).orderBy(*_order(validated.rows))
-               .select("customer_id").collect())
-        names = ", ".join(repr(x) for x in list(dict.fromkeys(r[0] for r in ids))[:3])
-        found.append(data_warning(file, "total_row", "total_row", rows_of("total_row"), "customer_id", names=names))
+    found += total_row_warnings(validated)
     for name in ("sub_cent_amounts", "zero_amount"):
         if present.get(name):
             found.append(data_warning(file, name, name, rows_of(name), "amount"))
     found += overlap_warnings(validated)
+    return found
+
+
+def total_row_warnings(validated) -> list[DataWarning]:
+    """The rows set aside as a spreadsheet's total rows (flag ``total_row``), naming the
+    first three such ids in file order."""
+    if not validated.flagged("total_row"):
+        return []
+    hits = validated.rows.where(flag(validated, "total_row"))
+    ids = hits.orderBy(*_order(validated.rows)).select("customer_id").collect()
+    names = ", ".join(repr(x) for x in list(dict.fromkeys(r[0] for r in ids))[:3])
+    return [data_warning(validated.source.name, "total_row", "total_row", row_numbers(validated, hits=hits),
+                         "customer_id", names=names)]
+
+
+def mrr_table_warnings(table, as_of: pd.Timestamp) -> list[DataWarning]:
+    """A ready MRR table's customer-months written more than once (summed) and its months
+    after the last complete month before the as-of date (not counted), as the embedded
+    loader words them (:class:`saas_kit.spark.mrr_table.MrrTable`)."""
+    from saas_kit.mrr import number_to_period
+
+    validated = table.validated
+    found: list[DataWarning] = []
+    if table.has_duplicates():
+        found.append(data_warning(validated.source.name, "duplicate_customer_month", "duplicate_customer_month",
+                                  row_numbers(validated, hits=table.duplicate_rows()), "month"))
+    if table.has_late_months():
+        found.append(data_warning(_name(validated), "after_as_of", "months_after_as_of_not_counted",
+                                  row_numbers(validated, hits=table.late_rows()), "month",
+                                  month=number_to_period(table.last_month), as_of=as_of.date()))
     return found
 
 
@@ -198,9 +228,14 @@ def unused_columns(kind: str, source) -> list[DataWarning]:
 
 
 def ignored_mrr_table(spark, location: str) -> list[DataWarning]:
-    """An ``mrr`` table beside the subscriptions (the subscriptions win)."""
+    """An ``mrr`` table beside the subscriptions (the subscriptions win): ``mrr.csv`` /
+    ``mrr.parquet`` (and the Parquet file beside the CSV), or the catalog's ``mrr`` table
+    of a ``spark-table:`` location."""
     if is_table_location(location):
-        return []
+        table = f"{location[len(TABLE_PREFIX):].rstrip('.')}.mrr"
+        if not spark.catalog.tableExists(table):
+            return []
+        return [data_warning(table, "ignored_file", "ignored_mrr_table")]
     base = location.rstrip("/")
     found = []
     csv, parquet = _exists(spark, f"{base}/mrr.csv"), _exists(spark, f"{base}/mrr.parquet")
@@ -214,10 +249,15 @@ def ignored_mrr_table(spark, location: str) -> list[DataWarning]:
 def dataset_warnings(data) -> list[DataWarning]:
     """Every warning of ``data`` (:class:`saas_kit.spark.data.SparkData`), in the embedded order."""
     spark, location = data.customer_mrr.sparkSession, data.location
-    subs = data.inputs["subscriptions"]
-    found = parquet_beside_csv(spark, location, "subscriptions", subs.source) + ignored_mrr_table(spark, location)
-    found += unused_columns("subscriptions", subs.source) + input_warnings(subs, "subscriptions")
-    found += after_as_of(subs, "start_micros", data.as_of, "subscriptions_after_as_of", "start_date")
+    if "subscriptions" in data.inputs:
+        subs = data.inputs["subscriptions"]
+        found = parquet_beside_csv(spark, location, "subscriptions", subs.source) + ignored_mrr_table(spark, location)
+        found += unused_columns("subscriptions", subs.source) + input_warnings(subs, "subscriptions")
+        found += after_as_of(subs, "start_micros", data.as_of, "subscriptions_after_as_of", "start_date")
+    else:  # a ready MRR table is the ledger
+        table = data.inputs["mrr"]
+        found = parquet_beside_csv(spark, location, "mrr", table.source) + unused_columns("mrr", table.source)
+        found += input_warnings(table, "mrr") + mrr_table_warnings(data.mrr_table, data.as_of)
     for kind in ("customers", "charges", "events"):
         validated = data.inputs.get(kind)
         if validated is None:
@@ -246,9 +286,11 @@ def _exists(spark, path: str) -> bool:
 def cross_file_warnings(data) -> list[DataWarning]:
     """Ids of customers.csv, charges and events equal as numbers to a known id, charges
     and events of customers with no subscription, customers missing from customers.csv
-    (the embedded ``_cross_file_warnings``; known ids: the subscriptions' customers)."""
+    (the embedded ``_cross_file_warnings``; known ids: the subscriptions' customers, or
+    those with MRR in a ready MRR table's counted months)."""
     F = _F()
-    known = data.inputs["subscriptions"].frame.select("customer_id").distinct()
+    ledger = data.ledger
+    known = (ledger.frame if data.mrr_table is None else data.customer_mrr).select("customer_id").distinct()
     found: list[DataWarning] = []
     frames = {"customers": data.customers, "charges": data.charges, "events": data.events}
     for kind in ("customers", "charges", "events"):
@@ -257,7 +299,7 @@ def cross_file_warnings(data) -> list[DataWarning]:
             continue
         name = _name(data.inputs[kind])
         zeros = (data.inputs[kind].flagged("leading_zero:customer_id")
-                 + data.inputs["subscriptions"].flagged("leading_zero:customer_id"))
+                 + ledger.flagged("leading_zero:customer_id"))
         if zeros:  # an id equal as a number to another id: one of the two has a leading zero
             unknown = frame.select("customer_id").distinct().join(known, "customer_id", "left_anti")
             digits_unknown = [r[0] for r in unknown.where(F.col("customer_id").rlike("^[0-9]+$")).collect()]
@@ -296,5 +338,5 @@ def company_warnings(source, frame: pd.DataFrame, as_of: pd.Timestamp) -> list[D
                          "month", month=last_complete_month(as_of), as_of=as_of.date())]
 
 
-__all__ = ["dataset_warnings", "input_warnings", "after_as_of", "parquet_beside_csv", "unused_columns",
+__all__ = ["dataset_warnings", "input_warnings", "total_row_warnings", "mrr_table_warnings", "after_as_of", "parquet_beside_csv", "unused_columns",
            "cross_file_warnings", "company_warnings", "row_numbers"]
