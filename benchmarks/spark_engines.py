@@ -310,7 +310,10 @@ def main(argv: list[str] | None = None) -> int:
                     earlier = ROOT / "benchmarks" / "data" / "spark-out" / f"{kind}{other}-{data_dir.name}"
                     status = earlier / "status.txt"
                     if status.exists() and status.read_text().startswith("ok"):
-                        outs[other] = (earlier, {"status": "ok"})
+                        table = activation_rows if args.activation else rows
+                        row = next((x for x in table if (x["size"], x["fmt"], x["engine"]) == (size, fmt, other)
+                                    and x["status"].startswith("ok")), {"status": "ok"})
+                        outs[other] = (earlier, row)
             if len(outs) == 2 and all(r["status"].startswith("ok") for _, r in outs.values()):
                 same = "identical" if same_outputs(outs["embedded"][0], outs["spark"][0]) else "DIFFERENT"
                 for _, r in outs.values():

@@ -176,6 +176,18 @@ def month_facts(dataset: Dataset, month: pd.Period | str | None, parameters: dic
     return embedded_facts(dataset, month, parameters, overview_rule(parameters, activation_rule))
 
 
+def metrics_chapters(activation: bool, has_events: bool, activation_rule: str, where: str) -> dict[str, dict]:
+    """The chapters ``saas-kit metrics`` computes beyond the headline figures: the activation
+    chapter with ``--activation`` (``activation``; its rule is ``activation_rule``), else none.
+    ParameterError when it is asked of data without events and customers (``where``: the data)."""
+    if not activation:
+        return {}
+    if not has_events:
+        raise ParameterError(f"--activation needs onboarding events and customers (events.csv and customers.csv, "
+                             f"or .parquet) in {where}")
+    return chapter_parameters({ACTIVATION_CHAPTER: {"activation_rule": activation_rule}})
+
+
 def overview_rule(parameters: dict[str, dict[str, Any]], activation_rule: str | None = None) -> str:
     """The overview's activation rule: ``activation_rule``, else the activation chapter's, else the default."""
     return activation_rule or parameters.get(ACTIVATION_CHAPTER, {}).get("activation_rule", DEFAULT_ACTIVATION_RULE)

@@ -126,28 +126,16 @@ def add_metrics_arguments(parser: argparse.ArgumentParser) -> None:
     _add_as_of_argument(parser)
     _add_engine(parser)
 
-def metrics_chapters(args: argparse.Namespace, has_events: bool) -> dict[str, dict]:
-    """The chapters ``saas-kit metrics`` computes beyond the headline figures: the activation
-    chapter with ``--activation`` (its rule is ``--activation-rule``), else none.
-    ParameterError when ``--activation`` is asked of data without events and customers."""
-    if not getattr(args, "activation", False):
-        return {}
-    if not has_events:
-        raise ParameterError(f"--activation needs onboarding events and customers (events.csv and customers.csv, "
-                             f"or .parquet) in {args.data_dir}")
-    from saas_kit.analysis import ACTIVATION_CHAPTER, chapter_parameters
-
-    return chapter_parameters({ACTIVATION_CHAPTER: {"activation_rule": args.activation_rule}})
-
 def run_metrics(args: argparse.Namespace) -> int:
     """Print the month's headline metrics with the change on the previous month and a
     year ago and the benchmark band of each."""
-    from saas_kit.analysis import build_analysis_from_facts, month_facts
+    from saas_kit.analysis import build_analysis_from_facts, metrics_chapters, month_facts
 
     if getattr(args, "engine", "embedded") == "spark":
         return _run_on_spark(args)
     dataset = load_dataset(args.data_dir, parse_mapping(args.map), args.currency, as_of=args.as_of)
-    parameters = metrics_chapters(args, dataset.events is not None and dataset.customers is not None)
+    parameters = metrics_chapters(getattr(args, "activation", False), dataset.events is not None
+                                  and dataset.customers is not None, args.activation_rule, args.data_dir)
     facts = month_facts(dataset, args.month, parameters, args.activation_rule)  # once: the tables and the KPIs
     if getattr(args, "tables", None):
         from saas_kit.facts.tables import write_facts_tables

@@ -65,9 +65,10 @@ def run_metrics(spark, args: argparse.Namespace) -> int:
     data = load_spark_data(spark, args.data_dir, parse_mapping(args.map), args.currency,
                            as_of=getattr(args, "as_of", None))
     month = data.check_month(args.month)
-    from saas_kit.commands import metrics_chapters
+    from saas_kit.analysis import metrics_chapters
 
-    parameters = metrics_chapters(args, data.events is not None and data.customers is not None)
+    parameters = metrics_chapters(getattr(args, "activation", False), data.events is not None
+                                  and data.customers is not None, args.activation_rule, args.data_dir)
     facts = spark_facts(data, month, parameters, args.activation_rule)
     if getattr(args, "tables", None):
         from saas_kit.facts.tables import write_facts_tables
