@@ -1,6 +1,7 @@
 """Shared test helpers."""
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -9,7 +10,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+SAMPLE = ROOT / "data" / "sample"
 sys.path.insert(0, str(Path(__file__).parent))
+#: The sample's files besides its ledger, copied beside a ready MRR table.
+SAMPLE_OPTIONAL = ("customers.csv", "charges.csv", "events.csv", "company.csv", "dataset.yml")
 
 
 def ledger(rows) -> pd.DataFrame:
@@ -33,6 +37,24 @@ def customer_months(rows) -> pd.DataFrame:
     df["month"] = pd.PeriodIndex(df["month"], freq="M")
     df["mrr"] = df["mrr"].astype("float64")
     return df
+
+
+def sample_as_mrr_table(folder: Path, fmt: str = "csv", optional=SAMPLE_OPTIONAL) -> Path:
+    """The sample company with its ledger given as a ready MRR table: the embedded
+    customer-month MRR of ``data/sample`` written as ``mrr.<fmt>`` (months as text
+    ``YYYY-MM``), beside the sample's other files (``optional``)."""
+    from saas_kit.loading import load_dataset
+
+    folder.mkdir(parents=True, exist_ok=True)
+    cm = load_dataset(SAMPLE).customer_mrr
+    table = pd.DataFrame({"customer_id": cm["customer_id"], "month": cm["month"].astype(str), "mrr": cm["mrr"]})
+    if fmt == "csv":
+        table.to_csv(folder / "mrr.csv", index=False)
+    else:
+        table.to_parquet(folder / "mrr.parquet", index=False)
+    for name in optional:
+        shutil.copy(SAMPLE / name, folder / name)
+    return folder
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ LAYERS = [
     {"loading.snapshot", "generate.write"},
     {"loading", "generate"},
     {"bands", "movements", "compounding", "spark.ledger", "spark.reading", "imports.common", "imports.summary"},
-    {"activation.rule", "activation.stats", "spark.parsing", "imports.snapshot",
+    {"activation.rule", "activation.stats", "activation.paid_spans", "spark.parsing", "imports.snapshot",
      "imports.invoice_lines", "imports.mrr_matrix"},
     {"activation.frames", "spark.validation", "imports.chargebee", "imports.stripe_subscriptions"},
     {"activation.outcomes", "activation.search", "activation.onboarding", "activation.population", "imports"},

@@ -1,5 +1,5 @@
 """A full report from whatever data exists (issue 9, part 3): billing data only, a ready
-``mrr`` table only, and customers without events. Each builds the real notebooks and
+``mrr`` table only, a ready ``mrr`` table with events, and customers without events. Each builds the real notebooks and
 the book with warnings as errors; the pages say what is missing instead of failing.
 A bad activation rule is rejected before any notebook runs."""
 from __future__ import annotations
@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import sample_as_mrr_table
 from saas_kit.errors import ParameterError
+from saas_kit.i18n import message
 from saas_kit.report import build_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +69,17 @@ def test_a_ready_mrr_table_builds_a_full_report(tmp_path):
     overview = _text(site / "book" / "index.html")
     assert "¥70.1M" in overview  # the same October MRR as from the subscriptions
     assert "no event data" in overview
+
+
+def test_a_ready_mrr_table_with_events_builds_the_activation_chapter(tmp_path):
+    """mrr.csv with customers.csv and events.csv: the activation chapter is built, its
+    outcomes found in the month-granular paid spans, and says that its dates are month-granular."""
+    data = sample_as_mrr_table(tmp_path / "data", optional=("customers.csv", "events.csv", "dataset.yml"))
+    site = _build(data, tmp_path / "out")
+    activation = _text(site / "notebooks" / "05_activation.html")
+    assert "needs an events file" not in activation
+    assert message("activation.mrr_table_months", "en") in activation
+    assert "were still paying on day 90" in activation
 
 
 def test_a_bad_activation_rule_is_rejected_before_any_notebook_runs(tmp_path):

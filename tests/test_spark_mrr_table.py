@@ -1,6 +1,8 @@
 """The Spark engine with a ready monthly MRR table as the ledger (issue 12; metrics.md §1,
 §2, §8): a data folder (or catalog schema) with ``mrr.csv`` / ``mrr.parquet`` and no
-subscriptions gives the embedded engine's facts, warnings, errors and command output.
+subscriptions gives the embedded engine's facts (the activation chapter's too, its customer
+outcomes found in the month-granular paid spans of the customer-months), warnings, errors
+and command output.
 
 Every expected value comes from the embedded engine run on the same files: the facts
 compared field by field (:func:`test_spark_engine.assert_facts_equal`), the warnings
@@ -9,12 +11,10 @@ byte for byte. Each test loads its folder once on Spark (one SparkSession per ru
 """
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import sample_as_mrr_table
 from spark_guard import skip_without_spark
 
 skip_without_spark()
@@ -26,26 +26,7 @@ from saas_kit.facts.embedded import embedded_facts  # noqa: E402
 from saas_kit.loading import load_dataset  # noqa: E402
 from saas_kit.spark.data import load_spark_data  # noqa: E402
 from saas_kit.spark.facts import spark_facts  # noqa: E402
-from test_spark_engine import LEDGER_CHAPTERS, assert_facts_equal, both_facts  # noqa: E402
-
-SAMPLE = ROOT / "data" / "sample"
-OPTIONAL = ("customers.csv", "charges.csv", "events.csv", "company.csv", "dataset.yml")
-
-
-def sample_as_mrr_table(folder, fmt: str = "csv", optional=OPTIONAL):
-    """The sample company with its ledger given as a ready MRR table: the embedded
-    customer-month MRR of ``data/sample`` written as ``mrr.<fmt>`` (months as text
-    ``YYYY-MM``), beside the sample's other files."""
-    folder.mkdir(parents=True, exist_ok=True)
-    cm = load_dataset(SAMPLE).customer_mrr
-    table = pd.DataFrame({"customer_id": cm["customer_id"], "month": cm["month"].astype(str), "mrr": cm["mrr"]})
-    if fmt == "csv":
-        table.to_csv(folder / "mrr.csv", index=False)
-    else:
-        table.to_parquet(folder / "mrr.parquet", index=False)
-    for name in optional:
-        shutil.copy(SAMPLE / name, folder / name)
-    return folder
+from test_spark_engine import ALL_CHAPTERS, LEDGER_CHAPTERS, assert_facts_equal, both_facts  # noqa: E402
 
 
 def run_both(argv: list[str], capsys, spark_argv: list[str] | None = None
@@ -58,10 +39,10 @@ def run_both(argv: list[str], capsys, spark_argv: list[str] | None = None
     return embedded, on_spark
 
 
-def assert_metrics_equal(folder, out, capsys) -> None:
-    """``saas-kit metrics FOLDER --tables OUT`` on both engines: the same exit code, stdout
-    and stderr (the warnings), and the same table files byte for byte."""
-    argv = ["metrics", str(folder), "--tables"]
+def assert_metrics_equal(folder, out, capsys, options: tuple[str, ...] = ()) -> None:
+    """``saas-kit metrics FOLDER [OPTIONS] --tables OUT`` on both engines: the same exit code,
+    stdout and stderr (the warnings), and the same table files byte for byte."""
+    argv = ["metrics", str(folder), *options, "--tables"]
     embedded, on_spark = run_both([*argv, str(out / "embedded")], capsys, [*argv, str(out / "spark")])
     assert embedded[0] == 0 and embedded[1]
     assert on_spark == embedded
@@ -80,15 +61,29 @@ def assert_same_files(left, right) -> None:
 
 
 def test_sample_as_mrr_csv_facts_equal(spark, tmp_path):
-    """The sample's customer-month MRR as mrr.csv with every optional file: the same facts
-    in the latest month and an earlier one (no subscriptions: no billing periods, no plans)."""
+    """The sample's customer-month MRR as mrr.csv with every optional file: the same facts,
+    the activation chapter's included, in the latest month and an earlier one (no
+    subscriptions: no billing periods, no plans; the customer outcomes come from the
+    month-granular paid spans of the customer-months on both engines)."""
     folder = sample_as_mrr_table(tmp_path / "sample-mrr")
-    latest, earlier = both_facts(spark, folder, [None, "2026-06"], LEDGER_CHAPTERS)
+    latest, earlier = both_facts(spark, folder, [None, "2026-06"], ALL_CHAPTERS)
     assert latest[0].ledger.billing_periods is None and not latest[0].data.has_subscriptions
-    assert len(latest[0].ledger.movers) > 0 and latest[0].activation is not None
+    assert len(latest[0].ledger.movers) > 0
+    for embedded, _ in (latest, earlier):
+        assert embedded.activation.early_churn["churned"].iloc[0] > 0
+        assert embedded.activation.retention["retained"].sum() > 0
     assert list(latest[0].data.files["kind"]) == ["mrr", "customers", "charges", "events", "company"]
     assert_facts_equal(*latest)
     assert_facts_equal(*earlier)
+
+
+def test_sample_as_mrr_csv_activation_metrics_equal(spark, tmp_path, capsys):
+    """``saas-kit metrics FOLDER --activation --tables OUT`` on the sample as mrr.csv with
+    its events: the same output and the same tables (activation_*.csv included) byte for
+    byte on both engines."""
+    folder = sample_as_mrr_table(tmp_path / "sample-mrr")
+    assert_metrics_equal(folder, tmp_path, capsys, ("--activation",))
+    assert (tmp_path / "spark" / "activation_early_churn.csv").exists()
 
 
 # ----------------------------------------------------------------------------- (a) saas-kit import invoice-lines

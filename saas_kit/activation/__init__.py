@@ -22,6 +22,10 @@ Conventions used by every function here (write them on the methodology page):
   ``start_date <= t < end_date`` (``end_date`` exclusive, NaT = still active).
   It is only known for customers whose check date is on or before ``as_of``
   (``observable``); all retention comparisons use observable customers only.
+* **A ready MRR table** (no subscriptions) knows paid time to the month only: each run
+  of consecutive months with MRR > 0 is taken as paid from the first day of its first
+  month to the first day of the month after its last (:func:`paid_spans_from_mrr`), so
+  first payment, churn and retention dates are month-granular.
 * Undefined ratios are NaN, never inf. Bad parameters raise
   :class:`~saas_kit.errors.ParameterError`, bad data :class:`~saas_kit.errors.DataError`.
 
@@ -33,7 +37,8 @@ from saas_kit.activation.frames import DAY_NS
 from saas_kit.activation.onboarding import early_churn_shares, onboarding_funnel, time_to_first_value
 from saas_kit.activation.outcomes import (activation_rate_by_cohort, customer_outcomes, evaluate_rule,
                                           retention_by_activation)
-from saas_kit.activation.population import OnboardingScope, activation_cohort, onboarding_scope
+from saas_kit.activation.paid_spans import paid_spans_from_mrr
+from saas_kit.activation.population import OnboardingScope, activation_cohort, onboarding_scope, paid_subscriptions
 from saas_kit.activation.rule import ActivationRule
 from saas_kit.activation.search import magic_moment_search
 from saas_kit.activation.stats import Z_95, two_proportion_z_test, wilson_interval
@@ -53,6 +58,8 @@ __all__ = [
     "OnboardingScope",
     "onboarding_scope",
     "activation_cohort",
+    "paid_spans_from_mrr",
+    "paid_subscriptions",
     "DAY_NS",
     "Z_95",
 ]

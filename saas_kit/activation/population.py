@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from saas_kit.activation.paid_spans import paid_spans_from_mrr
 from saas_kit.errors import DataError, ParameterError
 
 if TYPE_CHECKING:
@@ -64,6 +65,17 @@ def onboarding_scope(dataset: Dataset, month: pd.Period | str) -> OnboardingScop
                     & events["customer_id"].isin(scope["customer_id"]).to_numpy()].reset_index(drop=True)
     return OnboardingScope(as_of=as_of, events_start=events_start, customers=scope, events=ev,
                            all_customers=known.reset_index(drop=True))
+
+
+def paid_subscriptions(dataset: Dataset) -> pd.DataFrame:
+    """The subscriptions the customer outcomes are found in (who paid, stayed, churned;
+    :func:`saas_kit.activation.customer_outcomes`): the dataset's own, or, when its ledger
+    is a ready MRR table (no subscriptions), the paid spans its customer-months imply
+    (:func:`saas_kit.activation.paid_spans.paid_spans_from_mrr`, open after the last
+    complete month ``dataset.last_month``): month-granular outcomes."""
+    if dataset.subscriptions is not None:
+        return dataset.subscriptions
+    return paid_spans_from_mrr(dataset.customer_mrr, dataset.last_month)
 
 
 def activation_cohort(month: pd.Period | str, window_days: int) -> pd.Period:

@@ -191,11 +191,12 @@ def activation_facts(dataset: Dataset, month: pd.Period, kpi_rule: str,
         act = activation.evaluate_rule(scope.events, scope.customers, rule, as_of=scope.as_of)
         by_cohort = activation.activation_rate_by_cohort(act, scope.customers)
     days = params["retention_days"]
-    outcomes = activation.customer_outcomes(scope.customers, dataset.subscriptions, scope.as_of, days)
+    paid = activation.paid_subscriptions(dataset)  # month-granular spans for a ready MRR table
+    outcomes = activation.customer_outcomes(scope.customers, paid, scope.as_of, days)
     retention = activation.retention_by_activation(act, outcomes)
     search = activation.magic_moment_search(scope.events, outcomes, None, params["search_thresholds"],
                                             params["search_windows"])
-    all_outcomes = activation.customer_outcomes(scope.all_customers, dataset.subscriptions, scope.as_of, days)
+    all_outcomes = activation.customer_outcomes(scope.all_customers, paid, scope.as_of, days)
     closed = act.loc[act["window_complete"].fillna(False).to_numpy(dtype=bool)]
     closed.attrs["rule"] = rule
     ttfv = activation.time_to_first_value(closed)

@@ -123,7 +123,9 @@ class ActivationFacts:
     - ``by_cohort``: as ``kpi_by_cohort`` for the chapter's rule;
     - ``retention`` = ``retention_by_activation(act, outcomes)`` (two rows: ``group``,
       ``customers``, ``retained``, ``rate``, ``ci_low``, ``ci_high``), ``outcomes`` =
-      ``customer_outcomes(scope.customers, subscriptions, scope.as_of, retention_days)``;
+      ``customer_outcomes(scope.customers, subscriptions, scope.as_of, retention_days)``,
+      ``subscriptions`` = ``paid_subscriptions(dataset)`` (for a ready MRR table the
+      month-granular paid spans of ``paid_spans_from_mrr``);
       ``retention_summary`` its ``attrs["summary"]`` (a dict);
     - ``search`` = ``magic_moment_search(scope.events, outcomes, None, search_thresholds,
       search_windows)`` (one row per candidate rule, ranked);

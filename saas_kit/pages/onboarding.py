@@ -177,7 +177,8 @@ def activation_page(basis: MonthBasis, activation_rule: str = DEFAULT_ACTIVATION
     page = Page("05_activation", fmt, month)
     t, m = page.texts, fmt.msg
     t.update(basis.common_texts())
-    t["activation_missing"] = ""
+    # the chapter's data note: empty, or for a ready MRR table that its paid dates are month-granular
+    t["activation_missing"] = "" if basis.facts.data.has_subscriptions else m("activation.mrr_table_months")
     rule = activation.ActivationRule.parse(activation_rule)
     t.update({"activation_rule_text": rule.describe(fmt.lang), "activation_rule_code": str(rule),
               "activation_retention_days": str(retention_days),

@@ -9,7 +9,8 @@ computed in pandas with the embedded engine's formulas.
 
 Frames: ``customers`` (``customer_id``, ``signup_micros``), ``events`` (``customer_id``,
 ``event``, ``ts_micros``) and ``subscriptions`` (``customer_id``, ``start_micros``,
-``end_micros``, ``amount_ticks``) as :mod:`saas_kit.spark.validation` returns them;
+``end_micros``, ``amount_ticks``) as :mod:`saas_kit.spark.validation` returns them, or,
+for a ready MRR table, the month-granular paid spans of :func:`paid_spans_from_mrr`;
 instants are micros since 1970 (wall clock, UTC session).
 """
 from __future__ import annotations
@@ -87,6 +88,38 @@ def rule_counts(events, customers, rule: ActivationRule | str, with_delay: bool 
     if with_delay:
         cols.append(F.when(n >= rule.min_count, F.col("nth")).alias("delay"))
     return out.select(*cols)
+
+
+def month_start_micros(number):
+    """A column of month numbers (``year * 12 + month - 1``) -> midnight on each month's
+    first day, in micros since 1970."""
+    F = _F()
+    first_day = F.make_date(F.floor(number / 12).cast("int"), (number % 12 + 1).cast("int"), F.lit(1))
+    return F.unix_date(first_day).cast("long") * DAY
+
+
+def paid_spans_from_mrr(customer_mrr, through: int):
+    """The paid spans a customer-month MRR frame (``customer_id``, ``month`` number,
+    ``mrr_ticks``; each customer-month once, as ``SparkData.customer_mrr``) implies, as a
+    subscriptions frame (``customer_id``, ``start_micros``, ``end_micros``,
+    ``amount_ticks``), as :func:`saas_kit.activation.paid_spans_from_mrr`: each run of
+    consecutive months ``M1..Mk`` with MRR > 0 is paid from ``first_day(M1)`` to
+    ``first_day(Mk + 1)`` (exclusive), open (null end) when ``Mk >= through`` (the last
+    complete month); ``amount_ticks`` is the run's first month's MRR. The runs are
+    found by gaps and islands: ``month - row_number()`` per customer is constant within
+    a run."""
+    from pyspark.sql import Window
+
+    F = _F()
+    by_month = Window.partitionBy("customer_id").orderBy("month")
+    runs = (customer_mrr.where(F.col("mrr_ticks") > 0)
+            .select("customer_id", "month", "mrr_ticks", (F.col("month") - F.row_number().over(by_month)).alias("run"))
+            .groupBy("customer_id", "run")
+            .agg(F.min("month").alias("first"), F.max("month").alias("last"),
+                 F.min_by("mrr_ticks", "month").alias("amount_ticks")))
+    end = F.when(F.col("last") < int(through), month_start_micros(F.col("last") + 1))
+    return runs.select("customer_id", month_start_micros(F.col("first")).alias("start_micros"),
+                       end.alias("end_micros"), "amount_ticks")
 
 
 def churn_outcomes(customers, subscriptions, as_of):

@@ -5,7 +5,9 @@ The population is :func:`saas_kit.activation.onboarding_scope`'s: customers who 
 up while the event log was recording (``events_start <= signup < as_of``, ``as_of`` the
 first instant after the report month) and their events before ``as_of``. Per customer,
 Spark counts the rule's events inside the window after signup, finds whether the
-customer paid, stayed and churned (:mod:`saas_kit.spark.activation`), and only counts
+customer paid, stayed and churned (:mod:`saas_kit.spark.activation`; with a ready MRR
+table as the ledger, in the month-granular paid spans of its customer-months,
+:func:`saas_kit.spark.activation.paid_spans_from_mrr`), and only counts
 per signup cohort, per group, per candidate rule and per funnel step come back; the
 time-to-first-value distribution comes back as the activated customers' delays (its
 mean and quantiles are those of exactly these values). The tables are then built
@@ -22,7 +24,7 @@ import pandas as pd
 
 from saas_kit import activation
 from saas_kit.activation.stats import ratio, two_proportion_z_test, wilson_interval
-from saas_kit.errors import DataError, ParameterError
+from saas_kit.errors import DataError
 from saas_kit.facts.embedded import activation_parameters
 from saas_kit.facts.model import ActivationFacts
 import saas_kit.spark.activation as sa
@@ -63,6 +65,7 @@ def activation_facts(data, month: pd.Period, kpi_rule: str, chapter: dict[str, A
 
     as_of, events_start, customers, known, events = scope(data, month)
     events = events.persist(StorageLevel.MEMORY_AND_DISK)
+    spans = None  # the paid spans of a ready MRR table, persisted while the outcomes read them
     try:
         kpi = activation.ActivationRule.parse(kpi_rule)
         kpi_by_cohort = sa.activation_rate_by_cohort(events, customers, kpi, as_of)
@@ -74,16 +77,18 @@ def activation_facts(data, month: pd.Period, kpi_rule: str, chapter: dict[str, A
         rule = activation.ActivationRule.parse(params["activation_rule"])
         by_cohort = kpi_by_cohort if rule == kpi else sa.activation_rate_by_cohort(events, customers, rule, as_of)
         days = params["retention_days"]
-        if data.subscriptions is None:  # a ready MRR table has no subscriptions to find outcomes in
-            raise ParameterError("subscriptions must be a pandas DataFrame, got NoneType")  # the embedded words
-        outcomes = sa.retained_outcomes(customers, data.subscriptions, as_of, days)
+        if data.subscriptions is None:  # a ready MRR table: month-granular paid spans
+            spans = sa.paid_spans_from_mrr(data.customer_mrr, data.last_month_number).persist(
+                StorageLevel.MEMORY_AND_DISK)
+        paid = data.subscriptions if spans is None else spans
+        outcomes = sa.retained_outcomes(customers, paid, as_of, days)
         per = sa.rule_counts(events, customers, rule, with_delay=True)
         out.parameters = params
         out.by_cohort = by_cohort
         out.retention, out.retention_summary = retention_by_activation(per, outcomes)
         out.search = sa.magic_moment_search(events, outcomes, None, params["search_thresholds"],
                                             params["search_windows"])
-        out.early_churn = early_churn(sa.churn_outcomes(known, data.subscriptions, as_of), (30, 45, 90))
+        out.early_churn = early_churn(sa.churn_outcomes(known, paid, as_of), (30, 45, 90))
         out.ttfv, out.ttfv_summary = time_to_first_value(data, per, rule, as_of)
         window = params["funnel_window_days"]
         F = _F()
@@ -92,6 +97,8 @@ def activation_facts(data, month: pd.Period, kpi_rule: str, chapter: dict[str, A
         return out
     finally:
         events.unpersist()
+        if spans is not None:
+            spans.unpersist()
 
 
 def retention_by_activation(per, outcomes) -> tuple[pd.DataFrame, dict]:
