@@ -88,7 +88,7 @@ def ensure_company(customers: int, fmt: str) -> Path:
         target.mkdir(parents=True, exist_ok=True)
         if (source / "subscriptions.parquet").exists():
             for f in source.glob("*.parquet"):
-                pq.write_table(pq.read_table(f), target / f.name, coerce_timestamps="us")
+                write_parquet_us(f, target / f.name)
             shutil.copy2(source / "dataset.yml", target / "dataset.yml")
         else:
             for f in csv_dir.glob("*.csv"):
@@ -110,8 +110,6 @@ def ensure_event_company(customers: int) -> Path:
             raise SystemExit(f"--activation sizes above {TILE_UNIT:,} must be multiples of it (got {customers:,})")
         tile_company(ensure_event_company(TILE_UNIT), customers // TILE_UNIT, target)
         return target
-    import pyarrow.parquet as pq
-
     generated = EVENTS_DATA / f"c{customers}-parquet"
     if not (generated / "events.parquet").exists():
         print(f"generating {customers:,} customers with events for every signup ...", flush=True)
@@ -121,21 +119,22 @@ def ensure_event_company(customers: int) -> Path:
     staging = target.with_name(target.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    for f in generated.glob("*.parquet"):  # Spark reads microseconds, not pandas' nanoseconds
-        source = pq.ParquetFile(f)
-        with pq.ParquetWriter(staging / f.name, _us_schema(source.schema_arrow)) as writer:
-            for batch in source.iter_batches(batch_size=1_000_000):
-                writer.write_batch(batch.cast(_us_schema(batch.schema)))
+    for f in generated.glob("*.parquet"):
+        write_parquet_us(f, staging / f.name)
     shutil.copy2(generated / "dataset.yml", staging / "dataset.yml")
     os.replace(staging, target)
     return target
 
 
-def _us_schema(schema):
-    import pyarrow as pa
+def write_parquet_us(source: Path, target: Path) -> None:
+    """Copy a Parquet file with its timestamps in microseconds (Spark cannot read pandas'
+    nanoseconds; Spark-written Parquet, a lakehouse's, has microseconds), batch by batch."""
+    import pyarrow.parquet as pq
 
-    return pa.schema([pa.field(f.name, pa.timestamp("us", f.type.tz)) if pa.types.is_timestamp(f.type) else f
-                      for f in schema], metadata=schema.metadata)
+    parquet = pq.ParquetFile(source)
+    with pq.ParquetWriter(target, parquet.schema_arrow, coerce_timestamps="us") as writer:
+        for batch in parquet.iter_batches(batch_size=1_000_000):
+            writer.write_batch(batch)
 
 
 def tile_company(source: Path, copies: int, target: Path) -> None:
@@ -264,8 +263,7 @@ def same_outputs(a: Path, b: Path) -> bool:
 def subscription_rows(data_dir: Path) -> int:
     files = list(data_dir.glob("subscriptions.*"))
     if files[0].suffix == ".parquet":
-        import pyarrow.parquet as pq
-        return pq.ParquetFile(files[0]).metadata.num_rows
+        return parquet_rows(files[0])
     with open(files[0], "rb") as f:
         return sum(1 for _ in f) - 1
 
