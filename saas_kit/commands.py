@@ -156,7 +156,7 @@ def run_metrics(args: argparse.Namespace) -> int:
     return 0
 
 def _add_engine(parser: argparse.ArgumentParser) -> None:
-    from saas_kit.spark.commands import add_engine_arguments  # no PySpark import
+    from saas_kit.spark.session import add_engine_arguments  # no PySpark import
     add_engine_arguments(parser)
 
 def _run_on_spark(args: argparse.Namespace) -> int:

@@ -26,13 +26,17 @@ def add_import_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--amounts", choices=("minor", "major"), default=None,
                         help="amount unit: minor (cents; whole yen) or major (49.00); default per format")
     parser.add_argument("--force", action="store_true", help="replace the files of an earlier import in DIR")
+    from saas_kit.spark.session import add_engine_arguments
+
+    add_engine_arguments(parser)
 
 
 def run_import(args: argparse.Namespace) -> int:
     """Import, print the summary, write the folder (all or nothing)."""
     importer, _ = FORMATS[args.format]
     out = Path(args.out)
-    check_out_folder(out, args.force)  # before any work
+    if getattr(args, "engine", "embedded") != "spark":
+        check_out_folder(out, args.force)  # before any work (the Spark import checks its folder on Spark's file system)
     written = {(out / name).resolve() for name in CANONICAL_FILES}
     for path in args.exports:
         if Path(path).resolve() in written:
@@ -44,6 +48,10 @@ def run_import(args: argparse.Namespace) -> int:
     result = ImportResult(format=args.format, files=[Path(p).name for p in args.exports],
                           currency=(args.currency or "").strip().upper() or None, as_of=as_of,
                           as_of_source=source, rows_read=0, rows_kept=0, frames={})
+    if getattr(args, "engine", "embedded") == "spark":
+        from saas_kit.spark.imports import run_spark_import
+
+        return run_spark_import(args, result, args.out)
     importer(args.exports, parse_mapping(args.map), result, args.amounts)
     write_folder(result, out, force=args.force)
     print(result.render(), end="")

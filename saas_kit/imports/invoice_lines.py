@@ -33,8 +33,8 @@ Rules:
   an expansion back the next month. So the monthly rate of every line whose length is
   not a whole number of months is *snapped* to the customer's full-period rate (the
   rate of one of their recurring, non-prorated lines of whole-month length) that
-  explains its amount to within one minor unit (``|rate × length - |net|| <= 1``); if
-  none does, the rate is rounded to the minor unit and the summary counts such lines.
+  explains its amount to within one minor unit (``|rate × length - |net|| <= 1``; the
+  nearest one, the smaller rate of two as near); if none does, the rate is rounded to the minor unit and the summary counts such lines.
   Every rate is then held in whole ticks (1/1200 of a unit), exact in every sum.
 - Lines without a subscription, one-off types, and lines with an empty period (start
   = end, or no period) are one-off charges: positive ones go to ``charges.csv`` (date =
@@ -213,7 +213,7 @@ def _monthly_rates(index, customer, start, end, net, proration, exponent: int, t
         if length.denominator != 1 or proration[i]:
             fits = [c for c in full[customer[i]] if abs(c * length - abs(amount)) <= 1]
             if fits:
-                best = min(fits, key=lambda c: abs(c * length - abs(amount)))
+                best = min(fits, key=lambda c: (abs(c * length - abs(amount)), c))  # the smaller rate on a tie
                 rate = best if amount >= 0 else -best
             elif length.denominator != 1:
                 rate = Fraction(round_ticks(rate))  # nearest minor unit

@@ -24,6 +24,10 @@ from saas_kit.money import ticks_to_text
 
 SUMMARY_FILE = "import-summary.txt"
 CANONICAL_FILES = ("subscriptions.csv", "mrr.csv", "charges.csv", "customers.csv", METADATA_FILE, SUMMARY_FILE)
+#: what an import on Spark writes instead of the CSV files (Parquet folders); either
+#: import replaces the other's files
+SPARK_FILES = ("mrr.parquet", "charges.parquet")
+WRITTEN_FILES = CANONICAL_FILES + SPARK_FILES
 
 
 @dataclass
@@ -54,6 +58,8 @@ class ImportResult:
     frames: dict[str, pd.DataFrame]
     set_aside: list[SetAside] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: file written -> rows, when the frames are not pandas (the Spark import's Parquet)
+    outputs: dict[str, int] = field(default_factory=dict)
 
     def add(self, reason: str, mask: pd.Series, frame: pd.DataFrame, ticks: pd.Series | int, measure: str,
             went_to: str = "not counted", whole_rows: bool = True) -> None:
@@ -71,8 +77,9 @@ class ImportResult:
                  f"as of {self.as_of.date()} ({self.as_of_source}); currency {self.currency}",
                  f"rows read: {self.rows_read}",
                  f"rows kept: {self.rows_kept}"]
-        for kind, frame in self.frames.items():
-            lines.append(f"  -> {kind}.csv: {len(frame)} rows")
+        written = self.outputs or {f"{kind}.csv": len(frame) for kind, frame in self.frames.items()}
+        for name, rows in written.items():
+            lines.append(f"  -> {name}: {rows} rows")
         lines.append(f"rows set aside: {sum(s.rows for s in self.set_aside if s.whole_rows)}")
         for s in self.set_aside:
             amount = ticks_to_text(s.ticks, 2)
@@ -89,12 +96,20 @@ def _rows(rows: list[int]) -> str:
     return shown + (f" and {len(rows) - 12} more" if len(rows) > 12 else "")
 
 
+def remove(path: Path) -> None:
+    """A file, or a folder of Parquet parts."""
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
 def check_out_folder(out: Path, force: bool) -> None:
     """The output folder may exist, but files an import writes are replaced only with --force."""
     if out.exists() and not out.is_dir():
         raise ParameterError(f"--out {out} is a file, not a folder")
     if out.is_dir() and not force:
-        clash = [name for name in CANONICAL_FILES if (out / name).exists()]
+        clash = [name for name in WRITTEN_FILES if (out / name).exists()]
         if clash:
             raise ParameterError(f"{out} already holds {', '.join(clash)}: choose a new folder or pass --force "
                                  "to replace them")
@@ -122,9 +137,9 @@ def write_folder(result: ImportResult, out: str | Path, force: bool = False) -> 
             raise DataError(f"nothing written: the imported rows do not make a data folder ({exc.reason})",
                             file=str(out)) from None
         out.mkdir(parents=True, exist_ok=True)
-        for name in CANONICAL_FILES:
+        for name in WRITTEN_FILES:
             if (out / name).exists() and not (tmp / name).exists():
-                (out / name).unlink()  # a stale file of an earlier import would be read with the new ones
+                remove(out / name)  # a stale file of an earlier import would be read with the new ones
         for path in tmp.iterdir():
             os.replace(path, out / path.name)
         return out

@@ -364,7 +364,7 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default: the folder's dataset.yml, else today)")
     parser.add_argument("--no-pdf", action="store_false", dest="pdf",
                         help="do not print the report-YYYY-MM.pdf (the HTML report only)")
-    from saas_kit.spark.commands import add_engine_arguments  # no PySpark import
+    from saas_kit.spark.session import add_engine_arguments  # no PySpark import
 
     add_engine_arguments(parser)
     parser.add_argument("--lang", metavar="LANGS", default=None, dest="languages",

@@ -16,16 +16,6 @@ import pandas as pd
 from saas_kit.loading import parse_mapping, parse_month_parameter
 
 
-def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--engine`` and ``--spark-master`` (shared by the subcommands that offer Spark)."""
-    parser.add_argument("--engine", choices=["embedded", "spark"], default="embedded",
-                        help="where the computation runs: in this process (embedded, default) or on Apache Spark "
-                             "(needs `pip install -e .[spark]` and Java 17+)")
-    parser.add_argument("--spark-master", default=None, metavar="URL",
-                        help="Spark master for --engine spark (local[*], spark://host:7077, yarn, sc://host:15002 "
-                             "for Spark Connect); default: $SPARK_REMOTE, else $SPARK_MASTER, else local[*]")
-
-
 def run(args: argparse.Namespace) -> int:
     """Dispatch a subcommand to its Spark implementation."""
     from saas_kit.spark.session import spark_session

@@ -70,7 +70,7 @@ def open_kind(spark, location: str, kind: str, mapping: Mapping[str, str] | None
         return _finish(spark.table(table), table, "table", kind, mapping)
     base = location.rstrip("/")
     for path, fmt in ((f"{base}/{kind}.csv", "csv"), (f"{base}/{kind}.parquet", "parquet"), (f"{base}/{kind}", "parquet")):
-        frame = _try_read(spark, path, fmt)
+        frame = try_read(spark, path, fmt)
         if frame is not None:
             return _finish(frame, path, fmt, kind, mapping)
     if required:
@@ -88,7 +88,7 @@ def open_file(spark, path: str, kind: str, mapping: Mapping[str, str] | None = N
             raise DataError(f"no table {table} in Spark's catalog", file=path)
         return _finish(spark.table(table), table, "table", kind, mapping)
     fmt = "csv" if path.lower().endswith((".csv", ".csv.gz", ".txt")) else "parquet"
-    frame = _try_read(spark, path, fmt)
+    frame = try_read(spark, path, fmt)
     if frame is None:
         raise DataError("file not found", file=path)
     return _finish(frame, path, fmt, kind, mapping)
@@ -103,7 +103,7 @@ def header_names(spark, path: str, mapping: Mapping[str, str] | None = None) -> 
         table = path[len(TABLE_PREFIX):]
         frame = spark.table(table) if spark.catalog.tableExists(table) else None
     else:
-        frame = _try_read(spark, path, "csv")
+        frame = try_read(spark, path, "csv")
     if frame is None:
         return set()
     mapping = dict(mapping or {})
@@ -117,7 +117,7 @@ NANOS_HINT = ("the Parquet file stores timestamps in nanoseconds, which Spark ca
               "pq.write_table(..., coerce_timestamps='us'); Spark and Databricks write microseconds)")
 
 
-def _try_read(spark, path: str, fmt: str):
+def try_read(spark, path: str, fmt: str):
     from pyspark.errors import AnalysisException
 
     reader = spark.read.format(fmt)

@@ -23,6 +23,8 @@ on either mode's overflow or cast behaviour.
 """
 from __future__ import annotations
 
+import argparse
+
 import importlib.util
 import os
 import shutil
@@ -108,3 +110,13 @@ def spark_session(master: str | None = None, app_name: str = "saas-kit") -> "Spa
             session.sparkContext.setLogLevel("ERROR")
     session.conf.set("spark.sql.session.timeZone", "UTC")
     return session
+
+
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--engine`` and ``--spark-master`` (shared by the subcommands that offer Spark)."""
+    parser.add_argument("--engine", choices=["embedded", "spark"], default="embedded",
+                        help="where the computation runs: in this process (embedded, default) or on Apache Spark "
+                             "(needs `pip install -e .[spark]` and Java 17+)")
+    parser.add_argument("--spark-master", default=None, metavar="URL",
+                        help="Spark master for --engine spark (local[*], spark://host:7077, yarn, sc://host:15002 "
+                             "for Spark Connect); default: $SPARK_REMOTE, else $SPARK_MASTER, else local[*]")

@@ -1,0 +1,588 @@
+"""Invoice line items -> customer-month MRR on Apache Spark (``saas-kit import --engine spark``).
+
+The rules are the embedded importer's (:mod:`saas_kit.imports.invoice_lines`, metrics.md
+§8), computed in Spark SQL with exact integers, so that an export of billions of lines
+(Stripe's ``invoice_line_items`` in a lakehouse) becomes ``mrr.parquet`` where it lives:
+
+- every line's service period in calendar months as an exact fraction ``p / q``: whole
+  months (``add_months`` clamps the day as pandas does), then the rest, which falls in at
+  most two calendar months, as ``a / days(A) + b / days(B)``; ``q = days(A) * days(B)``;
+- the snapping of a partial-month line to its customer's full-period rate ``n / w``
+  (``|n p - |net| w q| <= w q``; the nearest, the smaller rate on a tie) by a join with
+  the customer's full-period lines and an anti-join that drops every candidate some other
+  candidate beats (exact cross-multiplication, no division);
+- every rate as whole ticks, rounded half away from zero with integer division on
+  DECIMAL(38, 0) values (no float);
+- the months ``[month(start), month(end))`` of each line summed per customer-month.
+
+Checks run in the embedded importer's order in one pass over the parsed lines; the words
+of an error come from the embedded functions themselves, given the failing cell, with
+the file and row where it is (CSV: header = row 1; Parquet: first record = row 1; a
+catalog table has no rows to point at). Only the summary, the first rows of every reason
+and the first failure come back to the driver; the MRR and the one-off charges are
+written by Spark as Parquet.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Mapping, Sequence
+
+import pandas as pd
+
+from saas_kit.errors import DataError
+import saas_kit.imports.common as common
+import saas_kit.imports.invoice_lines as embedded
+from saas_kit.imports.summary import ImportResult, SetAside
+from saas_kit.metadata import last_complete_month
+from saas_kit.money import TICKS_PER_UNIT
+from saas_kit.spark.reading import TABLE_PREFIX, is_table_location, try_read
+
+UNIX_RE = r"^[0-9]{9,11}(\.[0-9]+)?$"
+#: ISO 8601 dates, with an optional time and UTC offset (what billing exports write)
+ISO_RE = (r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?)?"
+          r"\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$")
+THOUSANDS_RE = r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"
+NUMBER_RE = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+BOOL_TRUE = ("true", "1", "yes", "t", "y")
+BOOL_KNOWN = ("", "true", "false", "1", "0", "yes", "no", "t", "f", "y", "n")
+ORDER = ("_pos", "_blk", "_key")
+
+
+def _F():
+    from pyspark.sql import functions as F
+    return F
+
+
+def _dec(value):
+    """An integer literal or column as DECIMAL(38, 0): products of amounts, day counts and
+    ticks stay exact up to 10^38."""
+    F = _F()
+    return (value if not isinstance(value, int) else F.lit(str(value))).cast("decimal(38,0)")
+
+
+def int_div(a, b):
+    """Exact ``a // b`` of non-negative integers as DECIMAL(38, 0) columns: ``a - a mod b``
+    is a multiple of ``b``, so the division has no remainder to round."""
+    F = _F()
+    a, b = _dec(a), _dec(b)
+    return ((a - F.pmod(a, b)) / b).cast("decimal(38,0)")
+
+
+def round_half_away(numerator, denominator):
+    """Nearest whole number of ``numerator / denominator`` (denominator > 0), halves away
+    from zero (:func:`saas_kit.imports.common.round_ticks`), as BIGINT."""
+    F = _F()
+    n, d = _dec(numerator), _dec(denominator)
+    quotient = int_div(F.abs(n) * 2 + d, d * 2)
+    return F.when(n < 0, -quotient).otherwise(quotient).cast("long")
+
+
+def ticks_text(ticks):
+    """:func:`saas_kit.money.ticks_to_text` with 6 decimals as a Spark expression (the text
+    the embedded importer writes into ``mrr.csv`` and ``charges.csv``)."""
+    F = _F()
+    t = ticks.cast("long")
+    sign = F.when(t < 0, F.lit("-")).otherwise(F.lit(""))
+    whole, rest = F.abs(t) / TICKS_PER_UNIT, F.pmod(F.abs(t), F.lit(TICKS_PER_UNIT))
+    whole = F.floor(whole).cast("long")
+    scaled = rest * 10**6
+    frac = F.floor(scaled / TICKS_PER_UNIT).cast("long")
+    up = F.pmod(scaled, F.lit(TICKS_PER_UNIT)) * 2 >= TICKS_PER_UNIT
+    frac = F.when(up, frac + 1).otherwise(frac)
+    digits = F.regexp_replace(F.lpad(frac.cast("string"), 6, "0"), "0+$", "")
+    return (F.when(rest == 0, F.concat(sign, whole.cast("string")))
+            .when(frac == 10**6, F.concat(sign, (whole + 1).cast("string")))
+            .otherwise(F.concat(sign, whole.cast("string"), F.lit("."), digits)))
+
+
+# --------------------------------------------------------------------------- reading
+
+@dataclass
+class Lines:
+    """The export as text columns named by their normalised headers, with where each row
+    came from: ``_pos`` (which of the given paths), ``_name`` (the file name the summary
+    shows), ``_blk``/``_key`` (file order) and ``_fmt``."""
+
+    frame: object
+    names: list[str]          # file name shown per path (single files) or None (folders)
+    formats: list[str]        # 'csv' | 'parquet' | 'table' per path
+    columns: list[str]
+
+
+def read_lines(spark, paths: Sequence[str], mapping: Mapping[str, str] | None, used: set[str]) -> Lines:
+    """Read every export (CSV, Parquet file or folder, ``spark-table:name``) into one frame:
+    headers mapped (``--map``) and normalised as the embedded importer does; cells as trimmed
+    text (:func:`saas_kit.spark.parsing.text_of`); all-blank rows flagged ``_blank``."""
+    from functools import reduce
+
+    from saas_kit.spark.parsing import text_of
+
+    F = _F()
+    mapping = dict(mapping or {})
+    frames, names, formats, found = [], [], [], []
+    for pos, path in enumerate(map(str, paths)):
+        if is_table_location(path):
+            table = path[len(TABLE_PREFIX):]
+            if not spark.catalog.tableExists(table):
+                raise DataError(f"no table {table} in Spark's catalog", file=path)
+            frame, fmt = spark.table(table), "table"
+        else:
+            fmt = "csv" if path.lower().endswith((".csv", ".csv.gz", ".txt")) else "parquet"
+            frame = try_read(spark, path, fmt)
+            if frame is None:
+                raise DataError("file not found", file=path)
+        stripped = [c.strip().lstrip("\ufeff").strip() for c in frame.columns]
+        mapped = [mapping.get(c, c) for c in stripped]
+        if len(set(mapped)) < len(mapped):
+            dup = next(c for i, c in enumerate(mapped) if c in mapped[:i])
+            raise DataError("column appears twice (in the header or after the column mapping)", file=path,
+                            row=1, column=dup)
+        normal = [common.normalise_header(c) for c in mapped]
+        if len(set(normal)) < len(normal):
+            dup = next(c for i, c in enumerate(normal) if c in normal[:i])
+            raise DataError(f"two columns read as {dup!r} (rename one with --map)", file=path, row=1)
+        frame = frame.toDF(*normal)
+        texts = {c: text_of(frame, c) for c in normal}
+        blank = reduce(lambda a, b: a & b, [t == "" for t in texts.values()], F.lit(True))
+        single = fmt == "table" or path.lower().rstrip("/").endswith((".csv", ".csv.gz", ".txt", ".parquet", ".pq"))
+        shown = path[len(TABLE_PREFIX):] if fmt == "table" else PurePosixPath(path.rstrip("/")).name
+        if fmt == "parquet":
+            blk, key = F.lit(0).cast("long"), F.col("_metadata.row_index")
+        elif fmt == "csv":
+            blk, key = F.col("_metadata.file_block_start"), F.monotonically_increasing_id()
+        else:
+            blk, key = F.lit(0).cast("long"), F.monotonically_increasing_id()
+        file_col = (F.lit(shown) if single or fmt == "table"
+                    else F.element_at(F.split(F.col("_metadata.file_path"), "/"), -1))
+        frames.append(frame.select(*[texts[c].alias(c) for c in normal if c in used],
+                                   F.lit(pos).alias("_pos"), file_col.alias("_name"), blk.alias("_blk"),
+                                   key.alias("_key"), blank.alias("_blank")))
+        names.append(shown)
+        formats.append(fmt)
+        found.extend(c for c in normal if c not in found)
+    frame = reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
+    frame = frame.fillna("", subset=[c for c in frame.columns if not c.startswith("_")])
+    return Lines(frame, names, formats, found)
+
+
+def row_numbers(lines: Lines, typed) -> dict:
+    """(``_pos``, ``_name``, ``_blk``) -> (first row number, first ``_key``) of every CSV
+    split, so that a row's number is ``first + (_key - first key)`` (ids are consecutive
+    within a split; earlier splits of the file are counted before it). Parquet rows are
+    ``row_index + 1``; catalog tables have none."""
+    F = _F()
+    csv = [i for i, f in enumerate(lines.formats) if f == "csv"]
+    if not csv:
+        return {}
+    blocks = (typed.where(F.col("_pos").isin(csv)).groupBy("_pos", "_name", "_blk")
+              .agg(F.count(F.lit(1)).alias("n"), F.min("_key").alias("k")).collect())
+    starts, counted = {}, {}
+    for b in sorted(blocks, key=lambda r: (r["_pos"], r["_name"], r["_blk"])):
+        file = (b["_pos"], b["_name"])
+        first = counted.get(file, 2)  # the header is row 1
+        starts[(b["_pos"], b["_name"], b["_blk"])] = (first, b["k"])
+        counted[file] = first + b["n"]
+    return starts
+
+
+def row_of(lines: Lines, starts: dict, r) -> int | None:
+    fmt = lines.formats[r["_pos"]]
+    if fmt == "parquet":
+        return int(r["_key"]) + 1
+    if fmt == "table":
+        return None
+    first, key = starts[(r["_pos"], r["_name"], r["_blk"])]
+    return first + int(r["_key"]) - int(key)
+
+
+# --------------------------------------------------------------------------- cells
+
+def minor_amounts(text, exponent: int, unit: str, required: bool):
+    """(minor units as BIGINT, bad) of an amount column, as
+    :func:`saas_kit.imports.common.amounts_minor` reads it: plain decimals (``1,234.5``
+    thousands separators allowed), scaled by 10^exponent for ``major``; blank is 0 unless
+    required; a fraction of the minor unit, or more than 10^15, is bad."""
+    F = _F()
+    cleaned = F.when(text.rlike(THOUSANDS_RE), F.regexp_replace(text, ",", "")).otherwise(text)
+    number = F.when(cleaned.rlike(NUMBER_RE), cleaned.try_cast("decimal(30,10)"))
+    too_fine = cleaned.rlike(r"\.[0-9]{11,}") & cleaned.rlike(r"\.[0-9]{10}[0-9]*[1-9]")
+    scaled = number * F.lit(10**exponent).cast("decimal(4,0)") if unit == "major" else number
+    whole = scaled == F.floor(scaled)
+    bad = (text != "") & (number.isNull() | ~whole | (F.abs(scaled) > 10**15) | too_fine)
+    if required:
+        bad = bad | (text == "")
+    value = F.when((text != "") & ~bad, scaled.cast("decimal(38,0)").cast("long")).otherwise(F.lit(0).cast("long"))
+    return value, bad
+
+
+def dates(text):
+    """(date, unreadable) of a date column as :func:`saas_kit.imports.common.instants` reads
+    it, for what billing exports write: Unix seconds, or an ISO 8601 date with an optional
+    time and UTC offset (converted to UTC); the UTC calendar date."""
+    F = _F()
+    unix = text.rlike(UNIX_RE)
+    parts = [F.regexp_extract(text, ISO_RE, i) for i in range(1, 8)]
+    iso = text.rlike(ISO_RE)
+    y, m, d = (F.when(iso, p.cast("int")) for p in parts[:3])
+    h, mi, s = (F.when(iso & (p != ""), p.cast("int")).otherwise(0) for p in parts[3:6])
+    zone = parts[6]
+    sign = F.when(F.substring(zone, 1, 1) == "-", -1).otherwise(1)
+    digits = F.regexp_replace(zone, "[^0-9]", "")
+    offset = F.when(F.length(digits) >= 2, sign * (F.substring(digits, 1, 2).cast("int") * 3600
+                                                   + F.when(F.length(digits) == 4,
+                                                            F.substring(digits, 3, 2).cast("int") * 60)
+                                                   .otherwise(0))).otherwise(0)
+    month_ok = m.between(1, 12) & y.between(1, 9999)
+    days_in = F.when(month_ok, F.dayofmonth(F.last_day(F.make_date(y, m, F.lit(1)))))
+    valid = iso & month_ok & d.between(1, 31) & (d <= days_in) & h.between(0, 23) & mi.between(0, 59) \
+        & s.between(0, 59)
+    seconds = (F.unix_date(F.when(valid, F.make_date(y, m, d))).cast("long") * 86400
+               + h * 3600 + mi * 60 + s - offset)
+    unix_seconds = F.floor(F.when(unix, text.try_cast("double"))).cast("long")
+    secs = F.when(unix, unix_seconds).when(valid, seconds)
+    day = F.date_from_unix_date(F.floor(secs / 86400).cast("int"))
+    return day, (text != "") & secs.isNull()
+
+
+def as_bool(text):
+    """(true?, bad) of a true/false column (:func:`saas_kit.imports.common.bool_cells`)."""
+    F = _F()
+    lower = F.lower(text)
+    return lower.isin(*BOOL_TRUE), ~lower.isin(*BOOL_KNOWN)
+
+
+def month_number(day):
+    F = _F()
+    return F.year(day) * 12 + F.month(day) - 1
+
+
+# --------------------------------------------------------------------------- the import
+
+@dataclass
+class Check:
+    """Rows where ``bad`` holds fail; ``say(cell, file, row)`` gives the DataError."""
+
+    column: str | None
+    bad: object
+    value: object
+    say: object
+
+
+def _embedded_words(fn, column: str, fallback: str):
+    """The DataError the embedded importer's cell function ``fn(frame, column)`` raises for
+    one cell, at the Spark row's file and row; ``fallback`` when it accepts the cell (a
+    form only the embedded reader knows)."""
+    def say(cell: str, file: str, row: int | None) -> DataError:
+        frame = pd.DataFrame({"_row": [row or 0], "_file": [file], column: [cell]})
+        try:
+            fn(frame, column)
+        except DataError as exc:
+            return DataError(exc.reason, file=file, row=row, column=exc.column)
+        return DataError(fallback.format(cell=cell[:40]), file=file, row=row, column=column)
+    return say
+
+
+def _fixed(message: str, column: str | None):
+    return lambda cell, file, row: DataError(message.format(cell=cell), file=file, row=row, column=column)
+
+
+def import_lines(spark, paths: Sequence[str], mapping: Mapping[str, str] | None, result: ImportResult,
+                 aliases: dict, amounts: str | None) -> dict:
+    """Fill ``result`` (currency, rows, set-aside rows, notes) and return the Spark frames to
+    write: ``{"mrr": ..., "charges": ...}`` (charges only when there are one-off lines)."""
+    from pyspark import StorageLevel
+
+    F = _F()
+    used = {n for names in aliases.values() for n in names}
+    lines = read_lines(spark, paths, mapping, used)
+    cols = common.pick_columns(pd.DataFrame(columns=lines.columns), aliases, ("customer", "amount"), str(paths[0]))
+    t = {field: (F.col(name) if name else F.lit("")) for field, name in cols.items()}
+    result.files = [PurePosixPath(str(p).rstrip("/")).name if not is_table_location(str(p)) else str(p)
+                    for p in paths]
+
+    code = F.upper(t["currency"])
+    currency = _currency(lines, code, cols["currency"], result)
+    exponent = common.minor_exponent(currency)
+    unit = amounts or ("minor" if str(cols["amount"]).endswith("_in_cents") else "major")
+    amount, amount_bad = minor_amounts(t["amount"], exponent, unit, required=True)
+    discount, discount_bad = minor_amounts(t["discount"], exponent, unit, required=False)
+    tax, tax_bad = minor_amounts(t["tax"], exponent, unit, required=False)
+    kind = F.lower(t["type"])
+    proration, proration_bad = as_bool(t["proration"])
+    start, start_bad = dates(t["start"])
+    end, end_bad = dates(t["end"])
+    date, date_bad = dates(t["date"])
+    typed = lines.frame.where(~F.col("_blank")).select(
+        t["customer"].alias("customer"), t["subscription"].alias("subscription"), kind.alias("kind"),
+        amount.alias("amount"), discount.alias("discount"), tax.alias("tax"), proration.alias("proration"),
+        start.alias("start"), end.alias("end"), date.alias("date"), t["description"].alias("description"),
+        *[c.alias(f"bad_{n}") for n, c in (("amount", amount_bad), ("discount", discount_bad), ("tax", tax_bad),
+                                            ("proration", proration_bad), ("start", start_bad), ("end", end_bad),
+                                            ("date", date_bad))],
+        *[t[f].alias(f"text_{f}") for f in ("amount", "discount", "tax", "proration", "start", "end", "date", "type")],
+        "_pos", "_name", "_blk", "_key", F.monotonically_increasing_id().alias("_line"))
+    net = F.col("amount") - F.col("discount")
+    has_period = F.col("start").isNotNull() & F.col("end").isNotNull() & (F.col("end") > F.col("start"))
+    has_sub = F.col("subscription") != ""
+    recurring = ((F.col("kind").isin(*embedded.RECURRING_TYPES) | ((F.col("kind") == "") & has_sub)
+                  | F.col("proration")) & has_sub & has_period)
+    typed = typed.withColumns({"net": net, "recurring": recurring})
+    typed = typed.withColumns({
+        "ticks": round_half_away(_dec(F.col("net")) * TICKS_PER_UNIT, 10**exponent),
+        "tax_ticks": round_half_away(_dec(F.col("tax")) * TICKS_PER_UNIT, 10**exponent),
+        "counted": F.col("recurring") & ~((F.col("net") < 0) & ~F.col("proration")),
+    }).persist(StorageLevel.MEMORY_AND_DISK)
+
+    known = F.col("kind").isin(*(embedded.RECURRING_TYPES | embedded.ONE_OFF_TYPES | {""}))
+    c = cols
+    checks = [
+        Check(c["amount"], F.col("bad_amount"), F.col("text_amount"),
+              _embedded_words(lambda f, k: common.amounts_minor(f, k, exponent, unit), c["amount"] or "",
+                              "amount {cell!r} is not a plain number the Spark engine reads")),
+        Check(c["discount"], F.col("bad_discount"), F.col("text_discount"),
+              _embedded_words(lambda f, k: common.amounts_minor(f, k, exponent, unit, required=False),
+                              c["discount"] or "", "amount {cell!r} is not a plain number the Spark engine reads")),
+        Check(c["tax"], F.col("bad_tax"), F.col("text_tax"),
+              _embedded_words(lambda f, k: common.amounts_minor(f, k, exponent, unit, required=False),
+                              c["tax"] or "", "amount {cell!r} is not a plain number the Spark engine reads")),
+        Check(c["customer"], F.col("customer") == "", F.lit(""), _fixed("customer id is missing", c["customer"])),
+        Check(c["type"], ~known, F.col("kind"),
+              lambda cell, file, row: DataError(f"unknown line type {cell!r} (subscription or one_time)", file=file,
+                                                row=row, column=c["type"])),
+        Check(c["proration"], F.col("bad_proration"), F.lower(F.col("text_proration")),
+              lambda cell, file, row: DataError(f"expected true or false, got {cell[:20]!r}", file=file, row=row,
+                                                column=c["proration"])),
+    ]
+    for field in ("start", "end"):
+        say = _embedded_words(common.instants, c[field] or "",
+                              "cannot read the date {cell!r} (the Spark engine reads ISO 8601 dates such as "
+                              "2026-01-15 or 2026-01-15T09:30:00Z, and Unix seconds)")
+        checks.append(Check(c[field], F.col(f"bad_{field}"), F.col(f"text_{field}"), say))
+        checks.append(Check(c[field], F.col(field).isNotNull() & ~F.year(F.col(field)).between(1990, 2200),
+                            F.col(f"text_{field}"), say))
+    checks.append(Check(c["end"], F.col("start").isNotNull() & F.col("end").isNotNull()
+                        & (F.col("end") < F.col("start")), F.lit(""),
+                        _fixed("the period ends before it starts", c["end"])))
+    first_date_check = len(checks)
+    say_date = _embedded_words(common.instants, c["date"] or "",
+                               "cannot read the date {cell!r} (the Spark engine reads ISO 8601 dates such as "
+                               "2026-01-15 or 2026-01-15T09:30:00Z, and Unix seconds)")
+    checks.append(Check(c["date"], F.col("bad_date"), F.col("text_date"), say_date))
+    checks.append(Check(c["date"], F.col("date").isNotNull() & ~F.year(F.col("date")).between(1990, 2200),
+                        F.col("text_date"), say_date))
+    one_off_positive = ~F.col("recurring") & (F.col("net") > 0)
+    checks.append(Check(None, one_off_positive & F.col("start").isNull() & F.col("date").isNull(), F.lit(""),
+                        _fixed("a one-off line needs a date (a period start or a date column)", None)))
+
+    order = F.struct("_pos", "_name", "_blk", "_key")
+    firsts = typed.agg(F.count(F.lit(1)).alias("rows"), F.count(F.when(F.col("counted"), 1)).alias("kept"),
+                       *[F.min(F.when(ch.bad, F.struct(order.alias("o"), ch.value.cast("string").alias("v"))))
+                         .alias(f"c{i}") for i, ch in enumerate(checks)]).collect()[0]
+    starts = row_numbers(lines, lines.frame)
+
+    def raise_check(i: int) -> None:
+        hit = firsts[f"c{i}"]
+        if hit is not None:
+            o = hit["o"]
+            raise checks[i].say(hit["v"] or "", o["_name"], row_of(lines, starts, o))
+
+    for i in range(first_date_check):
+        raise_check(i)
+    result.rows_read, result.rows_kept = int(firsts["rows"]), int(firsts["kept"])
+
+    _set_aside(lines, typed, starts, result)
+    through = common.as_number(last_complete_month(result.as_of))
+    cells, unsnapped, later = _customer_months(typed, exponent, through)
+    if unsnapped:
+        result.notes.append(f"{unsnapped} lines of a partial month have no full-period line of the same price for "
+                            "their customer: their monthly rate is rounded to the minor unit")
+    if later:
+        result.notes.append(f"months after {common.number_to_month(through)} (not complete at the as-of date) are "
+                            "not written; the lines covering them are kept for those months' later imports")
+    mrr = _mrr_rows(cells, result, currency)
+    for i in range(first_date_check, len(checks)):
+        raise_check(i)
+    frames = {"mrr": mrr}
+    charged = typed.where(~F.col("recurring") & (F.col("net") > 0))
+    if charged.limit(1).count():
+        frames["charges"] = (charged.orderBy("_pos", "_name", "_blk", "_key").select(
+            F.col("customer").alias("customer_id"),
+            F.date_format(F.coalesce("start", "date"), "yyyy-MM-dd").alias("date"),
+            ticks_text(F.col("ticks")).alias("amount"),
+            F.when(F.col("description") == "", F.lit("one-off")).otherwise(F.col("description")).alias("kind")))
+    result.notes.append("MRR from invoice lines covers the months their service periods cover; a month no paid "
+                        "period reaches (an unpaid renewal, a pause) is MRR 0")
+    return frames
+
+
+def _currency(lines: Lines, code, column: str | None, result: ImportResult) -> str:
+    """:func:`saas_kit.imports.common.currencies` on Spark: the one currency of the export
+    (its column, else ``--currency``), from one small aggregation."""
+    import re
+
+    from saas_kit.errors import ParameterError
+
+    F = _F()
+    given = result.currency.strip().upper() if result.currency else None
+    found = []
+    if column is not None:
+        found = (lines.frame.where(~F.col("_blank") & (code != "")).groupBy(code.alias("code"))
+                 .agg(F.count(F.lit(1)).alias("n"), F.min(F.struct("_pos", "_name", "_blk", "_key")).alias("o"))
+                 .collect())
+    codes = sorted(r["code"] for r in found)
+    if given and codes and codes != [given]:
+        other = next(r for r in sorted(found, key=lambda r: r["code"]) if r["code"] != given)
+        starts = row_numbers(lines, lines.frame)
+        raise DataError(f"currency {other['code']} where --currency says {given}", file=other["o"]["_name"],
+                        row=row_of(lines, starts, other["o"]), column=column)
+    if len(codes) > 1:
+        ranked = sorted(found, key=lambda r: (-r["n"], tuple(r["o"])))
+        listed = ", ".join(f"{r['code']} ({r['n']} rows)" for r in ranked)
+        first = min(found, key=lambda r: tuple(r["o"]))
+        raise DataError(f"the export mixes currencies ({listed}); MRR needs one currency: split the export by "
+                        f"currency and import each part into its own folder", file=first["o"]["_name"],
+                        column=column)
+    currency = given or (codes[0] if codes else None)
+    if currency is None:
+        raise ParameterError("the invoice-line export has no currency column: give the currency with --currency "
+                             "CODE (e.g. --currency USD); it is never assumed")
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise ParameterError(f"currency must be a 3-letter ISO code such as USD, got {currency!r}")
+    result.currency = currency
+    return currency
+
+
+#: (reason, measure, where the rows went, whole rows?) in the embedded importer's order
+REASONS = (
+    ("tax (never part of MRR)", "tax", "not counted; the lines themselves are kept", False),
+    ("one-off (no subscription, a one-off type or an empty period)", "amount", "written to charges.parquet", True),
+    ("refund or credit (a negative one-off line)", "amount", "not counted", True),
+    ("zero-amount one-off line", "amount", "not counted", True),
+    ("refund or credit (a negative recurring line that is not a proration)", "amount", "not counted", True),
+)
+
+
+def _set_aside(lines: Lines, typed, starts: dict, result: ImportResult) -> None:
+    """The rows set aside, by reason: how many, their amount, and the first 12 rows of each
+    file (a window that keeps 12 rows per reason and file: Spark limits each group before
+    the shuffle)."""
+    from pyspark.sql import Window
+
+    F = _F()
+    one_off = ~F.col("recurring")
+    masks = [F.col("tax") != 0, one_off & (F.col("net") > 0), one_off & (F.col("net") < 0),
+             one_off & (F.col("net") == 0), F.col("recurring") & (F.col("net") < 0) & ~F.col("proration")]
+    reasons = F.filter(F.array(*[F.when(m, F.lit(i)) for i, m in enumerate(masks)]), lambda x: x.isNotNull())
+    flagged = typed.select(F.explode(reasons).alias("reason"), "_pos", "_name", "_blk", "_key",
+                           F.when(F.col("tax") != 0, F.col("tax_ticks")).alias("tax_ticks"), "ticks")
+    flagged = flagged.withColumn("amount", F.when(F.col("reason") == 0, F.col("tax_ticks")).otherwise(F.col("ticks")))
+    totals = {(r["reason"], r["_pos"], r["_name"]): (int(r["n"]), int(r["s"]))
+              for r in flagged.groupBy("reason", "_pos", "_name")
+              .agg(F.count(F.lit(1)).alias("n"), F.sum("amount").alias("s")).collect()}
+    if not totals:
+        return
+    first = Window.partitionBy("reason", "_pos", "_name").orderBy("_blk", "_key")
+    shown: dict = {}
+    for r in (flagged.withColumn("k", F.row_number().over(first)).where(F.col("k") <= 12)
+              .orderBy("reason", "_pos", "_name", "_blk", "_key").collect()):
+        shown.setdefault((r["reason"], r["_pos"], r["_name"]), []).append(row_of(lines, starts, r))
+    for i, (reason, measure, went_to, whole_rows) in enumerate(REASONS):
+        files = sorted(k for k in totals if k[0] == i)
+        if not files:
+            continue
+        locations = []
+        for key in files:
+            rows, count = shown[key], totals[key][0]
+            if rows and rows[0] is None:
+                locations.append(f"{key[2]}: {count} rows (a table has no row numbers)")
+            else:
+                more = f" and {count - 12} more" if count > 12 else ""
+                locations.append(f"{key[2]}: rows {', '.join(map(str, rows[:12]))}{more}")
+        result.set_aside.append(SetAside(reason, sum(totals[k][0] for k in files), sum(totals[k][1] for k in files),
+                                         measure, locations, went_to, whole_rows))
+
+
+def _customer_months(typed, exponent: int, through: int):
+    """(customer-month tick sums with the first line that reached each, lines rounded to
+    the minor unit, whether any line reaches past ``through``)."""
+    from pyspark import StorageLevel
+
+    F = _F()
+    d = lambda name: _dec(F.col(name))  # noqa: E731
+    lines = typed.where(F.col("counted")).select(
+        "customer", "net", "proration", "start", "end", "_pos", "_name", "_blk", "_key", "_line",
+        month_number(F.col("start")).alias("ms"), month_number(F.col("end")).alias("me"))
+    w0 = F.col("me") - F.col("ms")
+    lines = lines.withColumn("whole", F.when(F.add_months("start", w0) <= F.col("end"), w0).otherwise(w0 - 1))
+    lines = lines.withColumn("day", F.add_months("start", F.col("whole")))
+    same = month_number(F.col("day")) == F.col("me")
+    next_month = F.add_months(F.trunc("day", "month"), 1)
+    lines = lines.withColumns({
+        "da": F.dayofmonth(F.last_day("day")).cast("long"), "db": F.dayofmonth(F.last_day("end")).cast("long"),
+        "a": F.when(same, F.datediff("end", "day")).otherwise(F.datediff(next_month, "day")).cast("long"),
+        "b": F.when(same, 0).otherwise(F.datediff("end", F.trunc("end", "month"))).cast("long"),
+    })
+    lines = lines.withColumns({"q": F.col("da") * F.col("db"),
+                               "rem": F.col("a") * F.col("db") + F.col("b") * F.col("da")})
+    lines = lines.withColumns({"p": F.col("whole") * F.col("q") + F.col("rem"),
+                               "is_whole": F.pmod(F.col("rem"), F.col("q")) == 0})
+    lines = lines.persist(StorageLevel.MEMORY_AND_DISK)
+
+    full = (lines.where(~F.col("proration") & F.col("is_whole") & (F.col("net") > 0))
+            .select("customer", F.col("net").alias("n"), (F.col("p") / F.col("q")).cast("long").alias("w")))
+    snap = lines.where(~F.col("is_whole") | F.col("proration")).select("customer", "_line", "net", "p", "q")
+    x = F.abs(d("n") * d("p") - F.abs(d("net")) * d("w") * d("q"))
+    fits = (snap.join(full, "customer").where(x <= d("w") * d("q"))
+            .select("_line", "n", "w", x.cast("decimal(38,0)").alias("x")))
+    k, j = fits.alias("k"), fits.alias("j")
+    better = ((_dec(F.col("j.x")) * _dec(F.col("k.w")) < _dec(F.col("k.x")) * _dec(F.col("j.w")))
+              | ((_dec(F.col("j.x")) * _dec(F.col("k.w")) == _dec(F.col("k.x")) * _dec(F.col("j.w")))
+                 & (_dec(F.col("j.n")) * _dec(F.col("k.w")) < _dec(F.col("k.n")) * _dec(F.col("j.w")))))
+    best = (k.join(j, (F.col("k._line") == F.col("j._line")) & better, "left_anti")
+            .groupBy(F.col("_line")).agg(F.min(F.struct("n", "w")).alias("best")))
+    rated = lines.join(best, "_line", "left")
+    scale = 10**exponent
+    sign = F.when(F.col("net") < 0, -1).otherwise(1)
+    snapped = round_half_away(_dec(sign) * _dec(F.col("best.n")) * TICKS_PER_UNIT, _dec(F.col("best.w")) * scale)
+    minor = round_half_away(d("net") * d("q"), d("p"))
+    to_minor = round_half_away(_dec(minor) * TICKS_PER_UNIT, scale)
+    plain = round_half_away(d("net") * d("q") * TICKS_PER_UNIT, d("p") * scale)
+    unsnapped = F.col("best").isNull() & ~F.col("is_whole")
+    rated = rated.select("customer", "ms", "me", "_pos", "_name", "_blk", "_key", unsnapped.alias("unsnapped"),
+                         F.when(F.col("best").isNotNull(), snapped).when(~F.col("is_whole"), to_minor)
+                         .otherwise(plain).alias("rate")).persist(StorageLevel.MEMORY_AND_DISK)
+    counts = rated.agg(F.count(F.when(F.col("unsnapped"), 1)).alias("u"),
+                       F.count(F.when(F.col("me") - 1 > through, 1)).alias("later")).collect()[0]
+    months = rated.select("customer", "rate", "_pos", "_name", "_blk", "_key", F.explode(
+        F.when(F.least(F.col("me") - 1, F.lit(through)) >= F.col("ms"),
+               F.sequence(F.col("ms"), F.least(F.col("me") - 1, F.lit(through))))
+        .otherwise(F.array().cast("array<int>"))).alias("month"))
+    months = months.where(F.col("month") <= through)
+    cells = (months.groupBy("customer", "month")
+             .agg(F.sum("rate").alias("ticks"), F.min(F.struct("_pos", "_name", "_blk", "_key", "month")).alias("o"))
+             .persist(StorageLevel.MEMORY_AND_DISK))
+    cells.count()
+    lines.unpersist()
+    rated.unpersist()
+    return cells, int(counts["u"]), int(counts["later"]) > 0
+
+
+def _mrr_rows(cells, result: ImportResult, currency: str):
+    """The written MRR (positive customer-months, sorted); negative ones set aside."""
+    F = _F()
+    negative = cells.where(F.col("ticks") < 0)
+    row = negative.agg(F.count(F.lit(1)).alias("n"), F.sum("ticks").alias("s")).collect()[0]
+    if row["n"]:
+        first = negative.orderBy("o").limit(5).collect()
+        where = ", ".join(f"{r['customer']} {common.number_to_month(r['month'])}" for r in first)
+        result.set_aside.append(SetAside("customer-month below zero (credits larger than the charges)",
+                                         int(row["n"]), int(row["s"]), "MRR", [where]))
+    positive = cells.where(F.col("ticks") > 0)
+    if not positive.limit(1).count():
+        raise DataError("no recurring line covers a month end before the as-of date: no MRR to write",
+                        file=", ".join(result.files))
+    month = F.format_string("%04d-%02d", F.floor(F.col("month") / 12).cast("int"), F.pmod(F.col("month"), F.lit(12)) + 1)
+    return positive.orderBy("customer", "month").select(
+        F.col("customer").alias("customer_id"), month.alias("month"), ticks_text(F.col("ticks")).alias("mrr"),
+        F.lit(currency).alias("currency"))
