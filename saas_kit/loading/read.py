@@ -92,6 +92,8 @@ def _check_file(path: Path) -> None:
         if not path.exists():
             raise DataError("file not found", file=name)
         if path.is_dir():
+            if path.suffix.lower() in (".parquet", ".pq") and any(path.glob("*.parquet")):
+                return  # a folder of Parquet parts (what Spark writes): read as one table
             raise DataError("is a directory, expected a CSV or Parquet file", file=name)
         if path.stat().st_size == 0:
             raise DataError("file is empty", file=name)

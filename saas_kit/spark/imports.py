@@ -8,7 +8,8 @@ and ``import-summary.txt``. As in the embedded import, everything is written int
 hidden folder next to ``--out`` first and checked to load (on Spark) before it is moved
 into place: a failed import leaves the folder as it was. ``--out`` may be any path Spark
 writes (local, ``s3a://``, ``abfss://``, ``dbfs:/``); other paths than local ones are
-moved with Hadoop's FileSystem (not with Spark Connect, which has no access to it).
+moved with Hadoop's FileSystem (URLs, ``file:`` too; not with Spark Connect, whose client has
+no access to it).
 """
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ class Folder:
     def __init__(self, spark, location: str) -> None:
         self.location = str(location).rstrip("/")
         scheme = urlparse(self.location).scheme
-        self.local = scheme in ("", "file") or len(scheme) == 1  # a Windows drive letter is no scheme
+        # a plain path (or a Windows drive letter) is moved with Python; any URL (file:, s3a:,
+        # abfss:, dbfs:, hdfs:) with Hadoop's FileSystem, as Spark writes it
+        self.local = scheme == "" or len(scheme) == 1
         self.fs = None
         if not self.local:
             try:
@@ -48,8 +51,7 @@ class Folder:
         return f"{self.location}/{name}" if name else self.location
 
     def _local(self, name: str = "") -> Path:
-        location = self.location[len("file://"):] if self.location.startswith("file://") else self.location
-        return Path(location) / name if name else Path(location)
+        return Path(self.location) / name if name else Path(self.location)
 
     def _hpath(self, name: str = ""):
         return self.jvm.org.apache.hadoop.fs.Path(self.path(name))
