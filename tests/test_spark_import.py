@@ -319,3 +319,20 @@ def test_an_out_url_is_written_through_hadoops_file_system(tmp_path, capsys):
     assert [p.name for p in (tmp_path / "lake").iterdir()] == ["acme"]  # no staging folder left
     assert main(argv) == 2 and "already holds" in capsys.readouterr().err
     assert main([*argv, "--force"]) == 0
+
+
+def test_a_catalog_table_of_lines(tmp_path, capsys, spark):
+    """``spark-table:NAME`` (a Unity Catalog / Hive table; here a temporary view): the same
+    MRR as the file; set-aside rows are counted without row numbers (a table has none)."""
+    export = _write(tmp_path, PRORATIONS)
+    spark.read.options(header="true").csv(str(export)).createOrReplaceTempView("invoice_line_items")
+    capsys.readouterr()
+    assert main(["import", "stripe-invoice-lines", str(export), "--out", str(tmp_path / "file"),
+                 "--as-of", "2026-06-01"]) == 0
+    assert main(["import", "stripe-invoice-lines", "spark-table:invoice_line_items", "--out",
+                 str(tmp_path / "table"), "--as-of", "2026-06-01", "--engine", "spark"]) == 0
+    assert _parquet_text(tmp_path / "table" / "mrr.parquet") == _csv_text(tmp_path / "file" / "mrr.csv")
+    summary = (tmp_path / "table" / "import-summary.txt").read_text()
+    assert "invoice_line_items: 3 rows (a table has no row numbers)" in summary  # the tax lines
+    assert "stripe-invoice-lines: spark-table:invoice_line_items" in summary
+    spark.catalog.dropTempView("invoice_line_items")
