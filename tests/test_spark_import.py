@@ -336,3 +336,30 @@ def test_a_catalog_table_of_lines(tmp_path, capsys, spark):
     assert "invoice_line_items: 3 rows (a table has no row numbers)" in summary  # the tax lines
     assert "stripe-invoice-lines: spark-table:invoice_line_items" in summary
     spark.catalog.dropTempView("invoice_line_items")
+
+
+def test_calendar_lengths_in_sql_equal_calendar_months(spark):
+    """Every (start, end) pair of 2,000 random ones, month ends and leap days included: the
+    SQL fraction p / q equals :func:`calendar_months` exactly."""
+    from fractions import Fraction
+
+    from saas_kit.imports.invoice_lines import calendar_months
+    from saas_kit.spark.invoice_lines import calendar_lengths, month_number
+    from pyspark.sql import functions as F
+
+    rng = np.random.default_rng(7)
+    base = pd.Timestamp("2023-12-25")
+    starts = [base + pd.Timedelta(days=int(d)) for d in rng.integers(0, 900, 2000)]
+    ends = [s + pd.Timedelta(days=int(d)) for s, d in zip(starts, rng.choice([1, 15, 28, 29, 30, 31, 45, 59, 61, 92,
+                                                                              365, 366, 400], 2000))]
+    starts[:4] = [pd.Timestamp(x) for x in ("2024-01-31", "2024-01-30", "2023-03-31", "2024-02-29")]
+    ends[:4] = [pd.Timestamp(x) for x in ("2024-03-01", "2024-02-29", "2023-05-01", "2025-02-28")]
+    frame = spark.createDataFrame(pd.DataFrame({"i": range(len(starts)), "start": [s.date() for s in starts],
+                                                "end": [e.date() for e in ends]}))
+    frame = frame.withColumns({"ms": month_number(F.col("start")), "me": month_number(F.col("end"))})
+    got = {r["i"]: (r["p"], r["q"], r["is_whole"]) for r in calendar_lengths(frame).select("i", "p", "q", "is_whole")
+           .collect()}
+    for i, (s, e) in enumerate(zip(starts, ends)):
+        p, q, whole = got[i]
+        assert Fraction(p, q) == calendar_months(s, e), (s, e)
+        assert whole == (calendar_months(s, e).denominator == 1)

@@ -503,16 +503,15 @@ def _set_aside(lines: Lines, typed, starts: dict, result: ImportResult) -> None:
                                          measure, locations, went_to, whole_rows))
 
 
-def _customer_months(typed, exponent: int, through: int):
-    """(customer-month tick sums with the first line that reached each, lines rounded to
-    the minor unit, whether any line reaches past ``through``)."""
-    from pyspark import StorageLevel
-
+def calendar_lengths(lines):
+    """``lines`` (dates ``start`` < ``end``, month numbers ``ms``, ``me``) with the length of
+    ``[start, end)`` in calendar months as the fraction ``p / q`` (BIGINT; ``is_whole`` when
+    it is a whole number): :func:`saas_kit.imports.invoice_lines.calendar_months` in SQL.
+    Whole months first (``add_months`` keeps the day, clamped to the month's end); the rest
+    lies in the month of the day reached and, at most, the next one: ``a`` days of the first
+    (``da`` days long) and ``b`` of the second (``db``), so ``q = da * db`` and
+    ``p = whole * q + a * db + b * da``."""
     F = _F()
-    d = lambda name: _dec(F.col(name))  # noqa: E731
-    lines = typed.where(F.col("counted")).select(
-        "customer", "net", "proration", "start", "end", "_pos", "_name", "_blk", "_key", "_line",
-        month_number(F.col("start")).alias("ms"), month_number(F.col("end")).alias("me"))
     w0 = F.col("me") - F.col("ms")
     lines = lines.withColumn("whole", F.when(F.add_months("start", w0) <= F.col("end"), w0).otherwise(w0 - 1))
     lines = lines.withColumn("day", F.add_months("start", F.col("whole")))
@@ -527,7 +526,20 @@ def _customer_months(typed, exponent: int, through: int):
                                "rem": F.col("a") * F.col("db") + F.col("b") * F.col("da")})
     lines = lines.withColumns({"p": F.col("whole") * F.col("q") + F.col("rem"),
                                "is_whole": F.pmod(F.col("rem"), F.col("q")) == 0})
-    lines = lines.persist(StorageLevel.MEMORY_AND_DISK)
+    return lines
+
+
+def _customer_months(typed, exponent: int, through: int):
+    """(customer-month tick sums with the first line that reached each, lines rounded to
+    the minor unit, whether any line reaches past ``through``)."""
+    from pyspark import StorageLevel
+
+    F = _F()
+    d = lambda name: _dec(F.col(name))  # noqa: E731
+    lines = typed.where(F.col("counted")).select(
+        "customer", "net", "proration", "start", "end", "_pos", "_name", "_blk", "_key", "_line",
+        month_number(F.col("start")).alias("ms"), month_number(F.col("end")).alias("me"))
+    lines = calendar_lengths(lines).persist(StorageLevel.MEMORY_AND_DISK)
 
     full = (lines.where(~F.col("proration") & F.col("is_whole") & (F.col("net") > 0))
             .select("customer", F.col("net").alias("n"), (F.col("p") / F.col("q")).cast("long").alias("w")))
