@@ -25,236 +25,25 @@ written by Spark as Parquet.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Mapping, Sequence
 
 import pandas as pd
 
-from saas_kit.errors import DataError
 import saas_kit.imports.common as common
 import saas_kit.imports.invoice_lines as embedded
+from saas_kit.errors import DataError
 from saas_kit.imports.summary import ImportResult, SetAside
 from saas_kit.metadata import last_complete_month
 from saas_kit.money import TICKS_PER_UNIT
-from saas_kit.spark.reading import TABLE_PREFIX, is_table_location, try_read
-
-UNIX_RE = r"^[0-9]{9,11}(\.[0-9]+)?$"
-#: ISO 8601 dates, with an optional time and UTC offset (what billing exports write)
-ISO_RE = (r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?)?"
-          r"\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$")
-THOUSANDS_RE = r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"
-NUMBER_RE = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
-BOOL_TRUE = ("true", "1", "yes", "t", "y")
-BOOL_KNOWN = ("", "true", "false", "1", "0", "yes", "no", "t", "f", "y", "n")
-ORDER = ("_pos", "_blk", "_key")
+from saas_kit.spark.export_cells import as_bool, dates, dec, minor_amounts, month_number, round_half_away, ticks_text
+from saas_kit.spark.export_reading import Lines, read_lines, row_numbers, row_of
+from saas_kit.spark.reading import is_table_location
 
 
 def _F():
     from pyspark.sql import functions as F
     return F
-
-
-def _dec(value):
-    """An integer literal or column as DECIMAL(38, 0): products of amounts, day counts and
-    ticks stay exact up to 10^38."""
-    F = _F()
-    return (value if not isinstance(value, int) else F.lit(str(value))).cast("decimal(38,0)")
-
-
-def int_div(a, b):
-    """Exact ``a // b`` of non-negative integers as DECIMAL(38, 0) columns: ``a - a mod b``
-    is a multiple of ``b``, so the division has no remainder to round."""
-    F = _F()
-    a, b = _dec(a), _dec(b)
-    return ((a - F.pmod(a, b)) / b).cast("decimal(38,0)")
-
-
-def round_half_away(numerator, denominator):
-    """Nearest whole number of ``numerator / denominator`` (denominator > 0), halves away
-    from zero (:func:`saas_kit.imports.common.round_ticks`), as BIGINT."""
-    F = _F()
-    n, d = _dec(numerator), _dec(denominator)
-    quotient = int_div(F.abs(n) * 2 + d, d * 2)
-    return F.when(n < 0, -quotient).otherwise(quotient).cast("long")
-
-
-def ticks_text(ticks):
-    """:func:`saas_kit.money.ticks_to_text` with 6 decimals as a Spark expression (the text
-    the embedded importer writes into ``mrr.csv`` and ``charges.csv``)."""
-    F = _F()
-    t = ticks.cast("long")
-    sign = F.when(t < 0, F.lit("-")).otherwise(F.lit(""))
-    whole, rest = F.abs(t) / TICKS_PER_UNIT, F.pmod(F.abs(t), F.lit(TICKS_PER_UNIT))
-    whole = F.floor(whole).cast("long")
-    scaled = rest * 10**6
-    frac = F.floor(scaled / TICKS_PER_UNIT).cast("long")
-    up = F.pmod(scaled, F.lit(TICKS_PER_UNIT)) * 2 >= TICKS_PER_UNIT
-    frac = F.when(up, frac + 1).otherwise(frac)
-    digits = F.regexp_replace(F.lpad(frac.cast("string"), 6, "0"), "0+$", "")
-    return (F.when(rest == 0, F.concat(sign, whole.cast("string")))
-            .when(frac == 10**6, F.concat(sign, (whole + 1).cast("string")))
-            .otherwise(F.concat(sign, whole.cast("string"), F.lit("."), digits)))
-
-
-# --------------------------------------------------------------------------- reading
-
-@dataclass
-class Lines:
-    """The export as text columns named by their normalised headers, with where each row
-    came from: ``_pos`` (which of the given paths), ``_name`` (the file name the summary
-    shows), ``_blk``/``_key`` (file order) and ``_fmt``."""
-
-    frame: object
-    names: list[str]          # file name shown per path (single files) or None (folders)
-    formats: list[str]        # 'csv' | 'parquet' | 'table' per path
-    columns: list[str]
-
-
-def read_lines(spark, paths: Sequence[str], mapping: Mapping[str, str] | None, used: set[str]) -> Lines:
-    """Read every export (CSV, Parquet file or folder, ``spark-table:name``) into one frame:
-    headers mapped (``--map``) and normalised as the embedded importer does; cells as trimmed
-    text (:func:`saas_kit.spark.parsing.text_of`); all-blank rows flagged ``_blank``."""
-    from functools import reduce
-
-    from saas_kit.spark.parsing import text_of
-
-    F = _F()
-    mapping = dict(mapping or {})
-    frames, names, formats, found = [], [], [], []
-    for pos, path in enumerate(map(str, paths)):
-        if is_table_location(path):
-            table = path[len(TABLE_PREFIX):]
-            if not spark.catalog.tableExists(table):
-                raise DataError(f"no table {table} in Spark's catalog", file=path)
-            frame, fmt = spark.table(table), "table"
-        else:
-            fmt = "csv" if path.lower().endswith((".csv", ".csv.gz", ".txt")) else "parquet"
-            frame = try_read(spark, path, fmt)
-            if frame is None:
-                raise DataError("file not found", file=path)
-        stripped = [c.strip().lstrip("\ufeff").strip() for c in frame.columns]
-        mapped = [mapping.get(c, c) for c in stripped]
-        if len(set(mapped)) < len(mapped):
-            dup = next(c for i, c in enumerate(mapped) if c in mapped[:i])
-            raise DataError("column appears twice (in the header or after the column mapping)", file=path,
-                            row=1, column=dup)
-        normal = [common.normalise_header(c) for c in mapped]
-        if len(set(normal)) < len(normal):
-            dup = next(c for i, c in enumerate(normal) if c in normal[:i])
-            raise DataError(f"two columns read as {dup!r} (rename one with --map)", file=path, row=1)
-        frame = frame.toDF(*normal)
-        texts = {c: text_of(frame, c) for c in normal}
-        blank = reduce(lambda a, b: a & b, [t == "" for t in texts.values()], F.lit(True))
-        single = fmt == "table" or path.lower().rstrip("/").endswith((".csv", ".csv.gz", ".txt", ".parquet", ".pq"))
-        shown = path[len(TABLE_PREFIX):] if fmt == "table" else PurePosixPath(path.rstrip("/")).name
-        if fmt == "parquet":
-            blk, key = F.lit(0).cast("long"), F.col("_metadata.row_index")
-        elif fmt == "csv":
-            blk, key = F.col("_metadata.file_block_start"), F.monotonically_increasing_id()
-        else:
-            blk, key = F.lit(0).cast("long"), F.monotonically_increasing_id()
-        file_col = (F.lit(shown) if single or fmt == "table"
-                    else F.element_at(F.split(F.col("_metadata.file_path"), "/"), -1))
-        frames.append(frame.select(*[texts[c].alias(c) for c in normal if c in used],
-                                   F.lit(pos).alias("_pos"), file_col.alias("_name"), blk.alias("_blk"),
-                                   key.alias("_key"), blank.alias("_blank")))
-        names.append(shown)
-        formats.append(fmt)
-        found.extend(c for c in normal if c not in found)
-    frame = reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
-    frame = frame.fillna("", subset=[c for c in frame.columns if not c.startswith("_")])
-    return Lines(frame, names, formats, found)
-
-
-def row_numbers(lines: Lines, typed) -> dict:
-    """(``_pos``, ``_name``, ``_blk``) -> (first row number, first ``_key``) of every CSV
-    split, so that a row's number is ``first + (_key - first key)`` (ids are consecutive
-    within a split; earlier splits of the file are counted before it). Parquet rows are
-    ``row_index + 1``; catalog tables have none."""
-    F = _F()
-    csv = [i for i, f in enumerate(lines.formats) if f == "csv"]
-    if not csv:
-        return {}
-    blocks = (typed.where(F.col("_pos").isin(csv)).groupBy("_pos", "_name", "_blk")
-              .agg(F.count(F.lit(1)).alias("n"), F.min("_key").alias("k")).collect())
-    starts, counted = {}, {}
-    for b in sorted(blocks, key=lambda r: (r["_pos"], r["_name"], r["_blk"])):
-        file = (b["_pos"], b["_name"])
-        first = counted.get(file, 2)  # the header is row 1
-        starts[(b["_pos"], b["_name"], b["_blk"])] = (first, b["k"])
-        counted[file] = first + b["n"]
-    return starts
-
-
-def row_of(lines: Lines, starts: dict, r) -> int | None:
-    fmt = lines.formats[r["_pos"]]
-    if fmt == "parquet":
-        return int(r["_key"]) + 1
-    if fmt == "table":
-        return None
-    first, key = starts[(r["_pos"], r["_name"], r["_blk"])]
-    return first + int(r["_key"]) - int(key)
-
-
-# --------------------------------------------------------------------------- cells
-
-def minor_amounts(text, exponent: int, unit: str, required: bool):
-    """(minor units as BIGINT, bad) of an amount column, as
-    :func:`saas_kit.imports.common.amounts_minor` reads it: plain decimals (``1,234.5``
-    thousands separators allowed), scaled by 10^exponent for ``major``; blank is 0 unless
-    required; a fraction of the minor unit, or more than 10^15, is bad."""
-    F = _F()
-    cleaned = F.when(text.rlike(THOUSANDS_RE), F.regexp_replace(text, ",", "")).otherwise(text)
-    number = F.when(cleaned.rlike(NUMBER_RE), cleaned.try_cast("decimal(30,10)"))
-    too_fine = cleaned.rlike(r"\.[0-9]{11,}") & cleaned.rlike(r"\.[0-9]{10}[0-9]*[1-9]")
-    scaled = number * F.lit(10**exponent).cast("decimal(4,0)") if unit == "major" else number
-    whole = scaled == F.floor(scaled)
-    bad = (text != "") & (number.isNull() | ~whole | (F.abs(scaled) > 10**15) | too_fine)
-    if required:
-        bad = bad | (text == "")
-    value = F.when((text != "") & ~bad, scaled.cast("decimal(38,0)").cast("long")).otherwise(F.lit(0).cast("long"))
-    return value, bad
-
-
-def dates(text):
-    """(date, unreadable) of a date column as :func:`saas_kit.imports.common.instants` reads
-    it, for what billing exports write: Unix seconds, or an ISO 8601 date with an optional
-    time and UTC offset (converted to UTC); the UTC calendar date."""
-    F = _F()
-    unix = text.rlike(UNIX_RE)
-    parts = [F.regexp_extract(text, ISO_RE, i) for i in range(1, 8)]
-    iso = text.rlike(ISO_RE)
-    y, m, d = (F.when(iso, p.cast("int")) for p in parts[:3])
-    h, mi, s = (F.when(iso & (p != ""), p.cast("int")).otherwise(0) for p in parts[3:6])
-    zone = parts[6]
-    sign = F.when(F.substring(zone, 1, 1) == "-", -1).otherwise(1)
-    digits = F.regexp_replace(zone, "[^0-9]", "")
-    offset = F.when(F.length(digits) >= 2, sign * (F.substring(digits, 1, 2).cast("int") * 3600
-                                                   + F.when(F.length(digits) == 4,
-                                                            F.substring(digits, 3, 2).cast("int") * 60)
-                                                   .otherwise(0))).otherwise(0)
-    month_ok = m.between(1, 12) & y.between(1, 9999)
-    days_in = F.when(month_ok, F.dayofmonth(F.last_day(F.make_date(y, m, F.lit(1)))))
-    valid = iso & month_ok & d.between(1, 31) & (d <= days_in) & h.between(0, 23) & mi.between(0, 59) \
-        & s.between(0, 59)
-    seconds = (F.unix_date(F.when(valid, F.make_date(y, m, d))).cast("long") * 86400
-               + h * 3600 + mi * 60 + s - offset)
-    unix_seconds = F.floor(F.when(unix, text.try_cast("double"))).cast("long")
-    secs = F.when(unix, unix_seconds).when(valid, seconds)
-    day = F.date_from_unix_date(F.floor(secs / 86400).cast("int"))
-    return day, (text != "") & secs.isNull()
-
-
-def as_bool(text):
-    """(true?, bad) of a true/false column (:func:`saas_kit.imports.common.bool_cells`)."""
-    F = _F()
-    lower = F.lower(text)
-    return lower.isin(*BOOL_TRUE), ~lower.isin(*BOOL_KNOWN)
-
-
-def month_number(day):
-    F = _F()
-    return F.year(day) * 12 + F.month(day) - 1
 
 
 # --------------------------------------------------------------------------- the import
@@ -329,8 +118,8 @@ def import_lines(spark, paths: Sequence[str], mapping: Mapping[str, str] | None,
                   | F.col("proration")) & has_sub & has_period)
     typed = typed.withColumns({"net": net, "recurring": recurring})
     typed = typed.withColumns({
-        "ticks": round_half_away(_dec(F.col("net")) * TICKS_PER_UNIT, 10**exponent),
-        "tax_ticks": round_half_away(_dec(F.col("tax")) * TICKS_PER_UNIT, 10**exponent),
+        "ticks": round_half_away(dec(F.col("net")) * TICKS_PER_UNIT, 10**exponent),
+        "tax_ticks": round_half_away(dec(F.col("tax")) * TICKS_PER_UNIT, 10**exponent),
         "counted": F.col("recurring") & ~((F.col("net") < 0) & ~F.col("proration")),
     }).persist(StorageLevel.MEMORY_AND_DISK)
 
@@ -535,7 +324,7 @@ def _customer_months(typed, exponent: int, through: int):
     from pyspark import StorageLevel
 
     F = _F()
-    d = lambda name: _dec(F.col(name))  # noqa: E731
+    d = lambda name: dec(F.col(name))  # noqa: E731
     lines = typed.where(F.col("counted")).select(
         "customer", "net", "proration", "start", "end", "_pos", "_name", "_blk", "_key", "_line",
         month_number(F.col("start")).alias("ms"), month_number(F.col("end")).alias("me"))
@@ -548,17 +337,17 @@ def _customer_months(typed, exponent: int, through: int):
     fits = (snap.join(full, "customer").where(x <= d("w") * d("q"))
             .select("_line", "n", "w", x.cast("decimal(38,0)").alias("x")))
     k, j = fits.alias("k"), fits.alias("j")
-    better = ((_dec(F.col("j.x")) * _dec(F.col("k.w")) < _dec(F.col("k.x")) * _dec(F.col("j.w")))
-              | ((_dec(F.col("j.x")) * _dec(F.col("k.w")) == _dec(F.col("k.x")) * _dec(F.col("j.w")))
-                 & (_dec(F.col("j.n")) * _dec(F.col("k.w")) < _dec(F.col("k.n")) * _dec(F.col("j.w")))))
+    better = ((dec(F.col("j.x")) * dec(F.col("k.w")) < dec(F.col("k.x")) * dec(F.col("j.w")))
+              | ((dec(F.col("j.x")) * dec(F.col("k.w")) == dec(F.col("k.x")) * dec(F.col("j.w")))
+                 & (dec(F.col("j.n")) * dec(F.col("k.w")) < dec(F.col("k.n")) * dec(F.col("j.w")))))
     best = (k.join(j, (F.col("k._line") == F.col("j._line")) & better, "left_anti")
             .groupBy(F.col("_line")).agg(F.min(F.struct("n", "w")).alias("best")))
     rated = lines.join(best, "_line", "left")
     scale = 10**exponent
     sign = F.when(F.col("net") < 0, -1).otherwise(1)
-    snapped = round_half_away(_dec(sign) * _dec(F.col("best.n")) * TICKS_PER_UNIT, _dec(F.col("best.w")) * scale)
+    snapped = round_half_away(dec(sign) * dec(F.col("best.n")) * TICKS_PER_UNIT, dec(F.col("best.w")) * scale)
     minor = round_half_away(d("net") * d("q"), d("p"))
-    to_minor = round_half_away(_dec(minor) * TICKS_PER_UNIT, scale)
+    to_minor = round_half_away(dec(minor) * TICKS_PER_UNIT, scale)
     plain = round_half_away(d("net") * d("q") * TICKS_PER_UNIT, d("p") * scale)
     unsnapped = F.col("best").isNull() & ~F.col("is_whole")
     rated = rated.select("customer", "ms", "me", "_pos", "_name", "_blk", "_key", unsnapped.alias("unsnapped"),
