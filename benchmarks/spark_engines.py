@@ -393,7 +393,11 @@ def write_results(rows: list[dict], activation_rows: list[dict], args) -> None:
                          f"| {r.get('same_output', '')} |")
         lines += ["", "### Crossover (activation)", "", crossover(activation_rows), ""]
     lines += SPEED_NOTES
-    RESULTS.write_text("\n".join(lines))
+    kept = ""  # the import section of benchmarks/spark_import.py, kept as it is
+    if RESULTS.exists() and "\n## Import of invoice lines" in RESULTS.read_text():
+        kept = "\n## Import of invoice lines" + RESULTS.read_text().split("\n## Import of invoice lines", 1)[1]
+        kept = kept.split("\n## Why `movements`", 1)[0].rstrip("\n")
+    RESULTS.write_text("\n".join(lines).rstrip("\n") + ("\n" + kept + "\n" if kept else ""))
 
 
 #: Why the Spark engine was slow before issue 12's rework (the measurements that found it).
