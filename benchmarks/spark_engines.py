@@ -328,7 +328,8 @@ def earlier_rows() -> tuple[list[dict], list[dict]]:
         return [], []
     rows: list[dict] = []
     activation: list[dict] = []
-    for line in RESULTS.read_text().splitlines():
+    own = RESULTS.read_text().split("\n## Import of invoice lines", 1)[0]  # that section is spark_import.py's
+    for line in own.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) not in (len(COLUMNS), len(ACTIVATION_COLUMNS)) or not cells[0].replace(",", "").isdigit():
             continue

@@ -193,10 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", nargs="+", choices=["embedded", "spark"], default=["embedded", "spark"])
     parser.add_argument("--timeout-min", type=float, default=25.0, help="stop a run still going after this long")
     parser.add_argument("--note", default="", help="a line about the machine's load during the runs")
+    parser.add_argument("--rewrite", action="store_true", help="only rewrite the section from its rows")
     args = parser.parse_args(argv)
     rows, note = earlier_rows()
     note = args.note or note
-    for size in args.sizes:
+    for size in [] if args.rewrite else args.sizes:
         export = write_export(size, ("parquet",))["parquet"]
         lines = parquet_rows(export)
         outs = {}
@@ -223,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
                 if r["size"] == size and r["budget_gib"] == args.budget_gib:
                     r["same_output"] = same
         write_section(rows, note)
+    write_section(rows, note)
     return 0
 
 
@@ -264,10 +266,10 @@ def write_section(rows: list[dict], note: str) -> None:
         "months, the snapping of partial-month rates, the customer-month MRR up to 2026-10 and the one-off",
         "charges, written as `mrr.csv`/`charges.csv` (embedded) or the Parquet folders `mrr.parquet`/",
         "`charges.parquet` (Spark), with `dataset.yml` and `import-summary.txt`. The runner, memory budget",
-        "(a memory cgroup around the process tree), Spark settings and measurements are those of the",
-        "table above. `outputs`: the MRR rows identical (every column as text, sorted by customer and",
-        "month), the charges identical (sorted by every column), the summaries identical but for",
-        "`.parquet`/`.csv`.",
+        "(a memory cgroup around the process tree), Spark settings and measurements are those of",
+        "`benchmarks/spark_engines.py` (the first table of this file). `outputs`: the MRR rows identical",
+        "(every column as text, sorted by customer and month), the charges identical (sorted by every",
+        "column), the summaries identical but for `.parquet`/`.csv`; blank where one engine did not finish.",
         "",
         f"Machine: {os.cpu_count()} cores, {_mem_gib():.0f} GiB RAM, Python {platform.python_version()}, "
         f"{_spark_version()}; shared with other jobs, so times are indicative." + (f" {note}" if note else ""),
@@ -318,7 +320,7 @@ def crossover(rows: list[dict]) -> str:
 
 def summary_sentence(pairs: dict) -> str:
     """One sentence: between which measured sizes Spark takes over, or that it did not."""
-    embedded_wins, spark_wins = [], []
+    embedded_wins, spark_wins, why = [], [], {}
     for (size, budget), pair in sorted(pairs.items()):
         e, s = pair.get("embedded"), pair.get("spark")
         if not e or not s:
@@ -328,9 +330,12 @@ def summary_sentence(pairs: dict) -> str:
             embedded_wins.append(size)
         elif s_ok:
             spark_wins.append(size)
+            why[size] = ("Spark faster" if e_ok else
+                         f"the embedded engine {e['status'].replace('not finished', 'unfinished')}, Spark the only "
+                         "one to finish")
     if spark_wins and embedded_wins and max(embedded_wins) < min(spark_wins):
         return (f"Crossover: between {max(embedded_wins):,} customers (embedded faster) and {min(spark_wins):,} "
-                "(Spark faster, or the only one to finish).")
+                f"({why[min(spark_wins)]}); no size between them was measured.")
     if spark_wins and not embedded_wins:
         return f"Crossover: at or below {min(spark_wins):,} customers, the smallest size measured (Spark ahead there)."
     if embedded_wins and not spark_wins:
