@@ -86,6 +86,11 @@ def run_import(engine: str, export: Path, budget_gib: float, driver_memory: str,
     seconds = time.perf_counter() - t
     err = (out / "stderr.txt").read_text(errors="replace")
     killed = budget.oom_killed() or (proc.returncode in (-9, 137) and not timed_out)
+    procs = budget.path / "cgroup.procs"
+    for _ in range(300):  # Spark's JVM may outlive the Python process by a moment; the cgroup goes when empty
+        if budget.kind != "cgroup" or not procs.exists() or not procs.read_text().strip():
+            break
+        time.sleep(0.1)
     budget.close()
     if timed_out:
         status = (f"stopped after {timeout_s / 60:.0f} min, not finished" if timeout_s >= 60 else
