@@ -328,7 +328,8 @@ def earlier_rows() -> tuple[list[dict], list[dict]]:
         return [], []
     rows: list[dict] = []
     activation: list[dict] = []
-    for line in RESULTS.read_text().splitlines():
+    own = RESULTS.read_text().split("\n## Import of invoice lines", 1)[0]  # that section is spark_import.py's
+    for line in own.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) not in (len(COLUMNS), len(ACTIVATION_COLUMNS)) or not cells[0].replace(",", "").isdigit():
             continue
@@ -393,7 +394,11 @@ def write_results(rows: list[dict], activation_rows: list[dict], args) -> None:
                          f"| {r.get('same_output', '')} |")
         lines += ["", "### Crossover (activation)", "", crossover(activation_rows), ""]
     lines += SPEED_NOTES
-    RESULTS.write_text("\n".join(lines))
+    kept = ""  # the import section of benchmarks/spark_import.py, kept as it is
+    if RESULTS.exists() and "\n## Import of invoice lines" in RESULTS.read_text():
+        kept = "\n## Import of invoice lines" + RESULTS.read_text().split("\n## Import of invoice lines", 1)[1]
+        kept = kept.split("\n## Why `movements`", 1)[0].rstrip("\n")
+    RESULTS.write_text("\n".join(lines).rstrip("\n") + ("\n" + kept + "\n" if kept else ""))
 
 
 #: Why the Spark engine was slow before issue 12's rework (the measurements that found it).
