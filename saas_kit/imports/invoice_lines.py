@@ -34,7 +34,8 @@ Rules:
   not a whole number of months is *snapped* to the customer's full-period rate (the
   rate of one of their recurring, non-prorated lines of whole-month length) that
   explains its amount to within one minor unit (``|rate × length - |net|| <= 1``; the
-  nearest one, the smaller rate of two as near); if none does, the rate is rounded to the minor unit and the summary counts such lines.
+  nearest one, the smaller rate of two as near); if none does, the rate is rounded to
+  the minor unit and the summary counts such lines.
   Every rate is then held in whole ticks (1/1200 of a unit), exact in every sum.
 - Lines without a subscription, one-off types, and lines with an empty period (start
   = end, or no period) are one-off charges: positive ones go to ``charges.csv`` (date =

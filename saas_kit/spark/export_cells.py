@@ -10,7 +10,10 @@ UNIX_RE = r"^[0-9]{9,11}(\.[0-9]+)?$"
 ISO_RE = (r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?)?"
           r"\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$")
 THOUSANDS_RE = r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"
+SIMPLE_RE = r"^-?[0-9]+(\.[0-9]*)?$"
 NUMBER_RE = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+#: separates a date's pieces after one regexp_replace (never inside a matching date)
+MARK = "\u0001"
 BOOL_TRUE = ("true", "1", "yes", "t", "y")
 BOOL_KNOWN = ("", "true", "false", "1", "0", "yes", "no", "t", "f", "y", "n")
 
@@ -62,37 +65,67 @@ def ticks_text(ticks):
             .otherwise(F.concat(sign, whole.cast("string"), F.lit("."), digits)))
 
 
-def minor_amounts(text, exponent: int, unit: str, required: bool):
-    """(minor units as BIGINT, bad) of an amount column, as
-    :func:`saas_kit.imports.common.amounts_minor` reads it: plain decimals (``1,234.5``
-    thousands separators allowed), scaled by 10^exponent for ``major``; blank is 0 unless
-    required; a fraction of the minor unit, or more than 10^15, is bad."""
+def amount_numbers(text):
+    """The first stage of :func:`minor_amounts` (a column of its own, so that its patterns
+    run once per cell): the cell as DECIMAL(30, 10), or null when it is no plain decimal
+    (``1,234.5`` thousands separators allowed, as the embedded reader allows them), and a
+    flag for a cell with non-zero digits beyond the 10th decimal (too fine to hold)."""
     F = _F()
-    cleaned = F.when(text.rlike(THOUSANDS_RE), F.regexp_replace(text, ",", "")).otherwise(text)
-    number = F.when(cleaned.rlike(NUMBER_RE), cleaned.try_cast("decimal(30,10)"))
-    too_fine = cleaned.rlike(r"\.[0-9]{11,}") & cleaned.rlike(r"\.[0-9]{10}[0-9]*[1-9]")
+    number = (F.when(text.rlike(SIMPLE_RE), text)
+              .when(text.rlike(THOUSANDS_RE), F.regexp_replace(text, ",", ""))
+              .when(text.rlike(NUMBER_RE), text))
+    fraction = F.when(F.instr(text, ".") > 0, F.substring_index(text, ".", -1)).otherwise(F.lit(""))
+    too_fine = F.translate(F.substring(fraction, 11, 1000), "0", "") != ""
+    return F.struct(number.try_cast("decimal(30,10)").alias("n"), too_fine.alias("fine"))
+
+
+def minor_amounts(text, numbers, exponent: int, unit: str, required: bool):
+    """(minor units as BIGINT, bad) of an amount column (``numbers``: its
+    :func:`amount_numbers`), as :func:`saas_kit.imports.common.amounts_minor` reads it:
+    scaled by 10^exponent for ``major``; blank is 0 unless required; a fraction of the minor
+    unit, or more than 10^15, is bad."""
+    F = _F()
+    number = numbers["n"]
     scaled = number * F.lit(10**exponent).cast("decimal(4,0)") if unit == "major" else number
     whole = scaled == F.floor(scaled)
-    bad = (text != "") & (number.isNull() | ~whole | (F.abs(scaled) > 10**15) | too_fine)
+    bad = (text != "") & (number.isNull() | ~whole | (F.abs(scaled) > 10**15) | numbers["fine"])
     if required:
         bad = bad | (text == "")
     value = F.when((text != "") & ~bad, scaled.cast("decimal(38,0)").cast("long")).otherwise(F.lit(0).cast("long"))
     return value, bad
 
 
-def dates(text):
-    """(date, unreadable) of a date column as :func:`saas_kit.imports.common.instants` reads
-    it, for what billing exports write: Unix seconds, or an ISO 8601 date with an optional
-    time and UTC offset (converted to UTC); the UTC calendar date."""
+def date_pieces(text):
+    """The first stage of :func:`dates` (a column of its own, so that its pattern runs once
+    per cell): ``["", year, month, day, hour, minute, second, zone]`` of an ISO 8601 cell
+    (``YYYY-MM-DD``, what exports write, cut by position; anything else through
+    :data:`ISO_RE` once: one regexp_replace puts :data:`MARK` before each group), ``["U"]``
+    for Unix seconds, another array for anything else."""
     F = _F()
-    unix = text.rlike(UNIX_RE)
-    parts = [F.regexp_extract(text, ISO_RE, i) for i in range(1, 8)]
-    iso = text.rlike(ISO_RE)
-    y, m, d = (F.when(iso, p.cast("int")) for p in parts[:3])
-    h, mi, s = (F.when(iso & (p != ""), p.cast("int")).otherwise(0) for p in parts[3:6])
-    zone = parts[6]
+    shape = F.translate(text, "0123456789", "")
+    plain = (F.length(text) == 10) & (shape == "--") & (F.substring(text, 5, 1) == "-") \
+        & (F.substring(text, 8, 1) == "-")
+    empty = F.lit("")
+    groups = MARK + MARK.join(f"${i}" for i in range(1, 8))
+    return (F.when(plain, F.array(empty, F.substring(text, 1, 4), F.substring(text, 6, 2), F.substring(text, 9, 2),
+                                  empty, empty, empty, empty))
+            .when(text.rlike(UNIX_RE), F.array(F.lit("U")))
+            .otherwise(F.split(F.regexp_replace(text, ISO_RE, groups), MARK)))
+
+
+def dates(text, pieces):
+    """(date, unreadable) of a date column (``pieces``: its :func:`date_pieces`) as
+    :func:`saas_kit.imports.common.instants` reads it, for what billing exports write: Unix
+    seconds, or an ISO 8601 date with an optional time and UTC offset (converted to UTC);
+    the UTC calendar date."""
+    F = _F()
+    unix = (F.size(pieces) == 1) & (pieces[0] == "U")
+    iso = (F.size(pieces) == 8) & (pieces[0] == "") & (F.instr(text, MARK) == 0)
+    y, m, d = (F.when(iso, pieces[i].cast("int")) for i in (1, 2, 3))
+    h, mi, s = (F.when(iso & (pieces[i] != ""), pieces[i].cast("int")).otherwise(0) for i in (4, 5, 6))
+    zone = F.when(iso, pieces[7]).otherwise(F.lit(""))
     sign = F.when(F.substring(zone, 1, 1) == "-", -1).otherwise(1)
-    digits = F.regexp_replace(zone, "[^0-9]", "")
+    digits = F.translate(zone, "+-:ZUTC", "")
     offset = F.when(F.length(digits) >= 2, sign * (F.substring(digits, 1, 2).cast("int") * 3600
                                                    + F.when(F.length(digits) == 4,
                                                             F.substring(digits, 3, 2).cast("int") * 60)

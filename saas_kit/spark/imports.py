@@ -110,7 +110,7 @@ def run_spark_import(args, result: ImportResult, out: str) -> int:
                              "replace them")
     aliases = STRIPE_ALIASES if args.format == "stripe-invoice-lines" else GENERIC_ALIASES
     amounts = args.amounts or ("minor" if args.format == "stripe-invoice-lines" else None)
-    frames = import_lines(spark, args.exports, parse_mapping(args.map), result, aliases, amounts)
+    frames, release = import_lines(spark, args.exports, parse_mapping(args.map), result, aliases, amounts)
 
     parent, _, name = target.location.rpartition("/")
     staging = Folder(spark, f"{parent or '.'}/.{name}.import-{uuid.uuid4().hex[:12]}")
@@ -139,6 +139,7 @@ def run_spark_import(args, result: ImportResult, out: str) -> int:
                 target.remove(kind)
             staging.move_into(kind, target)
     finally:
+        release()
         if staging.exists():
             staging.remove()
     print(result.render(), end="")

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 
@@ -36,7 +36,8 @@ from saas_kit.errors import DataError
 from saas_kit.imports.summary import ImportResult, SetAside
 from saas_kit.metadata import last_complete_month
 from saas_kit.money import TICKS_PER_UNIT
-from saas_kit.spark.export_cells import as_bool, dates, dec, minor_amounts, month_number, round_half_away, ticks_text
+from saas_kit.spark.export_cells import (amount_numbers, as_bool, date_pieces, dates, dec, minor_amounts, month_number,
+                                         round_half_away, ticks_text)
 from saas_kit.spark.export_reading import Lines, read_lines, row_numbers, row_of
 from saas_kit.spark.reading import is_table_location
 
@@ -77,9 +78,25 @@ def _fixed(message: str, column: str | None):
 
 
 def import_lines(spark, paths: Sequence[str], mapping: Mapping[str, str] | None, result: ImportResult,
-                 aliases: dict, amounts: str | None) -> dict:
+                 aliases: dict, amounts: str | None) -> tuple[dict, Callable[[], None]]:
     """Fill ``result`` (currency, rows, set-aside rows, notes) and return the Spark frames to
-    write: ``{"mrr": ..., "charges": ...}`` (charges only when there are one-off lines)."""
+    write, ``{"mrr": ..., "charges": ...}`` (charges only when there are one-off lines), and
+    a function that drops the lines Spark keeps cached for them: call it once they are
+    written (a failed import drops them before it raises)."""
+    cached: list = []
+
+    def release() -> None:
+        while cached:
+            cached.pop().unpersist()
+
+    try:
+        return _import(spark, paths, mapping, result, aliases, amounts, cached), release
+    except BaseException:
+        release()
+        raise
+
+
+def _import(spark, paths, mapping, result: ImportResult, aliases: dict, amounts: str | None, cached: list) -> dict:
     from pyspark import StorageLevel
 
     F = _F()
@@ -94,15 +111,19 @@ def import_lines(spark, paths: Sequence[str], mapping: Mapping[str, str] | None,
     currency = _currency(lines, code, cols["currency"], result)
     exponent = common.minor_exponent(currency)
     unit = amounts or ("minor" if str(cols["amount"]).endswith("_in_cents") else "major")
-    amount, amount_bad = minor_amounts(t["amount"], exponent, unit, required=True)
-    discount, discount_bad = minor_amounts(t["discount"], exponent, unit, required=False)
-    tax, tax_bad = minor_amounts(t["tax"], exponent, unit, required=False)
+    # the patterns first, each in a column of its own (run once per cell), then the values
+    staged = lines.frame.where(~F.col("_blank")).withColumns(
+        {**{f"_n_{f}": amount_numbers(t[f]) for f in ("amount", "discount", "tax")},
+         **{f"_d_{f}": date_pieces(t[f]) for f in ("start", "end", "date")}})
+    amount, amount_bad = minor_amounts(t["amount"], F.col("_n_amount"), exponent, unit, required=True)
+    discount, discount_bad = minor_amounts(t["discount"], F.col("_n_discount"), exponent, unit, required=False)
+    tax, tax_bad = minor_amounts(t["tax"], F.col("_n_tax"), exponent, unit, required=False)
     kind = F.lower(t["type"])
     proration, proration_bad = as_bool(t["proration"])
-    start, start_bad = dates(t["start"])
-    end, end_bad = dates(t["end"])
-    date, date_bad = dates(t["date"])
-    typed = lines.frame.where(~F.col("_blank")).select(
+    start, start_bad = dates(t["start"], F.col("_d_start"))
+    end, end_bad = dates(t["end"], F.col("_d_end"))
+    date, date_bad = dates(t["date"], F.col("_d_date"))
+    typed = staged.select(
         t["customer"].alias("customer"), t["subscription"].alias("subscription"), kind.alias("kind"),
         amount.alias("amount"), discount.alias("discount"), tax.alias("tax"), proration.alias("proration"),
         start.alias("start"), end.alias("end"), date.alias("date"), t["description"].alias("description"),
@@ -122,6 +143,7 @@ def import_lines(spark, paths: Sequence[str], mapping: Mapping[str, str] | None,
         "tax_ticks": round_half_away(dec(F.col("tax")) * TICKS_PER_UNIT, 10**exponent),
         "counted": F.col("recurring") & ~((F.col("net") < 0) & ~F.col("proration")),
     }).persist(StorageLevel.MEMORY_AND_DISK)
+    cached.append(typed)
 
     known = F.col("kind").isin(*(embedded.RECURRING_TYPES | embedded.ONE_OFF_TYPES | {""}))
     c = cols
@@ -183,6 +205,7 @@ def import_lines(spark, paths: Sequence[str], mapping: Mapping[str, str] | None,
     _set_aside(lines, typed, starts, result)
     through = common.as_number(last_complete_month(result.as_of))
     cells, unsnapped, later = _customer_months(typed, exponent, through)
+    cached.append(cells)
     if unsnapped:
         result.notes.append(f"{unsnapped} lines of a partial month have no full-period line of the same price for "
                             "their customer: their monthly rate is rounded to the minor unit")
@@ -329,43 +352,47 @@ def _customer_months(typed, exponent: int, through: int):
         "customer", "net", "proration", "start", "end", "_pos", "_name", "_blk", "_key", "_line",
         month_number(F.col("start")).alias("ms"), month_number(F.col("end")).alias("me"))
     lines = calendar_lengths(lines).persist(StorageLevel.MEMORY_AND_DISK)
-
-    full = (lines.where(~F.col("proration") & F.col("is_whole") & (F.col("net") > 0))
-            .select("customer", F.col("net").alias("n"), (F.col("p") / F.col("q")).cast("long").alias("w")))
-    snap = lines.where(~F.col("is_whole") | F.col("proration")).select("customer", "_line", "net", "p", "q")
-    x = F.abs(d("n") * d("p") - F.abs(d("net")) * d("w") * d("q"))
-    fits = (snap.join(full, "customer").where(x <= d("w") * d("q"))
-            .select("_line", "n", "w", x.cast("decimal(38,0)").alias("x")))
-    k, j = fits.alias("k"), fits.alias("j")
-    better = ((dec(F.col("j.x")) * dec(F.col("k.w")) < dec(F.col("k.x")) * dec(F.col("j.w")))
-              | ((dec(F.col("j.x")) * dec(F.col("k.w")) == dec(F.col("k.x")) * dec(F.col("j.w")))
-                 & (dec(F.col("j.n")) * dec(F.col("k.w")) < dec(F.col("k.n")) * dec(F.col("j.w")))))
-    best = (k.join(j, (F.col("k._line") == F.col("j._line")) & better, "left_anti")
-            .groupBy(F.col("_line")).agg(F.min(F.struct("n", "w")).alias("best")))
-    rated = lines.join(best, "_line", "left")
-    scale = 10**exponent
-    sign = F.when(F.col("net") < 0, -1).otherwise(1)
-    snapped = round_half_away(dec(sign) * dec(F.col("best.n")) * TICKS_PER_UNIT, dec(F.col("best.w")) * scale)
-    minor = round_half_away(d("net") * d("q"), d("p"))
-    to_minor = round_half_away(dec(minor) * TICKS_PER_UNIT, scale)
-    plain = round_half_away(d("net") * d("q") * TICKS_PER_UNIT, d("p") * scale)
-    unsnapped = F.col("best").isNull() & ~F.col("is_whole")
-    rated = rated.select("customer", "ms", "me", "_pos", "_name", "_blk", "_key", unsnapped.alias("unsnapped"),
-                         F.when(F.col("best").isNotNull(), snapped).when(~F.col("is_whole"), to_minor)
-                         .otherwise(plain).alias("rate")).persist(StorageLevel.MEMORY_AND_DISK)
-    counts = rated.agg(F.count(F.when(F.col("unsnapped"), 1)).alias("u"),
-                       F.count(F.when(F.col("me") - 1 > through, 1)).alias("later")).collect()[0]
-    months = rated.select("customer", "rate", "_pos", "_name", "_blk", "_key", F.explode(
-        F.when(F.least(F.col("me") - 1, F.lit(through)) >= F.col("ms"),
-               F.sequence(F.col("ms"), F.least(F.col("me") - 1, F.lit(through))))
-        .otherwise(F.array().cast("array<int>"))).alias("month"))
-    months = months.where(F.col("month") <= through)
-    cells = (months.groupBy("customer", "month")
-             .agg(F.sum("rate").alias("ticks"), F.min(F.struct("_pos", "_name", "_blk", "_key", "month")).alias("o"))
-             .persist(StorageLevel.MEMORY_AND_DISK))
-    cells.count()
-    lines.unpersist()
-    rated.unpersist()
+    rated = None
+    try:
+        full = (lines.where(~F.col("proration") & F.col("is_whole") & (F.col("net") > 0))
+                .select("customer", F.col("net").alias("n"), (F.col("p") / F.col("q")).cast("long").alias("w")))
+        snap = lines.where(~F.col("is_whole") | F.col("proration")).select("customer", "_line", "net", "p", "q")
+        x = F.abs(d("n") * d("p") - F.abs(d("net")) * d("w") * d("q"))
+        fits = (snap.join(full, "customer").where(x <= d("w") * d("q"))
+                .select("_line", "n", "w", x.cast("decimal(38,0)").alias("x")))
+        k, j = fits.alias("k"), fits.alias("j")
+        better = ((dec(F.col("j.x")) * dec(F.col("k.w")) < dec(F.col("k.x")) * dec(F.col("j.w")))
+                  | ((dec(F.col("j.x")) * dec(F.col("k.w")) == dec(F.col("k.x")) * dec(F.col("j.w")))
+                     & (dec(F.col("j.n")) * dec(F.col("k.w")) < dec(F.col("k.n")) * dec(F.col("j.w")))))
+        best = (k.join(j, (F.col("k._line") == F.col("j._line")) & better, "left_anti")
+                .groupBy(F.col("_line")).agg(F.min(F.struct("n", "w")).alias("best")))
+        rated = lines.join(best, "_line", "left")
+        scale = 10**exponent
+        sign = F.when(F.col("net") < 0, -1).otherwise(1)
+        snapped = round_half_away(dec(sign) * dec(F.col("best.n")) * TICKS_PER_UNIT, dec(F.col("best.w")) * scale)
+        minor = round_half_away(d("net") * d("q"), d("p"))
+        to_minor = round_half_away(dec(minor) * TICKS_PER_UNIT, scale)
+        plain = round_half_away(d("net") * d("q") * TICKS_PER_UNIT, d("p") * scale)
+        unsnapped = F.col("best").isNull() & ~F.col("is_whole")
+        rated = rated.select("customer", "ms", "me", "_pos", "_name", "_blk", "_key", unsnapped.alias("unsnapped"),
+                             F.when(F.col("best").isNotNull(), snapped).when(~F.col("is_whole"), to_minor)
+                             .otherwise(plain).alias("rate")).persist(StorageLevel.MEMORY_AND_DISK)
+        counts = rated.agg(F.count(F.when(F.col("unsnapped"), 1)).alias("u"),
+                           F.count(F.when(F.col("me") - 1 > through, 1)).alias("later")).collect()[0]
+        months = rated.select("customer", "rate", "_pos", "_name", "_blk", "_key", F.explode(
+            F.when(F.least(F.col("me") - 1, F.lit(through)) >= F.col("ms"),
+                   F.sequence(F.col("ms"), F.least(F.col("me") - 1, F.lit(through))))
+            .otherwise(F.array().cast("array<int>"))).alias("month"))
+        months = months.where(F.col("month") <= through)
+        cells = (months.groupBy("customer", "month")
+                 .agg(F.sum("rate").alias("ticks"),
+                      F.min(F.struct("_pos", "_name", "_blk", "_key", "month")).alias("o"))
+                 .persist(StorageLevel.MEMORY_AND_DISK))
+        cells.count()
+    finally:
+        lines.unpersist()
+        if rated is not None:
+            rated.unpersist()
     return cells, int(counts["u"]), int(counts["later"]) > 0
 
 
@@ -383,7 +410,8 @@ def _mrr_rows(cells, result: ImportResult, currency: str):
     if not positive.limit(1).count():
         raise DataError("no recurring line covers a month end before the as-of date: no MRR to write",
                         file=", ".join(result.files))
-    month = F.format_string("%04d-%02d", F.floor(F.col("month") / 12).cast("int"), F.pmod(F.col("month"), F.lit(12)) + 1)
+    month = F.format_string("%04d-%02d", F.floor(F.col("month") / 12).cast("int"),
+                            F.pmod(F.col("month"), F.lit(12)) + 1)
     return positive.orderBy("customer", "month").select(
         F.col("customer").alias("customer_id"), month.alias("month"), ticks_text(F.col("ticks")).alias("mrr"),
         F.lit(currency).alias("currency"))
