@@ -239,17 +239,21 @@ def run_engine(engine: str, data_dir: Path, budget_gib: float, driver_memory: st
     err = (out / "stderr.txt").read_text(errors="replace")
     killed = budget.oom_killed() or proc.returncode in (-9, 137)
     budget.close()
-    if proc.returncode == 0:
-        status = "ok" if engine == "embedded" else f"ok, {driver_memory} heap"
-    elif killed:
-        status = f"killed by the {budget_gib:g} GiB budget"
-    elif "MemoryError" in err or "Unable to allocate" in err or "OutOfMemory" in err:
-        status = f"out of memory in the {budget_gib:g} GiB budget"
-    else:
-        last = [line for line in err.strip().splitlines() if line.strip()][-1:] or [""]
-        status = f"failed (exit {proc.returncode}): {last[0][:200]}"
+    status = run_status(proc.returncode, killed, err, engine, budget_gib, driver_memory)
     (out / "status.txt").write_text(status)
     return {"engine": engine, "seconds": seconds, "peak_mb": peak, "status": status}
+
+
+def run_status(returncode: int, killed: bool, err: str, engine: str, budget_gib: float, driver_memory: str) -> str:
+    """How a run ended, in the results table's words."""
+    if returncode == 0:
+        return "ok" if engine == "embedded" else f"ok, {driver_memory} heap"
+    if killed:
+        return f"killed by the {budget_gib:g} GiB budget"
+    if "MemoryError" in err or "Unable to allocate" in err or "OutOfMemory" in err:
+        return f"out of memory in the {budget_gib:g} GiB budget"
+    last = [line for line in err.strip().splitlines() if line.strip()][-1:] or [""]
+    return f"failed (exit {returncode}): {last[0][:200]}"
 
 
 def same_outputs(a: Path, b: Path) -> bool:

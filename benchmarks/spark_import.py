@@ -45,7 +45,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from invoice_lines_export import write_export  # noqa: E402
-from spark_engines import RESULTS, MemoryBudget, _mem_gib, _spark_version, _tree_rss_mb, parquet_rows  # noqa: E402
+from spark_engines import (RESULTS, MemoryBudget, _mem_gib, _spark_version, _tree_rss_mb, parquet_rows,  # noqa: E402
+                           run_status)
 
 OUT = ROOT / "benchmarks" / "data" / "spark-out"
 AS_OF = "2026-11-01"
@@ -95,15 +96,8 @@ def run_import(engine: str, export: Path, budget_gib: float, driver_memory: str,
     if timed_out:
         status = (f"stopped after {timeout_s / 60:.0f} min, not finished" if timeout_s >= 60 else
                   f"stopped after {timeout_s:.0f} s, not finished")
-    elif proc.returncode == 0:
-        status = "ok" if engine == "embedded" else f"ok, {driver_memory} heap"
-    elif killed:
-        status = f"killed by the {budget_gib:g} GiB budget"
-    elif "MemoryError" in err or "Unable to allocate" in err or "OutOfMemory" in err:
-        status = f"out of memory in the {budget_gib:g} GiB budget"
     else:
-        last = [line for line in err.strip().splitlines() if line.strip()][-1:] or [""]
-        status = f"failed (exit {proc.returncode}): {last[0][:200]}"
+        status = run_status(proc.returncode, killed, err, engine, budget_gib, driver_memory)
     (out / "status.txt").write_text(status)
     return {"engine": engine, "seconds": seconds, "peak_mb": peak, "status": status}
 
