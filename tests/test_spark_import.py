@@ -363,3 +363,16 @@ def test_calendar_lengths_in_sql_equal_calendar_months(spark):
         p, q, whole = got[i]
         assert Fraction(p, q) == calendar_months(s, e), (s, e)
         assert whole == (calendar_months(s, e).denominator == 1)
+
+
+def test_ticks_text_in_sql_equals_ticks_to_text(spark):
+    """The MRR text Spark writes, for whole, fractional, rounding-up and very large tick counts
+    (beyond 2**53, where a double would lose digits)."""
+    from pyspark.sql import functions as F
+
+    from saas_kit.money import ticks_to_text
+    from saas_kit.spark.export_cells import ticks_text
+
+    values = [0, 1, -1, 1199, 1200, -1201, 100000, 1199999999, 2**53 + 1201, -(2**60) - 7, 9 * 10**18 + 1]
+    rows = spark.createDataFrame([(v,) for v in values], "t long").select(ticks_text(F.col("t")).alias("x")).collect()
+    assert [r["x"] for r in rows] == [ticks_to_text(v, 6) for v in values]

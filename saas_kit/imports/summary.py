@@ -104,6 +104,12 @@ def remove(path: Path) -> None:
         path.unlink()
 
 
+def clash_error(out, clash: list[str]) -> ParameterError:
+    """The folder holds files of an earlier import and --force was not given."""
+    return ParameterError(f"{out} already holds {', '.join(clash)}: choose a new folder or pass --force to replace "
+                          "them")
+
+
 def check_out_folder(out: Path, force: bool) -> None:
     """The output folder may exist, but files an import writes are replaced only with --force."""
     if out.exists() and not out.is_dir():
@@ -111,8 +117,7 @@ def check_out_folder(out: Path, force: bool) -> None:
     if out.is_dir() and not force:
         clash = [name for name in WRITTEN_FILES if (out / name).exists()]
         if clash:
-            raise ParameterError(f"{out} already holds {', '.join(clash)}: choose a new folder or pass --force "
-                                 "to replace them")
+            raise clash_error(out, clash)
 
 
 def write_folder(result: ImportResult, out: str | Path, force: bool = False) -> Path:

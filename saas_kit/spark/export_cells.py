@@ -4,6 +4,7 @@ Spark import of invoice lines (:mod:`saas_kit.spark.invoice_lines`)."""
 from __future__ import annotations
 
 from saas_kit.money import TICKS_PER_UNIT
+from saas_kit.spark.parsing import MARK, NUMBER_RE
 
 UNIX_RE = r"^[0-9]{9,11}(\.[0-9]+)?$"
 #: ISO 8601 dates, with an optional time and UTC offset (what billing exports write)
@@ -11,9 +12,6 @@ ISO_RE = (r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2
           r"\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$")
 THOUSANDS_RE = r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"
 SIMPLE_RE = r"^-?[0-9]+(\.[0-9]*)?$"
-NUMBER_RE = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
-#: separates a date's pieces after one regexp_replace (never inside a matching date)
-MARK = "\u0001"
 BOOL_TRUE = ("true", "1", "yes", "t", "y")
 BOOL_KNOWN = ("", "true", "false", "1", "0", "yes", "no", "t", "f", "y", "n")
 
@@ -53,8 +51,8 @@ def ticks_text(ticks):
     F = _F()
     t = ticks.cast("long")
     sign = F.when(t < 0, F.lit("-")).otherwise(F.lit(""))
-    whole, rest = F.abs(t) / TICKS_PER_UNIT, F.pmod(F.abs(t), F.lit(TICKS_PER_UNIT))
-    whole = F.floor(whole).cast("long")
+    whole = int_div(F.abs(t), TICKS_PER_UNIT).cast("long")  # exact (a double loses digits above 2^53)
+    rest = F.pmod(F.abs(t), F.lit(TICKS_PER_UNIT))
     scaled = rest * 10**6
     frac = F.floor(scaled / TICKS_PER_UNIT).cast("long")
     up = F.pmod(scaled, F.lit(TICKS_PER_UNIT)) * 2 >= TICKS_PER_UNIT

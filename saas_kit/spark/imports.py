@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from saas_kit.errors import DataError, ParameterError
-from saas_kit.imports.summary import SUMMARY_FILE, WRITTEN_FILES, ImportResult
+from saas_kit.imports.summary import SUMMARY_FILE, WRITTEN_FILES, ImportResult, clash_error
 from saas_kit.metadata import METADATA_FILE, write_metadata
 
 #: the formats whose import runs on Spark (the history; snapshots are one row per subscription)
@@ -106,8 +106,7 @@ def run_spark_import(args, result: ImportResult, out: str) -> int:
         raise ParameterError(f"--out {out} is a file, not a folder")
     clash = [name for name in WRITTEN_FILES if target.exists(name)]
     if clash and not args.force:
-        raise ParameterError(f"{out} already holds {', '.join(clash)}: choose a new folder or pass --force to "
-                             "replace them")
+        raise clash_error(out, clash)
     aliases = STRIPE_ALIASES if args.format == "stripe-invoice-lines" else GENERIC_ALIASES
     amounts = args.amounts or ("minor" if args.format == "stripe-invoice-lines" else None)
     frames, release = import_lines(spark, args.exports, parse_mapping(args.map), result, aliases, amounts)

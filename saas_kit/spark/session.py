@@ -24,7 +24,6 @@ on either mode's overflow or cast behaviour.
 from __future__ import annotations
 
 import argparse
-
 import importlib.util
 import os
 import shutil
