@@ -286,8 +286,7 @@ def _set_aside(lines: Lines, typed, starts: dict, result: ImportResult) -> None:
     masks = [F.col("tax") != 0, one_off & (F.col("net") > 0), one_off & (F.col("net") < 0),
              one_off & (F.col("net") == 0), F.col("recurring") & (F.col("net") < 0) & ~F.col("proration")]
     reasons = F.filter(F.array(*[F.when(m, F.lit(i)) for i, m in enumerate(masks)]), lambda x: x.isNotNull())
-    flagged = typed.select(F.explode(reasons).alias("reason"), "_pos", "_name", "_blk", "_key",
-                           F.when(F.col("tax") != 0, F.col("tax_ticks")).alias("tax_ticks"), "ticks")
+    flagged = typed.select(F.explode(reasons).alias("reason"), "_pos", "_name", "_blk", "_key", "tax_ticks", "ticks")
     flagged = flagged.withColumn("amount", F.when(F.col("reason") == 0, F.col("tax_ticks")).otherwise(F.col("ticks")))
     totals = {(r["reason"], r["_pos"], r["_name"]): (int(r["n"]), int(r["s"]))
               for r in flagged.groupBy("reason", "_pos", "_name")
